@@ -1,0 +1,69 @@
+// Roles, permissions and navigation: safe for browser and server. The server checks permissions
+// on every route; the browser only uses them to decide what to show.
+import { z } from "zod";
+
+export const roles = ["admin", "data_scientist", "labeler", "viewer"] as const;
+export const roleSchema = z.enum(roles);
+export type Role = z.infer<typeof roleSchema>;
+
+export const roleLabels: Record<Role, string> = {
+  admin: "Admin",
+  data_scientist: "Data scientist",
+  labeler: "Labeler",
+  viewer: "Viewer",
+};
+
+export const permissions = [
+  "hosts:read",
+  "hosts:manage",
+  "users:manage",
+  "projects:create",
+  "projects:read",
+  "audit:read",
+  "tokens:own",
+] as const;
+export type Permission = (typeof permissions)[number];
+
+const grants: Record<Role, readonly Permission[]> = {
+  admin: permissions,
+  // Data scientists pick hosts for notebooks and jobs, so they see them, but only admins change them.
+  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own"],
+  labeler: ["projects:read", "tokens:own"],
+  viewer: ["projects:read", "tokens:own"],
+};
+
+export function can(role: Role, permission: Permission): boolean {
+  return grants[role].includes(permission);
+}
+
+export interface NavItem {
+  href: string;
+  label: string;
+  permission: Permission | null;
+}
+
+export interface NavGroup {
+  label: string;
+  items: NavItem[];
+}
+
+/** The left rail. Groups appear as their features land; each item names the permission it needs. */
+export const navigation: NavGroup[] = [
+  { label: "Home", items: [{ href: "/", label: "Home", permission: null }] },
+  { label: "Work", items: [{ href: "/projects", label: "Projects", permission: "projects:read" }] },
+  {
+    label: "Admin",
+    items: [
+      { href: "/admin/users", label: "Users & roles", permission: "users:manage" },
+      { href: "/admin/hosts", label: "Compute hosts", permission: "hosts:read" },
+      { href: "/admin/audit", label: "Audit log", permission: "audit:read" },
+      { href: "/settings/tokens", label: "API tokens", permission: "tokens:own" },
+    ],
+  },
+];
+
+export function navigationFor(role: Role): NavGroup[] {
+  return navigation
+    .map((group) => ({ ...group, items: group.items.filter((i) => i.permission === null || can(role, i.permission)) }))
+    .filter((group) => group.items.length > 0);
+}
