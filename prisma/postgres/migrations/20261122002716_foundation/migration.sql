@@ -94,6 +94,7 @@ CREATE TABLE "ComputeHost" (
     "defaultKernel" TEXT,
     "runningKernels" INTEGER,
     "hardware" JSONB,
+    "hardwareProbedAt" TIMESTAMP(3),
     "probeLatencyMs" INTEGER,
     "lastProbedAt" TIMESTAMP(3),
     "lastHealthyAt" TIMESTAMP(3),

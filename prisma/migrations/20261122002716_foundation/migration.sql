@@ -86,6 +86,7 @@ CREATE TABLE "ComputeHost" (
     "defaultKernel" TEXT,
     "runningKernels" INTEGER,
     "hardware" JSONB,
+    "hardwareProbedAt" DATETIME,
     "probeLatencyMs" INTEGER,
     "lastProbedAt" DATETIME,
     "lastHealthyAt" DATETIME,

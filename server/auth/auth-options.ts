@@ -1,0 +1,46 @@
+import "server-only";
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { db } from "@/server/db";
+import { AppError } from "@/server/errors";
+import { signIn, SIGN_IN_FAILED } from "@/server/auth/sign-in";
+import { clientIpFromHeaders } from "@/server/http/client-ip";
+
+// Sessions are JWTs in an httpOnly cookie; the user row is re-read on every request
+// (server/auth/current-user.ts), so a role change or a disabled account takes effect at once.
+// Eight hours: a working day, after which people sign in again.
+const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
+
+export const authOptions: NextAuthOptions = {
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
+  pages: { signIn: "/login" },
+  providers: [
+    CredentialsProvider({
+      name: "Email and password",
+      credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+      async authorize(credentials, req) {
+        const email = credentials?.email ?? "";
+        const password = credentials?.password ?? "";
+        if (!email || !password) throw new Error(SIGN_IN_FAILED);
+        try {
+          const user = await signIn(db(), { email, password, ip: clientIpFromHeaders(req.headers ?? {}) });
+          return { id: user.id, email: user.email, name: user.name };
+        } catch (error) {
+          // next-auth hands this message to the sign-in page; AppError messages are written for people.
+          if (error instanceof AppError) throw new Error(error.message);
+          throw error;
+        }
+      },
+    }),
+  ],
+  callbacks: {
+    jwt({ token, user }) {
+      if (user) token.sub = user.id;
+      return token;
+    },
+    session({ session, token }) {
+      if (session.user && token.sub) (session.user as { id?: string }).id = token.sub;
+      return session;
+    },
+  },
+};

@@ -1,0 +1,28 @@
+import "server-only";
+import { getServerSession } from "next-auth";
+import type { Db } from "@/server/db";
+import type { Role } from "@/lib/roles";
+import { authOptions } from "@/server/auth/auth-options";
+import { authenticateApiToken } from "@/server/tokens/authenticate-api-token";
+import type { Principal } from "@/server/auth/principal";
+
+/** The signed-in browser user, or null. Reads the user row so roles and disabling apply at once. */
+export async function sessionPrincipal(db: Db): Promise<Principal | null> {
+  const session = await getServerSession(authOptions);
+  const id = (session?.user as { id?: string } | undefined)?.id;
+  if (!id) return null;
+  const user = await db.user.findUnique({ where: { id } });
+  if (!user || user.disabled) return null;
+  return { id: user.id, email: user.email, name: user.name, role: user.role as Role, via: "session" };
+}
+
+/** The caller of an API request: an `Authorization: Bearer` token if present, else the session. */
+export async function requestPrincipal(db: Db, headers: Headers): Promise<Principal | null> {
+  const authorization = headers.get("authorization");
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    // A malformed or unknown bearer token is a failed authentication, never a fallback to the cookie.
+    return match ? authenticateApiToken(db, match[1]) : null;
+  }
+  return sessionPrincipal(db);
+}

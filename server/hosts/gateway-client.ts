@@ -1,0 +1,188 @@
+import "server-only";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { KernelManager, ServerConnection, type KernelMessage } from "@jupyterlab/services";
+import WebSocket from "ws";
+import { z } from "zod";
+import { hardwareSchema, kernelSpecSchema, type Hardware, type HostStatus, type KernelSpecSummary } from "@/server/hosts/host-status";
+
+/** A gateway's address and secret, only ever held on the server. */
+export interface GatewayTarget {
+  url: string;
+  token: string | null;
+}
+
+// REST calls answer in milliseconds on a healthy gateway; 5 s tells "down or firewalled" from
+// "slow" without making the hosts page wait long. A probe kernel may take much longer to start on
+// a busy GPU box (CUDA init), so it gets 60 s.
+const REST_TIMEOUT_MS = 5_000;
+const KERNEL_PROBE_TIMEOUT_MS = 60_000;
+
+export class GatewayError extends Error {
+  constructor(
+    readonly status: Exclude<HostStatus, "healthy" | "unknown" | "disabled">,
+    message: string,
+  ) {
+    super(message);
+    this.name = "GatewayError";
+  }
+}
+
+function authHeaders(target: GatewayTarget): Record<string, string> {
+  return target.token ? { Authorization: `token ${target.token}` } : {};
+}
+
+/** Turns a fetch failure into a sentence a person can act on. */
+export function describeNetworkError(url: string, error: unknown): GatewayError {
+  const where = new URL(url).host;
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const code = cause?.code ?? (error as { code?: string })?.code;
+  const name = (error as { name?: string })?.name;
+  if (name === "TimeoutError" || name === "AbortError") {
+    return new GatewayError("unreachable", `No answer from ${where} within ${REST_TIMEOUT_MS / 1000} s. Check that the gateway is running and that no firewall blocks the port.`);
+  }
+  switch (code) {
+    case "ECONNREFUSED":
+      return new GatewayError("unreachable", `Connection refused by ${where}. Is the gateway running and listening on that address and port?`);
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new GatewayError("unreachable", `The host name in ${where} could not be resolved. Check the URL.`);
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return new GatewayError("unreachable", `No network route to ${where}. Check the address and the network between the studio and the host.`);
+    case "ECONNRESET":
+      return new GatewayError("unreachable", `${where} closed the connection. If the gateway serves HTTPS, use an https:// URL.`);
+    case "DEPTH_ZERO_SELF_SIGNED_CERT":
+    case "SELF_SIGNED_CERT_IN_CHAIN":
+    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
+    case "ERR_TLS_CERT_ALTNAME_INVALID":
+    case "CERT_HAS_EXPIRED":
+      return new GatewayError("unreachable", `The TLS certificate of ${where} is not trusted (${code}).`);
+    default:
+      return new GatewayError("unreachable", `Could not reach ${where}: ${cause?.message ?? (error as Error)?.message ?? String(error)}.`);
+  }
+}
+
+async function getJson(target: GatewayTarget, pathname: string): Promise<unknown> {
+  const url = new URL(pathname, target.url.endsWith("/") ? target.url : `${target.url}/`).toString();
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: authHeaders(target), signal: AbortSignal.timeout(REST_TIMEOUT_MS), redirect: "manual" });
+  } catch (error) {
+    throw describeNetworkError(url, error);
+  }
+  if (res.status === 401 || res.status === 403) {
+    throw new GatewayError(
+      "auth_failed",
+      target.token ? "Authentication failed: the gateway rejected the token. Check the token on the host." : "Authentication failed: the gateway requires a token.",
+    );
+  }
+  if (!res.ok) {
+    throw new GatewayError("error", `The gateway answered ${res.status} ${res.statusText} for ${pathname}. Is this the gateway's base URL?`);
+  }
+  try {
+    return await res.json();
+  } catch {
+    throw new GatewayError("error", `${pathname} did not answer JSON: this URL does not look like a Jupyter gateway.`);
+  }
+}
+
+const apiInfoSchema = z.object({ version: z.string() }).loose();
+const kernelSpecsSchema = z.object({
+  default: z.string(),
+  kernelspecs: z.record(
+    z.string(),
+    z.object({ name: z.string(), spec: z.object({ display_name: z.string(), language: z.string() }).loose() }).loose(),
+  ),
+});
+const kernelsSchema = z.array(z.object({ id: z.string(), name: z.string() }).loose());
+
+export interface GatewayInfo {
+  version: string;
+  defaultKernel: string;
+  kernelSpecs: KernelSpecSummary[];
+  runningKernels: number;
+}
+
+function parseOrExplain<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new GatewayError("error", `${what} has an unexpected shape: this URL does not look like a Jupyter gateway.`);
+  return parsed.data;
+}
+
+/** Reads version, kernel specs and running kernels over the gateway's REST API. */
+export async function readGatewayInfo(target: GatewayTarget): Promise<GatewayInfo> {
+  const info = parseOrExplain(apiInfoSchema, await getJson(target, "api"), "GET /api");
+  const specs = parseOrExplain(kernelSpecsSchema, await getJson(target, "api/kernelspecs"), "GET /api/kernelspecs");
+  const kernels = parseOrExplain(kernelsSchema, await getJson(target, "api/kernels"), "GET /api/kernels");
+  const kernelSpecs = Object.values(specs.kernelspecs)
+    .map((k) => kernelSpecSchema.parse({ name: k.name, displayName: k.spec.display_name, language: k.spec.language }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return { version: info.version, defaultKernel: specs.default, kernelSpecs, runningKernels: kernels.length };
+}
+
+/** Settings for @jupyterlab/services in Node: our fetch and the `ws` WebSocket, token in a header. */
+export function serverSettings(target: GatewayTarget): ServerConnection.ISettings {
+  const baseUrl = target.url.endsWith("/") ? target.url : `${target.url}/`;
+  return ServerConnection.makeSettings({
+    baseUrl,
+    wsUrl: baseUrl.replace(/^http/, "ws"),
+    token: target.token ?? "",
+    // The gateway accepts the token in the WebSocket URL; ws sends no browser Origin header.
+    appendToken: true,
+    fetch: globalThis.fetch,
+    Request: globalThis.Request,
+    Headers: globalThis.Headers,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+  });
+}
+
+const PROBE_MARKER = "STUDIO_PROBE_JSON:";
+let probeSource: Promise<string> | undefined;
+
+function hardwareProbeSource(): Promise<string> {
+  probeSource ??= readFile(path.join(process.cwd(), "kernels/probe/hardware_probe.py"), "utf8");
+  return probeSource;
+}
+
+/**
+ * Starts a short-lived kernel on the host, runs kernels/probe/hardware_probe.py in it and shuts the
+ * kernel down again: CPU, memory and GPUs as the host's kernels see them.
+ */
+export async function probeHardware(target: GatewayTarget, kernelName: string): Promise<Hardware> {
+  const manager = new KernelManager({ serverSettings: serverSettings(target) });
+  const code = await hardwareProbeSource();
+  let kernel: Awaited<ReturnType<KernelManager["startNew"]>> | undefined;
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new GatewayError("error", `The probe kernel did not finish within ${KERNEL_PROBE_TIMEOUT_MS / 1000} s.`)), KERNEL_PROBE_TIMEOUT_MS).unref(),
+  );
+  try {
+    const run = async (): Promise<Hardware> => {
+      kernel = await manager.startNew({ name: kernelName }, { handleComms: false });
+      let output = "";
+      let failure: string | undefined;
+      const future = kernel.requestExecute({ code, silent: false, store_history: false });
+      future.onIOPub = (msg: KernelMessage.IIOPubMessage) => {
+        if (msg.header.msg_type === "stream") output += (msg.content as KernelMessage.IStreamMsg["content"]).text;
+        if (msg.header.msg_type === "error") {
+          const c = msg.content as KernelMessage.IErrorMsg["content"];
+          failure = `${c.ename}: ${c.evalue}`;
+        }
+      };
+      await future.done;
+      if (failure) throw new GatewayError("error", `The hardware probe failed in the kernel: ${failure}`);
+      const line = output.split("\n").find((l) => l.startsWith(PROBE_MARKER));
+      if (!line) throw new GatewayError("error", "The hardware probe printed no result.");
+      const parsed = hardwareSchema.safeParse(JSON.parse(line.slice(PROBE_MARKER.length)));
+      if (!parsed.success) throw new GatewayError("error", "The hardware probe's result has an unexpected shape.");
+      return parsed.data;
+    };
+    return await Promise.race([run(), timeout]);
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    throw new GatewayError("error", `Could not run a probe kernel: ${(error as Error).message}`);
+  } finally {
+    if (kernel) await kernel.shutdown().catch(() => undefined);
+    manager.dispose();
+  }
+}

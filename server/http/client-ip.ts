@@ -1,0 +1,13 @@
+/**
+ * The web server (server/web/main.ts) overwrites this header with the socket's address on every
+ * request, so a client cannot choose the address that sign-in throttling and the audit log see.
+ */
+export const CLIENT_IP_HEADER = "x-studio-client-ip";
+
+type HeaderBag = Headers | Record<string, string | string[] | undefined>;
+
+export function clientIpFromHeaders(headers: HeaderBag): string | null {
+  const value = headers instanceof Headers ? headers.get(CLIENT_IP_HEADER) : headers[CLIENT_IP_HEADER];
+  const ip = Array.isArray(value) ? value[0] : value;
+  return ip || null;
+}

@@ -1,0 +1,130 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { NextResponse, type NextRequest } from "next/server";
+import { db, type Db } from "@/server/db";
+import { AppError, errorCodes, validationError, type ErrorEnvelope } from "@/server/errors";
+import { can, type Permission } from "@/lib/roles";
+import { requestPrincipal } from "@/server/auth/current-user";
+import type { Principal } from "@/server/auth/principal";
+import { clientIpFromHeaders } from "@/server/http/client-ip";
+
+type Access = Permission | "signed-in";
+
+interface RouteConfig<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  /** What the caller needs; checked on the server before anything else runs. */
+  access: Access;
+  params?: P;
+  query?: Q;
+  body?: B;
+}
+
+export interface RouteContext<P, Q, B> {
+  db: Db;
+  user: Principal;
+  params: P;
+  query: Q;
+  body: B;
+  ip: string | null;
+  req: NextRequest;
+}
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+/**
+ * Wraps a route handler: authentication (session cookie or bearer token), permission check,
+ * parsing of params, query and JSON body with zod, and one error envelope for every failure.
+ * A handler returns data (sent as 200 JSON) or a Response.
+ */
+export function route<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(
+  config: RouteConfig<P, Q, B>,
+  handler: (ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>>) => Promise<unknown>,
+) {
+  return async (req: NextRequest, segment: { params: Promise<Record<string, string | string[]>> }): Promise<Response> => {
+    try {
+      const database = db();
+      const user = await requestPrincipal(database, req.headers);
+      if (!user) throw new AppError("unauthorized", "Sign in, or send a valid API token as `Authorization: Bearer <token>`.");
+      if (config.access !== "signed-in" && !can(user.role, config.access)) {
+        throw new AppError("forbidden", "Your role does not allow this.");
+      }
+      const params = config.params ? parseWith(config.params, await segment.params, "URL") : undefined;
+      const query = config.query ? parseWith(config.query, Object.fromEntries(req.nextUrl.searchParams), "Query") : undefined;
+      const body = config.body ? parseWith(config.body, await readJson(req), "Body") : undefined;
+      const result = await handler({
+        db: database,
+        user,
+        params: params as Infer<P>,
+        query: query as Infer<Q>,
+        body: body as Infer<B>,
+        ip: clientIpFromHeaders(req.headers),
+        req,
+      });
+      return result instanceof Response ? result : NextResponse.json(result ?? { ok: true });
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    // A malformed id in the URL names nothing that exists.
+    if (what === "URL") throw new AppError("not_found", "Nothing exists at this address.");
+    throw validationError(parsed.error, what);
+  }
+  return parsed.data;
+}
+
+async function readJson(req: NextRequest): Promise<unknown> {
+  const text = await req.text();
+  if (!text.trim()) throw new AppError("bad_request", "The request body is empty; send a JSON object.");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AppError("bad_request", `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Like `route`, for the few endpoints that work without signing in (first-run setup, health).
+ * Only a body schema: there is no caller to check.
+ */
+export function publicRoute<B extends z.ZodType = z.ZodUndefined>(
+  config: { body?: B },
+  handler: (ctx: { db: Db; body: Infer<B>; ip: string | null; req: NextRequest }) => Promise<unknown>,
+) {
+  return async (req: NextRequest): Promise<Response> => {
+    try {
+      const body = config.body ? parseWith(config.body, await readJson(req), "Body") : undefined;
+      const result = await handler({ db: db(), body: body as Infer<B>, ip: clientIpFromHeaders(req.headers), req });
+      return result instanceof Response ? result : NextResponse.json(result ?? { ok: true });
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+/** Maps any thrown value to the error envelope; unknown errors are logged with an id the client gets. */
+export function errorResponse(error: unknown): Response {
+  if (error instanceof AppError) {
+    const envelope: ErrorEnvelope = { error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) } };
+    const headers: Record<string, string> = error.retryAfterSeconds ? { "Retry-After": String(error.retryAfterSeconds) } : {};
+    return NextResponse.json(envelope, { status: error.status, headers });
+  }
+  const errorId = randomUUID();
+  console.error(`[error ${errorId}]`, error);
+  const envelope: ErrorEnvelope = {
+    error: { code: "internal", message: `Something went wrong on the server. Quote error id ${errorId} when reporting it.`, errorId },
+  };
+  return NextResponse.json(envelope, { status: errorCodes.internal });
+}
+
+/** 201 Created with a JSON body. */
+export function created(data: unknown): Response {
+  return NextResponse.json(data, { status: 201 });
+}
+
+/** Route params that name an object by its cuid. */
+export const idParams = z.object({ id: z.string().min(1).max(64).regex(/^[a-z0-9]+$/i) });

@@ -1,0 +1,26 @@
+import "server-only";
+import type { Db } from "@/server/db";
+import { AppError } from "@/server/errors";
+import type { Principal } from "@/server/auth/principal";
+import type { Role } from "@/lib/roles";
+
+/**
+ * Loads a project the caller may see: admins see every project, others only their own.
+ * Someone who is not a member gets not_found, so project ids do not leak.
+ */
+export async function loadProjectFor(db: Db, projectId: string, principal: Principal) {
+  const project = await db.project.findUnique({
+    where: { id: projectId },
+    include: { members: { where: { userId: principal.id } }, _count: { select: { members: true } } },
+  });
+  const myRole = (project?.members[0]?.role as Role | undefined) ?? null;
+  if (!project || (!myRole && principal.role !== "admin")) throw new AppError("not_found", "No project with that id.");
+  return { project, myRole };
+}
+
+/** Studio admins and a project's own admins manage its settings and members. */
+export function assertCanManageProject(principal: Principal, myRole: Role | null): void {
+  if (principal.role !== "admin" && myRole !== "admin") {
+    throw new AppError("forbidden", "Only the project's admins can change its settings and members.");
+  }
+}

@@ -1,0 +1,31 @@
+import "server-only";
+import { z } from "zod";
+import type { Db } from "@/server/db";
+import { AppError } from "@/server/errors";
+import { hashPassword } from "@/server/auth/password";
+import { recordAuditEvent } from "@/server/audit/record-audit-event";
+import { emailSchema, passwordSchema } from "@/server/users/user-schemas";
+import { toUserView, type UserView } from "@/server/users/user-view";
+
+export const setupFirstAdminInput = z.object({
+  email: emailSchema,
+  name: z.string().trim().min(1, "is required").max(120),
+  password: passwordSchema,
+});
+
+/** First-run setup: creates the admin account, only while the studio has no users at all. */
+export async function setupFirstAdmin(
+  db: Db,
+  input: z.infer<typeof setupFirstAdminInput>,
+  ip?: string | null,
+): Promise<UserView> {
+  const passwordHash = await hashPassword(input.password);
+  const user = await db.$transaction(async (tx) => {
+    if ((await tx.user.count()) > 0) {
+      throw new AppError("conflict", "The studio is already set up. Sign in instead.");
+    }
+    return tx.user.create({ data: { email: input.email, name: input.name, role: "admin", passwordHash } });
+  });
+  await recordAuditEvent(db, { action: "auth.setup_admin", actor: user, target: { type: "user", id: user.id }, ip });
+  return toUserView(user);
+}
