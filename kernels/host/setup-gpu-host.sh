@@ -104,6 +104,7 @@ if [ "$USE_SYSTEMD" = 1 ]; then
   if ! command -v systemctl >/dev/null || [ ! -d /run/systemd/system ]; then
     die "systemd is not running here; use --no-systemd and start the gateway yourself"
   fi
+  command -v curl >/dev/null || die "curl is needed to check the gateway (apt-get install curl)"
 else
   # Without systemd everything stays under --prefix, owned by the caller.
   ETC_DIR="$PREFIX/etc"; ENV_FILE="$ETC_DIR/gateway.env"; STATE_DIR="$PREFIX/state"

@@ -25,6 +25,12 @@ def _studio_hardware_probe():
         with open(path) as f:
             return f.read().strip()
 
+    def read_or_none(path, convert=str):
+        try:
+            return convert(read(path))
+        except (OSError, ValueError):
+            return None
+
     def cgroup_dirs():
         """This process's cgroup directories, innermost first (v2 and v1 layouts)."""
         dirs = []
@@ -41,11 +47,11 @@ def _studio_hardware_probe():
         """CPU quota in CPUs (float) or None when unlimited/unknown."""
         limits = []
         for d in safe(cgroup_dirs, []):
-            v2 = safe(lambda: read(os.path.join(d, "cpu.max")).split())  # "max 100000" | "150000 100000"
-            if v2 and v2[0] != "max":
+            v2 = (read_or_none(os.path.join(d, "cpu.max")) or "").split()  # "max 100000" | "150000 100000"
+            if len(v2) == 2 and v2[0] != "max":
                 limits.append(int(v2[0]) / int(v2[1]))
-            quota = safe(lambda: int(read(os.path.join(d, "cpu.cfs_quota_us"))))  # v1, -1 = none
-            period = safe(lambda: int(read(os.path.join(d, "cpu.cfs_period_us"))))
+            quota = read_or_none(os.path.join(d, "cpu.cfs_quota_us"), int)  # v1, -1 = none
+            period = read_or_none(os.path.join(d, "cpu.cfs_period_us"), int)
             if quota and quota > 0 and period:
                 limits.append(quota / period)
         return min(limits) if limits else None
@@ -56,9 +62,9 @@ def _studio_hardware_probe():
         for d in safe(cgroup_dirs, []):
             for limit_file, usage_file in (("memory.max", "memory.current"),  # v2
                                            ("memory.limit_in_bytes", "memory.usage_in_bytes")):  # v1
-                limit = safe(lambda: int(read(os.path.join(d, limit_file))))  # "max" -> None
+                limit = read_or_none(os.path.join(d, limit_file), int)  # "max" -> None
                 if limit and limit < 2**60 and (best is None or limit < best[0]):  # v1: huge = none
-                    best = (limit, safe(lambda: int(read(os.path.join(d, usage_file)))))
+                    best = (limit, read_or_none(os.path.join(d, usage_file), int))
         return best
 
     def cpu_count():
@@ -169,6 +175,9 @@ def _studio_hardware_probe():
             return [], "could not parse nvidia-smi output: %s" % proc.stdout.strip()[:200]
         return result, None
 
+    def platform_name():  # e.g. "Linux-6.1.0-18-amd64-x86_64"
+        return "-".join(p for p in (platform.system(), platform.release(), platform.machine()) if p) or None
+
     mem_total, mem_available = safe(memory, (None, None))
     gpu_list, gpu_error = safe(gpus, ([], "GPU probe failed"))
     info = {
@@ -176,7 +185,7 @@ def _studio_hardware_probe():
         "cpu_model": safe(cpu_model),
         "memory_total_bytes": mem_total,
         "memory_available_bytes": mem_available,
-        "platform": safe(lambda: "-".join(p for p in (platform.system(), platform.release(), platform.machine()) if p)) or None,
+        "platform": safe(platform_name),
         "python_version": safe(platform.python_version),
         "hostname": safe(socket.gethostname),
         "gpus": gpu_list,

@@ -121,19 +121,27 @@ export async function readGatewayInfo(target: GatewayTarget): Promise<GatewayInf
   return { version: info.version, defaultKernel: specs.default, kernelSpecs, runningKernels: kernels.length };
 }
 
-/** Settings for @jupyterlab/services in Node: our fetch and the `ws` WebSocket, token in a header. */
+/**
+ * Settings for @jupyterlab/services in Node: our fetch, and a `ws` WebSocket that sends the token
+ * in a header, so it never appears in a URL (URLs end up in access logs).
+ */
 export function serverSettings(target: GatewayTarget): ServerConnection.ISettings {
   const baseUrl = target.url.endsWith("/") ? target.url : `${target.url}/`;
+  const headers = target.token ? { Authorization: `token ${target.token}` } : {};
+  class AuthenticatedWebSocket extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { headers });
+    }
+  }
   return ServerConnection.makeSettings({
     baseUrl,
     wsUrl: baseUrl.replace(/^http/, "ws"),
     token: target.token ?? "",
-    // The gateway accepts the token in the WebSocket URL; ws sends no browser Origin header.
-    appendToken: true,
+    appendToken: false,
     fetch: globalThis.fetch,
     Request: globalThis.Request,
     Headers: globalThis.Headers,
-    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    WebSocket: AuthenticatedWebSocket as unknown as typeof globalThis.WebSocket,
   });
 }
 

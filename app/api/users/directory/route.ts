@@ -1,0 +1,5 @@
+// GET /api/users/directory – active users' names and emails, for adding project members
+import { route } from "@/server/http/route";
+import { listUserDirectory } from "@/server/users/list-users";
+
+export const GET = route({ access: "projects:create" }, async ({ db }) => listUserDirectory(db));

@@ -1,0 +1,29 @@
+"use client";
+
+import { useEffect, useRef, type ReactNode } from "react";
+
+/** A modal built on the native <dialog>: focus trapping, Esc to close and a backdrop for free. */
+export function Dialog({ open, onClose, title, children }: { open: boolean; onClose: () => void; title: string; children: ReactNode }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      onClose={onClose}
+      aria-label={title}
+      className="m-auto w-full max-w-lg rounded-lg border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-zinc-950/40 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100"
+    >
+      {open ? (
+        <div className="p-5">
+          <h2 className="mb-4 text-base font-semibold">{title}</h2>
+          {children}
+        </div>
+      ) : null}
+    </dialog>
+  );
+}

@@ -1,0 +1,38 @@
+// Status colours are the same everywhere: pending grey, running blue, succeeded green, failed red,
+// stopped amber (PRODUCT.md). Host statuses map onto that palette.
+const tones = {
+  grey: "bg-zinc-100 text-zinc-700 ring-zinc-300 dark:bg-zinc-800 dark:text-zinc-300 dark:ring-zinc-700",
+  blue: "bg-sky-50 text-sky-800 ring-sky-300 dark:bg-sky-950 dark:text-sky-300 dark:ring-sky-800",
+  green: "bg-emerald-50 text-emerald-800 ring-emerald-300 dark:bg-emerald-950 dark:text-emerald-300 dark:ring-emerald-800",
+  red: "bg-red-50 text-red-800 ring-red-300 dark:bg-red-950 dark:text-red-300 dark:ring-red-800",
+  amber: "bg-amber-50 text-amber-900 ring-amber-300 dark:bg-amber-950 dark:text-amber-300 dark:ring-amber-800",
+} as const;
+
+export type Tone = keyof typeof tones;
+
+export function Badge({ tone, children, title }: { tone: Tone; children: React.ReactNode; title?: string }) {
+  return (
+    <span title={title} className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${tones[tone]}`}>
+      {children}
+    </span>
+  );
+}
+
+const hostTones: Record<string, { tone: Tone; label: string }> = {
+  unknown: { tone: "grey", label: "Checking" },
+  healthy: { tone: "green", label: "Healthy" },
+  unreachable: { tone: "red", label: "Unreachable" },
+  auth_failed: { tone: "red", label: "Authentication failed" },
+  error: { tone: "red", label: "Error" },
+  disabled: { tone: "amber", label: "Disabled" },
+};
+
+export function HostStatusBadge({ status }: { status: string }) {
+  const { tone, label } = hostTones[status] ?? hostTones.unknown;
+  return (
+    <Badge tone={tone}>
+      <span className={`size-1.5 rounded-full bg-current ${status === "unknown" ? "animate-pulse" : ""}`} aria-hidden />
+      {label}
+    </Badge>
+  );
+}

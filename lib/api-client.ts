@@ -1,0 +1,45 @@
+// The browser's one way to call the studio's API: JSON in, JSON out, and the error envelope
+// turned into an ApiError that components can show.
+export interface ApiIssue {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly issues: ApiIssue[] = [],
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  /** The message for one field, for showing under that input. */
+  issueFor(path: string): string | undefined {
+    return this.issues.find((i) => i.path === path)?.message;
+  }
+}
+
+export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const res = await fetch(path, {
+    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+    headers: init.body === undefined ? undefined : { "Content-Type": "application/json" },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    credentials: "same-origin",
+  });
+  const text = await res.text();
+  let data: unknown = undefined;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: handled below */
+  }
+  if (!res.ok) {
+    const error = (data as { error?: { code?: string; message?: string; issues?: ApiIssue[] } } | undefined)?.error;
+    if (res.status === 401 && typeof window !== "undefined") window.location.assign("/login");
+    throw new ApiError(res.status, error?.code ?? "internal", error?.message ?? `The server answered ${res.status}.`, error?.issues ?? []);
+  }
+  return data as T;
+}

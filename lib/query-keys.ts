@@ -1,0 +1,9 @@
+// One key factory for every react-query cache entry, so mutations invalidate exactly what they change.
+export const queryKeys = {
+  me: ["me"] as const,
+  hosts: { all: ["hosts"] as const },
+  users: { all: ["users"] as const, directory: ["users", "directory"] as const },
+  projects: { all: ["projects"] as const, detail: (id: string) => ["projects", id] as const },
+  tokens: { all: ["tokens"] as const },
+  audit: { list: (filters: { action?: string; actor?: string }) => ["audit", filters] as const },
+};

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { can, navigation, navigationFor, permissions, roles, type Permission, type Role } from "@/lib/roles";
+
+const expected: Record<Role, Permission[]> = {
+  admin: [...permissions],
+  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own"],
+  labeler: ["projects:read", "tokens:own"],
+  viewer: ["projects:read", "tokens:own"],
+};
+
+function hrefs(role: Role): string[] {
+  return navigationFor(role).flatMap((g) => g.items.map((i) => i.href));
+}
+
+describe("can", () => {
+  it.each(roles)("grants %s exactly its permissions", (role) => {
+    const granted = permissions.filter((p) => can(role, p));
+    expect(granted.sort()).toEqual([...expected[role]].sort());
+  });
+
+  it("keeps hosts:manage, users:manage and audit:read for admins only", () => {
+    for (const p of ["hosts:manage", "users:manage", "audit:read"] as const) {
+      expect(roles.filter((r) => can(r, p))).toEqual(["admin"]);
+    }
+  });
+
+  it("lets data scientists see hosts but not manage them", () => {
+    expect(can("data_scientist", "hosts:read")).toBe(true);
+    expect(can("data_scientist", "hosts:manage")).toBe(false);
+  });
+});
+
+describe("navigationFor", () => {
+  it("shows admins every item", () => {
+    expect(hrefs("admin").sort()).toEqual(navigation.flatMap((g) => g.items.map((i) => i.href)).sort());
+  });
+
+  it("shows data scientists hosts but not users or audit", () => {
+    const h = hrefs("data_scientist");
+    expect(h).toContain("/admin/hosts");
+    expect(h).toContain("/projects");
+    expect(h).toContain("/settings/tokens");
+    expect(h).not.toContain("/admin/users");
+    expect(h).not.toContain("/admin/audit");
+  });
+
+  it.each(["labeler", "viewer"] as const)("shows %s no hosts, users or audit", (role) => {
+    expect(hrefs(role).sort()).toEqual(["/", "/projects", "/settings/tokens"]);
+  });
+
+  it("never shows an item whose permission the role lacks, and drops empty groups", () => {
+    for (const role of roles) {
+      for (const group of navigationFor(role)) {
+        expect(group.items.length).toBeGreaterThan(0);
+        for (const item of group.items) expect(item.permission === null || can(role, item.permission)).toBe(true);
+      }
+    }
+  });
+});

@@ -1,0 +1,160 @@
+// Starts and supervises the studio's processes: the local kernel gateway, the web server and the
+// worker. Every child gets its own process group so that Ctrl-C stops all of them, grandchildren
+// included, and nothing is left behind.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { dataDir, root, venvBin } from "./setup.mjs";
+
+const children = [];
+let stopping = false;
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function pidFile(tag) {
+  return path.join(dataDir, "run", `${tag}.pids`);
+}
+
+/** Kills process groups a previous launcher left behind (it was SIGKILLed or the machine lost power). */
+export function reapStale(tag) {
+  const file = pidFile(tag);
+  if (!existsSync(file)) return;
+  for (const pid of readFileSync(file, "utf8").split("\n").map(Number).filter(Boolean)) {
+    try {
+      process.kill(-pid, "SIGTERM");
+      console.log(`[studio] stopped process group ${pid} left by an earlier run`);
+    } catch {
+      /* already gone */
+    }
+  }
+  rmSync(file, { force: true });
+}
+
+function recordPids(tag) {
+  mkdirSync(path.dirname(pidFile(tag)), { recursive: true });
+  writeFileSync(pidFile(tag), children.map((c) => c.child.pid).join("\n"));
+}
+
+function prefixLines(stream, name, out) {
+  let buffer = "";
+  stream.on("data", (chunk) => {
+    buffer += chunk.toString();
+    const lines = buffer.split("\n");
+    buffer = lines.pop();
+    for (const line of lines) out.write(`${name.padEnd(8)}| ${line}\n`);
+  });
+}
+
+export function launch(tag, name, command, args, env) {
+  const child = spawn(command, args, { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  prefixLines(child.stdout, name, process.stdout);
+  prefixLines(child.stderr, name, process.stderr);
+  const entry = { name, child, exited: false };
+  child.on("exit", (code, signal) => {
+    entry.exited = true;
+    if (!stopping) {
+      console.error(`[studio] ${name} exited unexpectedly (${signal ?? `exit ${code}`}); stopping the studio.`);
+      void stopAll(tag, 1);
+    }
+  });
+  children.push(entry);
+  recordPids(tag);
+  return child;
+}
+
+function signalGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+// The gateway shuts its kernels down on SIGTERM; 10 s is ample for that and for in-flight requests.
+const GRACE_MS = 10_000;
+
+export async function stopAll(tag, exitCode = 0) {
+  if (stopping) return;
+  stopping = true;
+  console.log("[studio] stopping…");
+  // Web and worker first, so nothing starts a kernel while the gateway is going down.
+  const order = [...children].sort((a, b) => Number(a.name === "gateway") - Number(b.name === "gateway"));
+  for (const entry of order) {
+    if (entry.exited) continue;
+    signalGroup(entry.child, "SIGTERM");
+    await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        signalGroup(entry.child, "SIGKILL");
+        resolve();
+      }, GRACE_MS);
+      entry.child.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (entry.exited) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    // Anything the child left in its group (a kernel it spawned without its own session).
+    signalGroup(entry.child, "SIGKILL");
+  }
+  rmSync(pidFile(tag), { force: true });
+  process.exit(exitCode);
+}
+
+export async function waitForHttp(url, { headers = {}, timeoutMs = 120_000, what }) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (stopping) return;
+    try {
+      const res = await fetch(url, { headers, signal: AbortSignal.timeout(2_000) });
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not answer at ${url} within ${timeoutMs / 1000} s`);
+}
+
+/** The local compute host: a Jupyter Kernel Gateway on loopback with a fresh random token. */
+export async function startGateway(tag, env) {
+  const port = await freePort();
+  const token = randomBytes(32).toString("base64url");
+  launch(tag, "gateway", venvBin("jupyter"), ["kernelgateway", "--config", path.join(root, "kernels/gateway_config.py")], {
+    ...kernelSafeEnv(env),
+    KG_IP: "127.0.0.1",
+    KG_PORT: String(port),
+    KG_AUTH_TOKEN: token,
+    // Kernels start in data/work so notebooks' files do not land in the source tree.
+    STUDIO_KERNEL_ROOT_DIR: env.STUDIO_KERNEL_ROOT_DIR ?? path.join(dataDir, "work"),
+  });
+  mkdirSync(env.STUDIO_KERNEL_ROOT_DIR ?? path.join(dataDir, "work"), { recursive: true });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/api`, { headers: { Authorization: `token ${token}` }, timeoutMs: 60_000, what: "The local kernel gateway" });
+  return { url, token };
+}
+
+// Kernels inherit the gateway's environment and run users' code: keep the studio's secrets out.
+const STUDIO_SECRETS = /^(DATABASE_URL|NEXTAUTH_.*|STUDIO_SECRET_KEY|STUDIO_ADMIN_.*|LOCAL_GATEWAY_.*)$/;
+
+export function kernelSafeEnv(env) {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !STUDIO_SECRETS.test(key)));
+}
+
+export function onShutdownSignals(tag) {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => void stopAll(tag, 0));
+}

@@ -1,0 +1,61 @@
+// The worker process: everything long-running or periodic happens here, never in a web request.
+// Today it registers the local gateway and probes compute hosts; later work (jobs, tuning,
+// monitoring) is claimed from the database by the same loop.
+import { db } from "@/server/db";
+import { env } from "@/server/env";
+import { ensureInitialAdmin } from "@/server/users/ensure-initial-admin";
+import { registerLocalHost } from "@/server/hosts/register-local-host";
+import { hostsDueForProbe, probeHost } from "@/server/hosts/probe-host";
+
+// The loop wakes every second so a "Probe now" or a newly added host is picked up at once;
+// each wake-up is one indexed query.
+const TICK_MS = 1_000;
+// Probes run concurrently so one slow or firewalled host (5 s timeout) does not delay the rest.
+const MAX_CONCURRENT_PROBES = 4;
+
+const inFlight = new Set<string>();
+let stopping = false;
+
+async function tick(): Promise<void> {
+  const due = await hostsDueForProbe(db(), env().STUDIO_PROBE_INTERVAL_SECONDS * 1000);
+  for (const hostId of due) {
+    if (inFlight.has(hostId) || inFlight.size >= MAX_CONCURRENT_PROBES) continue;
+    inFlight.add(hostId);
+    probeHost(db(), hostId)
+      .catch((error) => console.error(`[worker] probe of host ${hostId} failed:`, error))
+      .finally(() => inFlight.delete(hostId));
+  }
+}
+
+async function main(): Promise<void> {
+  const config = env();
+  const admin = await ensureInitialAdmin(db(), { email: config.STUDIO_ADMIN_EMAIL, password: config.STUDIO_ADMIN_PASSWORD });
+  if (admin === "created") console.log(`[worker] created the first admin ${config.STUDIO_ADMIN_EMAIL}`);
+  if (config.LOCAL_GATEWAY_URL && config.LOCAL_GATEWAY_TOKEN) {
+    await registerLocalHost(db(), { url: config.LOCAL_GATEWAY_URL, token: config.LOCAL_GATEWAY_TOKEN });
+  }
+  console.log("[worker] ready");
+  while (!stopping) {
+    try {
+      await tick();
+    } catch (error) {
+      // A database hiccup must not kill the worker; the next tick retries.
+      console.error("[worker] tick failed:", error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+  }
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    stopping = true;
+    // Give in-flight probes a moment to shut their kernels down.
+    setTimeout(() => process.exit(0), inFlight.size > 0 ? 3_000 : 0).unref();
+    if (inFlight.size === 0) process.exit(0);
+  });
+}
+
+main().catch((error) => {
+  console.error("[worker] fatal:", error);
+  process.exit(1);
+});
