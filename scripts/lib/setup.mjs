@@ -57,10 +57,12 @@ function stamped(stampFile, digest, step) {
 }
 
 export function ensureNodeModules() {
-  const lock = existsSync(path.join(root, "package-lock.json"));
   stamped("node_modules/.studio-stamp", hashFiles(["package.json", "package-lock.json", ".npmrc"]), () => {
-    log(lock ? "installing node modules (npm ci)…" : "installing node modules (npm install)…");
-    run("npm", [lock ? "ci" : "install", "--no-audit", "--no-fund"]);
+    // `npm install`, not `npm ci`: the registry this project installs from lacks some other
+    // platforms' optional packages (e.g. @tailwindcss/oxide-android-arm64), which `npm ci` insists
+    // on finding in the lock file. `npm install` still installs the locked versions.
+    log("installing node modules (npm install)…");
+    run("npm", ["install", "--no-audit", "--no-fund"]);
   });
 }
 
