@@ -38,6 +38,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   if (!res.ok) {
     const error = (data as { error?: { code?: string; message?: string; issues?: ApiIssue[] } } | undefined)?.error;
+    // A session that expired mid-page: a full load of the sign-in page drops all stale client state.
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination
     if (res.status === 401 && typeof window !== "undefined") window.location.assign("/login");
     throw new ApiError(res.status, error?.code ?? "internal", error?.message ?? `The server answered ${res.status}.`, error?.issues ?? []);
   }
