@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { admin, signInPage } from "../fixtures/studio";
+import { admin, signInPage, alerts } from "../fixtures/studio";
 
 test("an admin creates a user, changes the role, and the audit log records it", async ({ page, browser }) => {
   await signInPage(page, admin);
@@ -42,7 +42,7 @@ test("the last active admin cannot be demoted", async ({ page }) => {
   await page.goto("/admin/users");
   const row = page.getByTestId(`user-row-${admin.email}`);
   await row.getByLabel(`Role of ${admin.email}`).selectOption("viewer");
-  await expect(page.getByRole("alert")).toContainText("only active admin");
+  await expect(alerts(page)).toContainText("only active admin");
   await page.reload();
   await expect(page.getByTestId(`user-row-${admin.email}`).getByLabel(`Role of ${admin.email}`)).toHaveValue("admin");
 });

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { admin, apiAs, people, signInPage } from "../fixtures/studio";
+import { admin, apiAs, people, signInPage, alerts } from "../fixtures/studio";
 
 const navOf = (page: import("@playwright/test").Page) => page.getByRole("navigation", { name: "Main" });
 
@@ -34,7 +34,7 @@ test("a labeler gets 403 from the host API and the hosts page, not data", async 
 
   await signInPage(page, people.labeler);
   await page.goto("/admin/hosts");
-  await expect(page.getByRole("alert")).toContainText("No access to compute hosts");
+  await expect(alerts(page)).toContainText("No access to compute hosts");
   await expect(page.getByTestId("host-card")).toHaveCount(0);
 });
 

@@ -71,7 +71,7 @@ test("an unreachable URL is saved as unreachable with the reason, and bad input 
   const res = await api.post("/api/hosts", { data: { name: "nowhere-e2e", url: `http://127.0.0.1:${port}`, token: "x".repeat(20) } });
   expect(res.status()).toBe(201);
 
-  const malformed = await api.post("/api/hosts", { data: "{not json", headers: { "Content-Type": "application/json" } });
+  const malformed = await api.post("/api/hosts", { data: Buffer.from("{not json"), headers: { "Content-Type": "application/json" } });
   expect(malformed.status()).toBe(400);
   expect((await malformed.json()).error.code).toBe("bad_request");
 
