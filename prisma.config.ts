@@ -41,7 +41,8 @@ export default defineConfig({
   async adapter() {
     if (postgres) {
       patchNameColumns();
-      return new PrismaPg({ connectionString: url });
+      // Without allowExitOnIdle the CLI waits out the pool's 10 s idle timeout after every command.
+      return new PrismaPg({ connectionString: url, allowExitOnIdle: true });
     }
     return new PrismaBetterSQLite3({ url: url.replace(/^file:/, "") });
   },

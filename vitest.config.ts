@@ -16,7 +16,9 @@ export default defineConfig({
     ],
   },
   test: {
-    // Two cores: two workers. Each worker gets its own database per provider (test/db.ts), so
+    // @jupyterlab/services logs every kernel WebSocket it opens and closes (integration tests).
+    onConsoleLog: (log) => !/^(Starting WebSocket|Kernel: dead)/.test(log),
+    // Two cores: two workers. Each worker gets its own database per provider (test/global-setup.ts), so
     // files never share a database while they run.
     maxWorkers: 2,
     projects: providers.map((provider) => ({
@@ -25,6 +27,8 @@ export default defineConfig({
         name: provider,
         include: ["server/**/*.test.ts", "lib/**/*.test.ts"],
         environment: "node",
+        // Files in a worker share loaded modules (the Prisma client import dominates otherwise: ~2x faster).
+        isolate: false,
         env: { STUDIO_TEST_DB: provider },
         globalSetup: ["test/global-setup.ts"],
         setupFiles: ["test/setup.ts"],

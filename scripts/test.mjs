@@ -3,7 +3,7 @@
 // PostgreSQL (vitest), the Python tests (pytest) and the browser tests (Playwright), and ends
 // with one line: `N passed, N failed`.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import {
   ensureBuild,

@@ -11,13 +11,22 @@ export function testProvider(): TestProvider {
   return provider;
 }
 
-let client: Db | undefined;
-
-/** The Prisma client for this worker's database (one per test file). */
-export function testDb(): Db {
+function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set: test/setup.ts did not run.");
-  client ??= createDb(url);
+  return url;
+}
+
+const clients = new Map<string, Db>();
+
+/** A Prisma client for this worker's database of the current provider (shared within the worker). */
+export function testDb(): Db {
+  const url = databaseUrl();
+  let client = clients.get(url);
+  if (!client) {
+    client = createDb(url);
+    clients.set(url, client);
+  }
   return client;
 }
 
@@ -54,11 +63,11 @@ export async function resetDb(db: Db): Promise<void> {
 }
 
 /**
- * For a test file that uses the database: empties it before each test and disconnects after the
- * file. Returns the client.
+ * For a test file that uses the database: its own client, emptied before each test and
+ * disconnected after the file.
  */
-export function useTestDb(): Db {
-  const db = testDb();
+export function setupTestDb(): Db {
+  const db = createDb(databaseUrl());
   beforeEach(() => resetDb(db));
   afterAll(() => db.$disconnect());
   return db;

@@ -1,20 +1,19 @@
 // Seeds for domain tests. Users are inserted directly with one shared password hash (scrypt costs
-// ~100 ms per hash), except where a test is about creating users.
+// a few hundred ms per hash here), except where a test is about creating users.
 import { randomBytes } from "node:crypto";
 import type { Db } from "@/server/db";
 import type { Role } from "@/lib/roles";
 import type { Principal } from "@/server/auth/principal";
 import { AppError, type ErrorCode } from "@/server/errors";
-import { hashPassword } from "@/server/auth/password";
-import { expect } from "vitest";
+import { expect, inject } from "vitest";
+import { TEST_PASSWORD } from "@/test/password";
 
-export const PASSWORD = "correct horse battery staple";
+/** Every seeded user's password. */
+export const PASSWORD = TEST_PASSWORD;
 
-let sharedHash: Promise<string> | undefined;
-/** The scrypt hash of PASSWORD, computed once per test file. */
-export function passwordHash(): Promise<string> {
-  sharedHash ??= hashPassword(PASSWORD);
-  return sharedHash;
+/** The scrypt hash of PASSWORD, computed once per run by test/global-setup.ts. */
+export async function passwordHash(): Promise<string> {
+  return inject("studioTestPasswordHash");
 }
 
 export function uniqueEmail(label = "user"): string {

@@ -10,8 +10,12 @@ if (!url) throw new Error(`No test database for worker ${poolId} (${urls.length}
 
 process.env.STUDIO_TEST_DB = provider;
 process.env.DATABASE_URL = url;
-process.env.STUDIO_SECRET_KEY = randomBytes(32).toString("base64");
-process.env.NEXTAUTH_SECRET = randomBytes(32).toString("base64");
+// Once per worker: server/env.ts caches what it read first (workers run several files).
+if (process.env.STUDIO_TEST_SECRETS !== "1") {
+  process.env.STUDIO_SECRET_KEY = randomBytes(32).toString("base64");
+  process.env.NEXTAUTH_SECRET = randomBytes(32).toString("base64");
+  process.env.STUDIO_TEST_SECRETS = "1";
+}
 // Keep tests hermetic: the developer's shell must not change what the domain layer sees.
 for (const name of ["LOCAL_GATEWAY_URL", "LOCAL_GATEWAY_TOKEN", "STUDIO_ADMIN_EMAIL", "STUDIO_ADMIN_PASSWORD", "STUDIO_PROBE_INTERVAL_SECONDS"]) {
   delete process.env[name];

@@ -16,7 +16,8 @@ export async function listAuditEvents(db: Db, query: ListAuditEventsQuery) {
   const events = await db.auditEvent.findMany({
     where: {
       ...(query.action ? { action: { startsWith: query.action } } : {}),
-      ...(query.actor ? { actorEmail: { contains: query.actor } } : {}),
+      // Emails are stored lowercase; lowercasing the filter makes it case-insensitive on both databases.
+      ...(query.actor ? { actorEmail: { contains: query.actor.trim().toLowerCase() } } : {}),
       ...(query.before ? { at: { lt: new Date(query.before) } } : {}),
     },
     orderBy: [{ at: "desc" }, { id: "desc" }],

@@ -48,11 +48,7 @@ describe("hashPassword / verifyPassword", () => {
     expect(await verifyPassword("anything at all", stored)).toBe(false);
   });
 
-  // BUG (reported): server/auth/password.ts verifyPassword promises "false for any malformed
-  // hash", but parameters Node's scrypt refuses (N not a power of two, N too large) make it throw
-  // ERR_CRYPTO_INVALID_SCRYPT_PARAMS instead. `it.fails` passes while the bug exists; when it is
-  // fixed this starts failing: turn it into a plain `it` then.
-  it.fails("returns false (does not throw) for parameters scrypt rejects", async () => {
+  it("returns false (does not throw) for parameters scrypt rejects", async () => {
     expect(await verifyPassword("anything at all", "scrypt$1000$8$1$c2FsdA==$a2V5a2V5")).toBe(false);
   });
 

@@ -30,9 +30,15 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [n, rr, pp] = parts.slice(1, 4).map(Number);
   const salt = Buffer.from(parts[4], "base64");
   const expected = Buffer.from(parts[5], "base64");
-  if (!n || !rr || !pp || expected.length === 0) return false;
-  const key = await scrypt(password, salt, expected.length, { N: n, r: rr, p: pp, maxmem: 128 * n * rr * 2 });
-  return timingSafeEqual(key, expected);
+  // scrypt needs N a power of two; the upper bounds keep a corrupted row from costing gigabytes.
+  const sane = n > 1 && n <= 2 ** 20 && (n & (n - 1)) === 0 && rr >= 1 && rr <= 32 && pp >= 1 && pp <= 16;
+  if (!sane || expected.length === 0) return false;
+  try {
+    const key = await scrypt(password, salt, expected.length, { N: n, r: rr, p: pp, maxmem: 128 * n * rr * 2 });
+    return timingSafeEqual(key, expected);
+  } catch {
+    return false;
+  }
 }
 
 /** A hash of a random password, used to spend the same time when an email is unknown. */

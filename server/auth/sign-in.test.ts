@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { useTestDb } from "@/test/db";
+import { setupTestDb } from "@/test/db";
 import { PASSWORD, auditEvents, expectAppError, makeUser } from "@/test/fixtures";
 import { SIGN_IN_FAILED, signIn } from "@/server/auth/sign-in";
 import { throttlePolicy } from "@/server/auth/sign-in-throttle";
 
-const db = useTestDb();
+const db = setupTestDb();
 const IP = "203.0.113.7";
 
 describe("signIn", () => {

@@ -113,6 +113,11 @@ export function errorResponse(error: unknown): Response {
     const headers: Record<string, string> = error.retryAfterSeconds ? { "Retry-After": String(error.retryAfterSeconds) } : {};
     return NextResponse.json(envelope, { status: error.status, headers });
   }
+  // A unique constraint hit by a concurrent request that passed the domain's duplicate check.
+  if ((error as { code?: unknown } | null)?.code === "P2002") {
+    const envelope: ErrorEnvelope = { error: { code: "conflict", message: "Something with that name already exists. Choose another." } };
+    return NextResponse.json(envelope, { status: errorCodes.conflict });
+  }
   const errorId = randomUUID();
   console.error(`[error ${errorId}]`, error);
   const envelope: ErrorEnvelope = {

@@ -27,14 +27,17 @@ export async function updateUser(
     }
   }
 
-  const updated = await db.user.update({
-    where: { id: userId },
-    data: {
-      name: input.name,
-      role: input.role,
-      disabled: input.disabled,
-      passwordHash: input.password ? await hashPassword(input.password) : undefined,
-    },
+  const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+  const updated = await db.$transaction(async (tx) => {
+    const row = await tx.user.update({
+      where: { id: userId },
+      data: { name: input.name, role: input.role, disabled: input.disabled, passwordHash },
+    });
+    // Re-counted inside the transaction: two admins demoting each other at once must not both win.
+    if (losesAdmin && (await tx.user.count({ where: { role: "admin", disabled: false } })) === 0) {
+      throw new AppError("conflict", "This is the only active admin. Make another user an admin first.");
+    }
+    return row;
   });
 
   const target = { type: "user", id: user.id };

@@ -1,0 +1,41 @@
+import { describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { AppError, validationError } from "@/server/errors";
+import { errorResponse } from "@/server/http/route";
+
+describe("errorResponse", () => {
+  it("maps an AppError to its status and the envelope, with Retry-After when rate limited", async () => {
+    const res = errorResponse(new AppError("rate_limited", "Too many failed sign-ins.", { retryAfterSeconds: 90 }));
+    expect(res.status).toBe(429);
+    expect(res.headers.get("Retry-After")).toBe("90");
+    expect(await res.json()).toEqual({ error: { code: "rate_limited", message: "Too many failed sign-ins." } });
+  });
+
+  it("names each invalid field in a 422", async () => {
+    const parsed = z.object({ url: z.url(), name: z.string().min(1) }).safeParse({ url: "nope", name: "" });
+    const res = errorResponse(validationError(parsed.error!, "Body"));
+    expect(res.status).toBe(422);
+    const body = await res.json();
+    expect(body.error.code).toBe("validation_failed");
+    expect(body.error.issues.map((i: { path: string }) => i.path)).toEqual(["url", "name"]);
+    expect(body.error.message).toContain("url:");
+  });
+
+  it("turns a unique-constraint race (Prisma P2002) into a 409, not a 500", async () => {
+    const res = errorResponse(Object.assign(new Error("Unique constraint failed"), { code: "P2002" }));
+    expect(res.status).toBe(409);
+    expect((await res.json()).error.code).toBe("conflict");
+  });
+
+  it("hides unknown errors behind an id that is also logged, with no stack trace", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const res = errorResponse(new Error("secret internals at /work/main/server/x.ts:12"));
+    expect(res.status).toBe(500);
+    const body = await res.json();
+    expect(body.error.code).toBe("internal");
+    expect(body.error.errorId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.stringify(body)).not.toContain("secret internals");
+    expect(log.mock.calls[0][0]).toContain(body.error.errorId);
+    log.mockRestore();
+  });
+});

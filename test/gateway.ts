@@ -1,0 +1,103 @@
+// Starts a real Jupyter Kernel Gateway (kernels/.venv) on a free loopback port for integration
+// tests, and stops it again together with everything it spawned (its process group).
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+const repoRoot = path.resolve(import.meta.dirname, "..");
+export const JUPYTER = path.join(repoRoot, "kernels/.venv/bin/jupyter");
+const PYTHON = path.join(repoRoot, "kernels/.venv/bin/python");
+
+// Runs the gateway and stops it when its stdin closes: when stop() ends the pipe, and also when
+// the test worker dies without cleaning up (Ctrl-C, a crash, a killed worker). Kernels exit with
+// the gateway on their own (ipykernel watches JPY_PARENT_PID).
+const WATCHDOG = `
+import os, subprocess, sys, threading
+gateway = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL)
+threading.Thread(target=lambda: os._exit(gateway.wait()), daemon=True).start()
+sys.stdin.buffer.read()
+gateway.terminate()
+try:
+    gateway.wait(10)
+except subprocess.TimeoutExpired:
+    gateway.kill()
+`;
+
+/** A port that was free a moment ago (nothing listens on it when this returns). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningGateway {
+  url: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once("exit", () => r()));
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+export async function startGateway(timeoutMs = 60_000): Promise<RunningGateway> {
+  if (!existsSync(JUPYTER)) {
+    throw new Error(`${JUPYTER} is missing: create the kernels venv first (python3 -m venv kernels/.venv && kernels/.venv/bin/pip install -r kernels/requirements.txt).`);
+  }
+  const port = await freePort();
+  const token = randomBytes(24).toString("base64url");
+  const url = `http://127.0.0.1:${port}`;
+  // detached: the watchdog leads its own process group, so stop() can also signal the whole group.
+  const child = spawn(PYTHON, ["-c", WATCHDOG, JUPYTER, "kernelgateway", "--config", "kernels/gateway_config.py"], {
+    cwd: repoRoot,
+    env: { ...process.env, KG_IP: "127.0.0.1", KG_PORT: String(port), KG_AUTH_TOKEN: token, STUDIO_LOG_LEVEL: "WARN" },
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const done = exited(child);
+    child.stdin!.end();
+    const timer = setTimeout(() => killGroup(child, "SIGKILL"), 15_000);
+    await done;
+    clearTimeout(timer);
+    // Nothing of the group may outlive the test.
+    killGroup(child, "SIGKILL");
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`The kernel gateway exited (${child.exitCode ?? child.signalCode}) before answering:\n${log}`);
+    }
+    try {
+      const res = await fetch(`${url}/api`, { headers: { Authorization: `token ${token}` }, signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) return { url, token, stop };
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await stop();
+  throw new Error(`The kernel gateway did not answer GET /api within ${timeoutMs / 1000} s:\n${log}`);
+}
