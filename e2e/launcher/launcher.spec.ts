@@ -1,0 +1,93 @@
+// `npm start`'s supervisor: a second studio instance on its own port and database, stopped with
+// Ctrl-C (SIGINT). Every process it started, and everything those started, must be gone.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { freePort } from "../fixtures/gateway";
+
+function processTable(): { pid: number; ppid: number; pgid: number; cmd: string }[] {
+  return execFileSync("ps", ["-eo", "pid=,ppid=,pgid=,args="], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [pid, ppid, pgid, ...cmd] = line.trim().split(/\s+/);
+      return { pid: Number(pid), ppid: Number(ppid), pgid: Number(pgid), cmd: cmd.join(" ") };
+    });
+}
+
+function descendants(root: number): number[] {
+  const table = processTable();
+  const out = new Set<number>([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of table) if (out.has(p.ppid) && !out.has(p.pid)) (out.add(p.pid), (grew = true));
+  }
+  return [...out];
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test("Ctrl-C stops the web server, the worker, the gateway and its kernels", async () => {
+  test.setTimeout(120_000);
+  const dir = path.resolve("data/e2e/launcher");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const databaseUrl = `file:${path.join(dir, "studio.db")}`;
+  execFileSync("npx", ["prisma", "migrate", "deploy"], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: "ignore" });
+
+  const port = await freePort();
+  const launcher = spawn(process.execPath, ["scripts/start.mjs", "--no-setup"], {
+    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, STUDIO_INSTANCE: "launcher-test", STUDIO_KERNEL_ROOT_DIR: path.join(dir, "work") },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  launcher.stdout.on("data", (c) => (output += c));
+  launcher.stderr.on("data", (c) => (output += c));
+  const exited = new Promise<number | null>((resolve) => launcher.on("exit", (code) => resolve(code)));
+
+  await expect.poll(() => output, { timeout: 90_000 }).toContain("Studio ready");
+  const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+  expect(health.status).toBe(200);
+
+  // The worker probes the local host: wait until its probe kernel has come and gone at least once,
+  // then start a kernel of our own on the gateway that the shutdown must take down too.
+  await expect.poll(() => output, { timeout: 60_000 }).toMatch(/Kernel shutdown|DELETE \/api\/kernels/);
+  const pidFile = path.resolve("data/run/launcher-test.pids");
+  expect(existsSync(pidFile)).toBe(true);
+  const groups = readFileSync(pidFile, "utf8").split("\n").map(Number).filter(Boolean);
+  expect(groups).toHaveLength(3);
+  const gatewayProc = processTable().find((p) => groups.includes(p.pid) && p.cmd.includes("kernelgateway"));
+  expect(gatewayProc, "gateway process").toBeDefined();
+
+  // The gateway's token lives only in its own environment; read it there to start a kernel the
+  // way the studio would, so the shutdown has a kernel process to take down.
+  const environ = Object.fromEntries(
+    readFileSync(`/proc/${gatewayProc!.pid}/environ`, "utf8")
+      .split("\0")
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
+  const kernel = await fetch(`http://127.0.0.1:${environ.KG_PORT}/api/kernels`, {
+    method: "POST",
+    headers: { Authorization: `token ${environ.KG_AUTH_TOKEN}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ name: "python3" }),
+  });
+  expect(kernel.status).toBe(201);
+  await expect.poll(() => descendants(gatewayProc!.pid).some((pid) => processTable().find((p) => p.pid === pid)?.cmd.includes("ipykernel")), { timeout: 20_000 }).toBe(true);
+
+  const everything = descendants(launcher.pid!);
+  expect(everything.length).toBeGreaterThanOrEqual(5);
+
+  launcher.kill("SIGINT");
+  expect(await exited).toBe(0);
+  await expect.poll(() => everything.filter(alive), { timeout: 15_000 }).toEqual([]);
+  expect(existsSync(pidFile)).toBe(false);
+});
