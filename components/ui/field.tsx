@@ -1,7 +1,7 @@
 import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from "react";
 
 const control =
-  "block w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 text-sm shadow-xs placeholder:text-zinc-400 focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500/30 disabled:opacity-60 dark:border-zinc-700 dark:bg-zinc-900 aria-[invalid=true]:border-red-500";
+  "block rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 text-sm shadow-xs placeholder:text-zinc-400 focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500/30 disabled:opacity-60 dark:border-zinc-700 dark:bg-zinc-900 aria-[invalid=true]:border-red-500";
 
 interface FieldShellProps {
   label: string;
@@ -35,7 +35,7 @@ function FieldShell({ label, hint, error, children }: FieldShellProps) {
 export function TextField({ label, hint, error, ...input }: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: ReactNode; error?: string }) {
   return (
     <FieldShell label={label} hint={hint} error={error}>
-      {({ id, describedBy }) => <input id={id} aria-describedby={describedBy} aria-invalid={Boolean(error)} className={control} {...input} />}
+      {({ id, describedBy }) => <input id={id} aria-describedby={describedBy} aria-invalid={Boolean(error)} className={`${control} w-full`} {...input} />}
     </FieldShell>
   );
 }
@@ -50,7 +50,7 @@ export function SelectField({
   return (
     <FieldShell label={label} hint={hint} error={error}>
       {({ id, describedBy }) => (
-        <select id={id} aria-describedby={describedBy} aria-invalid={Boolean(error)} className={control} {...select}>
+        <select id={id} aria-describedby={describedBy} aria-invalid={Boolean(error)} className={`${control} w-full`} {...select}>
           {children}
         </select>
       )}

@@ -35,7 +35,7 @@ const alive = (pid: number) => {
   }
 };
 
-test("Ctrl-C stops the web server, the worker, the gateway and its kernels", async () => {
+test("first run: setup page creates the admin; Ctrl-C stops web, worker, gateway and its kernels", async ({ page }) => {
   test.setTimeout(120_000);
   const dir = path.resolve("data/e2e/launcher");
   rmSync(dir, { recursive: true, force: true });
@@ -45,7 +45,7 @@ test("Ctrl-C stops the web server, the worker, the gateway and its kernels", asy
 
   const port = await freePort();
   const launcher = spawn(process.execPath, ["scripts/start.mjs", "--no-setup"], {
-    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, STUDIO_INSTANCE: "launcher-test", STUDIO_KERNEL_ROOT_DIR: path.join(dir, "work") },
+    env: { ...process.env, STUDIO_ADMIN_EMAIL: undefined, STUDIO_ADMIN_PASSWORD: undefined, PORT: String(port), DATABASE_URL: databaseUrl, STUDIO_INSTANCE: "launcher-test", STUDIO_KERNEL_ROOT_DIR: path.join(dir, "work") },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -56,6 +56,24 @@ test("Ctrl-C stops the web server, the worker, the gateway and its kernels", asy
   await expect.poll(() => output, { timeout: 90_000 }).toContain("Studio ready");
   const health = await fetch(`http://127.0.0.1:${port}/api/health`);
   expect(health.status).toBe(200);
+
+  // No STUDIO_ADMIN_* in this instance's environment: the first visitor creates the admin.
+  await page.goto(`http://localhost:${port}/`);
+  await expect(page.getByRole("heading", { name: /create the admin account/ })).toBeVisible();
+  await page.getByLabel("Your name").fill("First Admin");
+  await page.getByLabel("Email").fill("first@launcher.test");
+  await page.getByLabel("Password", { exact: true }).fill("first-admin-password");
+  await page.getByLabel("Repeat password").fill("first-admin-password");
+  await page.getByRole("button", { name: "Create admin and sign in" }).click();
+  await expect(page.getByTestId("current-user")).toHaveText("First Admin");
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users & roles" })).toBeVisible();
+  // Once set up, the setup endpoint refuses a second admin.
+  const again = await fetch(`http://127.0.0.1:${port}/api/setup`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name: "Intruder", email: "intruder@launcher.test", password: "intruder-password" }),
+  });
+  expect(again.status).toBe(409);
 
   // The worker probes the local host: wait until its probe kernel has come and gone at least once,
   // then start a kernel of our own on the gateway that the shutdown must take down too.

@@ -139,6 +139,8 @@ export async function startGateway(tag, env) {
     KG_IP: "127.0.0.1",
     KG_PORT: String(port),
     KG_AUTH_TOKEN: token,
+    // The worker probes this gateway every few seconds; INFO would log each request.
+    STUDIO_LOG_LEVEL: env.STUDIO_LOG_LEVEL ?? "WARN",
     // Kernels start in data/work so notebooks' files do not land in the source tree.
     STUDIO_KERNEL_ROOT_DIR: env.STUDIO_KERNEL_ROOT_DIR ?? path.join(dataDir, "work"),
   });

@@ -1,7 +1,7 @@
 // Database-side logic of probing; probing a real gateway is in probe-host.integration.test.ts.
 import { describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
-import { hostsDueForProbe, probeHost } from "@/server/hosts/probe-host";
+import { hardwareProbeDue, hostsDueForProbe, probeHost } from "@/server/hosts/probe-host";
 
 const db = setupTestDb();
 const NOW = new Date("2030-01-01T12:00:00.000Z");
@@ -46,5 +46,20 @@ describe("probeHost without a gateway", () => {
 
   it("answers unknown for a host that no longer exists", async () => {
     expect(await probeHost(db, "gone", NOW)).toBe("unknown");
+  });
+});
+
+describe("hardwareProbeDue", () => {
+  const cpu = { gpus: [] };
+  const gpu = { gpus: [{ index: 0, name: "NVIDIA A100" }] };
+  const minutes = (m: number) => ago(m * 60_000);
+
+  it("probes hardware when asked, when nothing is known, every 5 min on CPU hosts and every minute on GPU hosts", () => {
+    expect(hardwareProbeDue({ hardware: null, hardwareProbedAt: null }, false, NOW)).toBe(true);
+    expect(hardwareProbeDue({ hardware: cpu, hardwareProbedAt: minutes(1) }, true, NOW)).toBe(true);
+    expect(hardwareProbeDue({ hardware: cpu, hardwareProbedAt: minutes(2) }, false, NOW)).toBe(false);
+    expect(hardwareProbeDue({ hardware: cpu, hardwareProbedAt: minutes(6) }, false, NOW)).toBe(true);
+    expect(hardwareProbeDue({ hardware: gpu, hardwareProbedAt: minutes(0.5) }, false, NOW)).toBe(false);
+    expect(hardwareProbeDue({ hardware: gpu, hardwareProbedAt: minutes(2) }, false, NOW)).toBe(true);
   });
 });

@@ -5,8 +5,18 @@ import { GatewayError, probeHardware, readGatewayInfo, type GatewayTarget } from
 import type { HostStatus } from "@/server/hosts/host-status";
 
 // Starting a kernel costs the host a second or more of CPU, so the hardware probe runs on a slower
-// cadence than the REST probe: on request, when nothing is known yet, and every 5 minutes.
+// cadence than the REST probe: on request, when nothing is known yet, and then every 5 minutes —
+// every minute on GPU hosts, where people watch utilisation and memory to pick a free GPU.
 export const HARDWARE_REFRESH_MS = 5 * 60_000;
+export const GPU_HARDWARE_REFRESH_MS = 60_000;
+
+/** Whether this probe should also start a kernel to read the host's hardware. */
+export function hardwareProbeDue(host: { hardware: unknown; hardwareProbedAt: Date | null }, requested: boolean, now: Date): boolean {
+  if (requested || !host.hardware || !host.hardwareProbedAt) return true;
+  const gpus = (host.hardware as { gpus?: unknown[] }).gpus;
+  const refreshMs = Array.isArray(gpus) && gpus.length > 0 ? GPU_HARDWARE_REFRESH_MS : HARDWARE_REFRESH_MS;
+  return now.getTime() - host.hardwareProbedAt.getTime() > refreshMs;
+}
 
 /** The token-bearing address of a host; for server-side code only. */
 export function gatewayTargetOf(host: { url: string; tokenCiphertext: string | null }): GatewayTarget {
@@ -31,8 +41,7 @@ export async function probeHost(db: Db, hostId: string, now = new Date()): Promi
     const target = gatewayTargetOf(host);
     const info = await readGatewayInfo(target);
     const latency = Date.now() - started;
-    const hardwareDue =
-      requested || !host.hardware || !host.hardwareProbedAt || now.getTime() - host.hardwareProbedAt.getTime() > HARDWARE_REFRESH_MS;
+    const hardwareDue = hardwareProbeDue(host, requested, now);
     const kernelName = info.kernelSpecs.some((k) => k.name === info.defaultKernel) ? info.defaultKernel : info.kernelSpecs[0]?.name;
     let hardwareUpdate = {};
     let statusReason: string | null = null;
