@@ -63,7 +63,10 @@ export function StudioShell({ user, children }: { user: ShellUser; children: Rea
             </span>
             <button
               type="button"
-              onClick={() => void signOut({ callbackUrl: "/login" })}
+              // Not next-auth's redirect: it goes to NEXTAUTH_URL, which may not be the address this browser
+              // uses; a full load of /login also drops all client state of the signed-out user.
+              // eslint-disable-next-line @next/next/no-location-assign-relative-destination
+              onClick={() => void signOut({ redirect: false }).then(() => window.location.assign("/login"))}
               className="rounded-md px-2 py-1 text-xs text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800"
             >
               Sign out

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { admin, signInPage, alerts } from "../fixtures/studio";
+import { admin, apiAs, signInPage, alerts } from "../fixtures/studio";
 
 test("an admin creates a user, changes the role, and the audit log records it", async ({ page, browser }) => {
   await signInPage(page, admin);
@@ -45,4 +45,20 @@ test("the last active admin cannot be demoted", async ({ page }) => {
   await expect(alerts(page)).toContainText("only active admin");
   await page.reload();
   await expect(page.getByTestId(`user-row-${admin.email}`).getByLabel(`Role of ${admin.email}`)).toHaveValue("admin");
+});
+
+test("a password reset signs the user out everywhere; a disabled user is out at once", async () => {
+  const adminApi = await apiAs(admin);
+  const created = await adminApi.post("/api/users", { data: { email: "sam@e2e.test", name: "Sam Reset", role: "viewer", password: "sam-password-1" } });
+  expect(created.status()).toBe(201);
+  const sam = await created.json();
+
+  const samApi = await apiAs({ email: "sam@e2e.test", password: "sam-password-1" });
+  expect((await adminApi.patch(`/api/users/${sam.id}`, { data: { password: "sam-password-2" } })).status()).toBe(200);
+  expect((await samApi.get("/api/me")).status()).toBe(401);
+
+  const samAgain = await apiAs({ email: "sam@e2e.test", password: "sam-password-2" });
+  expect((await adminApi.patch(`/api/users/${sam.id}`, { data: { disabled: true } })).status()).toBe(200);
+  expect((await samAgain.get("/api/me")).status()).toBe(401);
+  await Promise.all([adminApi.dispose(), samApi.dispose(), samAgain.dispose()]);
 });

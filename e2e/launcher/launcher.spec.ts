@@ -21,7 +21,12 @@ function descendants(root: number): number[] {
   const out = new Set<number>([root]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const p of table) if (out.has(p.ppid) && !out.has(p.pid)) (out.add(p.pid), (grew = true));
+    for (const p of table) {
+      if (out.has(p.ppid) && !out.has(p.pid)) {
+        out.add(p.pid);
+        grew = true;
+      }
+    }
   }
   return [...out];
 }
@@ -80,7 +85,8 @@ test("first run: setup page creates the admin; Ctrl-C stops web, worker, gateway
   await expect.poll(() => output, { timeout: 60_000 }).toMatch(/Kernel shutdown|DELETE \/api\/kernels/);
   const pidFile = path.resolve("data/run/launcher-test.pids");
   expect(existsSync(pidFile)).toBe(true);
-  const groups = readFileSync(pidFile, "utf8").split("\n").map(Number).filter(Boolean);
+  const record = JSON.parse(readFileSync(pidFile, "utf8")) as { bootId: string; processes: { pid: number; command: string }[] };
+  const groups = record.processes.map((p) => p.pid);
   expect(groups).toHaveLength(3);
   const gatewayProc = processTable().find((p) => groups.includes(p.pid) && p.cmd.includes("kernelgateway"));
   expect(gatewayProc, "gateway process").toBeDefined();

@@ -27,16 +27,46 @@ function pidFile(tag) {
   return path.join(dataDir, "run", `${tag}.pids`);
 }
 
-/** Kills process groups a previous launcher left behind (it was SIGKILLed or the machine lost power). */
+function bootId() {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+function commandLine(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Stops process groups a previous launcher of this checkout left behind (it was SIGKILLed).
+ * Only if the machine has not rebooted since and the process still runs this checkout's code:
+ * after a reboot or enough time, the same pid may belong to something else entirely.
+ */
 export function reapStale(tag) {
   const file = pidFile(tag);
   if (!existsSync(file)) return;
-  for (const pid of readFileSync(file, "utf8").split("\n").map(Number).filter(Boolean)) {
-    try {
-      process.kill(-pid, "SIGTERM");
-      console.log(`[studio] stopped process group ${pid} left by an earlier run`);
-    } catch {
-      /* already gone */
+  let record;
+  try {
+    record = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    record = null;
+  }
+  if (record?.bootId === bootId()) {
+    for (const { pid, command } of record.processes ?? []) {
+      const now = commandLine(pid);
+      if (!now || now !== command || !now.includes(root)) continue;
+      try {
+        process.kill(-pid, "SIGTERM");
+        console.log(`[studio] stopped process group ${pid} (${path.basename(command.split(" ")[1] ?? command)}) left by an earlier run`);
+      } catch {
+        /* already gone */
+      }
     }
   }
   rmSync(file, { force: true });
@@ -44,7 +74,8 @@ export function reapStale(tag) {
 
 function recordPids(tag) {
   mkdirSync(path.dirname(pidFile(tag)), { recursive: true });
-  writeFileSync(pidFile(tag), children.map((c) => c.child.pid).join("\n"));
+  const processes = children.map((c) => ({ pid: c.child.pid, command: commandLine(c.child.pid) }));
+  writeFileSync(pidFile(tag), JSON.stringify({ bootId: bootId(), launcher: process.pid, processes }));
 }
 
 function prefixLines(stream, name, out) {

@@ -3,7 +3,7 @@
 // the second `npm start` skips it.
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -57,7 +57,8 @@ function stamped(stampFile, digest, step) {
 }
 
 export function ensureNodeModules() {
-  stamped("node_modules/.studio-stamp", hashFiles(["package.json", "package-lock.json", ".npmrc"]), () => {
+  // The Node ABI is part of the stamp: native modules (better-sqlite3) must be rebuilt after a Node upgrade.
+  stamped("node_modules/.studio-stamp", hashFiles(["package.json", "package-lock.json", ".npmrc"]) + process.versions.modules, () => {
     // `npm install`, not `npm ci`: the registry this project installs from lacks some other
     // platforms' optional packages (e.g. @tailwindcss/oxide-android-arm64), which `npm ci` insists
     // on finding in the lock file. `npm install` still installs the locked versions.
@@ -69,11 +70,14 @@ export function ensureNodeModules() {
 /** The venv for the local compute host; `dev` adds pytest for the test suite. */
 export function ensureVenv({ dev = false } = {}) {
   const requirements = dev ? "kernels/requirements-dev.txt" : "kernels/requirements.txt";
-  if (!existsSync(venvBin("python"))) {
+  // pip, not python: a venv whose creation failed halfway (no ensurepip) has python but no pip.
+  if (!existsSync(venvBin("pip"))) {
     log("creating the Python venv for the local compute host (kernels/.venv)…");
+    rmSync(venvDir, { recursive: true, force: true });
     run("python3", ["-m", "venv", venvDir]);
   }
-  stamped(`kernels/.venv/.studio-stamp${dev ? "-dev" : ""}`, hashFiles(["kernels/requirements.txt", requirements]), () => {
+  const python = spawnSync(venvBin("python"), ["-c", "import sys; print(sys.version)"], { encoding: "utf8" }).stdout;
+  stamped(`kernels/.venv/.studio-stamp${dev ? "-dev" : ""}`, hashFiles(["kernels/requirements.txt", requirements]) + python, () => {
     log(`installing ${requirements} into kernels/.venv…`);
     run(venvBin("python"), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements]);
   });
@@ -82,7 +86,9 @@ export function ensureVenv({ dev = false } = {}) {
 /** Secrets that must survive restarts: session signing and at-rest encryption of gateway tokens. */
 export function ensureSecrets() {
   const file = path.join(dataDir, "secrets.json");
-  mkdirSync(dataDir, { recursive: true });
+  // data/ holds the database, secrets and kernels' files: nobody else on the machine reads it.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
   if (!existsSync(file)) {
     log("generating data/secrets.json…");
     const secrets = { NEXTAUTH_SECRET: randomBytes(32).toString("base64url"), STUDIO_SECRET_KEY: randomBytes(32).toString("base64") };

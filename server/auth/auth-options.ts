@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { db } from "@/server/db";
@@ -24,22 +25,27 @@ export const authOptions: NextAuthOptions = {
         if (!email || !password) throw new Error(SIGN_IN_FAILED);
         try {
           const user = await signIn(db(), { email, password, ip: clientIpFromHeaders(req.headers ?? {}) });
-          return { id: user.id, email: user.email, name: user.name };
+          return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
         } catch (error) {
-          // next-auth hands this message to the sign-in page; AppError messages are written for people.
+          // next-auth hands this message to the sign-in page: only messages written for people go there.
           if (error instanceof AppError) throw new Error(error.message);
-          throw error;
+          const errorId = randomUUID();
+          console.error(`[error ${errorId}] sign-in failed:`, error);
+          throw new Error(`Sign-in failed on the server. Quote error id ${errorId} when reporting it.`);
         }
       },
     }),
   ],
   callbacks: {
     jwt({ token, user }) {
-      if (user) token.sub = user.id;
+      if (user) {
+        token.sub = user.id;
+        token.sv = (user as { sessionVersion?: number }).sessionVersion ?? 0;
+      }
       return token;
     },
     session({ session, token }) {
-      if (session.user && token.sub) (session.user as { id?: string }).id = token.sub;
+      if (session.user && token.sub) Object.assign(session.user, { id: token.sub, sessionVersion: token.sv ?? 0 });
       return session;
     },
   },

@@ -9,10 +9,11 @@ import type { Principal } from "@/server/auth/principal";
 /** The signed-in browser user, or null. Reads the user row so roles and disabling apply at once. */
 export async function sessionPrincipal(db: Db): Promise<Principal | null> {
   const session = await getServerSession(authOptions);
-  const id = (session?.user as { id?: string } | undefined)?.id;
-  if (!id) return null;
-  const user = await db.user.findUnique({ where: { id } });
-  if (!user || user.disabled) return null;
+  const claims = session?.user as { id?: string; sessionVersion?: number } | undefined;
+  if (!claims?.id) return null;
+  const user = await db.user.findUnique({ where: { id: claims.id } });
+  // A password change bumps sessionVersion, which ends every session signed before it.
+  if (!user || user.disabled || user.sessionVersion !== (claims.sessionVersion ?? 0)) return null;
   return { id: user.id, email: user.email, name: user.name, role: user.role as Role, via: "session" };
 }
 

@@ -85,4 +85,23 @@ describe("signIn", () => {
     await expectAppError(signIn(db, { email: "erin@example.com", password: "nope-nope" }), "unauthorized");
     await expect(signIn(db, { email: "erin@example.com", password: PASSWORD })).resolves.toMatchObject({ email: "erin@example.com" });
   });
+
+  it("counts a burst of parallel guesses atomically: only 5 passwords are ever checked", async () => {
+    await makeUser(db, { email: "frank@example.com" });
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => signIn(db, { email: "frank@example.com", password: `burst-${i}`, ip: "203.0.113.7" })),
+    );
+    const codes = results.map((r) => (r.status === "rejected" ? (r.reason as { code?: string }).code : "ok"));
+    expect(codes.filter((c) => c === "unauthorized")).toHaveLength(5);
+    expect(codes.filter((c) => c === "rate_limited")).toHaveLength(15);
+    expect(await auditEvents(db, "auth.sign_in_failed")).toHaveLength(5);
+    // And the right password is refused while the lock holds.
+    await expectAppError(signIn(db, { email: "frank@example.com", password: PASSWORD }), "rate_limited");
+  });
+
+  it("refuses absurdly long input without touching the database", async () => {
+    await expectAppError(signIn(db, { email: `${"a".repeat(3000)}@example.com`, password: "x".repeat(10) }), "unauthorized");
+    await expectAppError(signIn(db, { email: "a@example.com", password: "x".repeat(300) }), "unauthorized");
+    expect(await db.signInThrottle.count()).toBe(0);
+  });
 });

@@ -72,4 +72,12 @@ describe("createHost", () => {
     expect(createHostInput.safeParse({ name: "x", url: "not a url" }).success).toBe(false);
     expect(createHostInput.parse({ name: "x", url: "https://x.example.com///" }).url).toBe("https://x.example.com");
   });
+
+  it("refuses URLs that carry a token, credentials, a query or a fragment (they are shown to data scientists)", () => {
+    for (const url of ["http://h:8888/?token=abc", "http://user:pass@h:8888", "http://h:8888/#token=abc"]) {
+      const parsed = createHostInput.safeParse({ name: "x", url });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0].message).toMatch(/token field/);
+    }
+  });
 });

@@ -160,37 +160,48 @@ function hardwareProbeSource(): Promise<string> {
 export async function probeHardware(target: GatewayTarget, kernelName: string): Promise<Hardware> {
   const manager = new KernelManager({ serverSettings: serverSettings(target) });
   const code = await hardwareProbeSource();
-  let kernel: Awaited<ReturnType<KernelManager["startNew"]>> | undefined;
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new GatewayError("error", `The probe kernel did not finish within ${KERNEL_PROBE_TIMEOUT_MS / 1000} s.`)), KERNEL_PROBE_TIMEOUT_MS).unref(),
-  );
-  try {
-    const run = async (): Promise<Hardware> => {
-      kernel = await manager.startNew({ name: kernelName }, { handleComms: false });
-      let output = "";
-      let failure: string | undefined;
-      const future = kernel.requestExecute({ code, silent: false, store_history: false });
-      future.onIOPub = (msg: KernelMessage.IIOPubMessage) => {
-        if (msg.header.msg_type === "stream") output += (msg.content as KernelMessage.IStreamMsg["content"]).text;
-        if (msg.header.msg_type === "error") {
-          const c = msg.content as KernelMessage.IErrorMsg["content"];
-          failure = `${c.ename}: ${c.evalue}`;
-        }
-      };
-      await future.done;
-      if (failure) throw new GatewayError("error", `The hardware probe failed in the kernel: ${failure}`);
-      const line = output.split("\n").find((l) => l.startsWith(PROBE_MARKER));
-      if (!line) throw new GatewayError("error", "The hardware probe printed no result.");
-      const parsed = hardwareSchema.safeParse(JSON.parse(line.slice(PROBE_MARKER.length)));
-      if (!parsed.success) throw new GatewayError("error", "The hardware probe's result has an unexpected shape.");
-      return parsed.data;
+  let started = false;
+  const starting = manager.startNew({ name: kernelName }, { handleComms: false }).then((kernel) => {
+    started = true;
+    return kernel;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new GatewayError("error", `The probe kernel did not finish within ${KERNEL_PROBE_TIMEOUT_MS / 1000} s.`)), KERNEL_PROBE_TIMEOUT_MS);
+  });
+  const run = async (): Promise<Hardware> => {
+    const kernel = await starting;
+    let output = "";
+    let failure: string | undefined;
+    const future = kernel.requestExecute({ code, silent: false, store_history: false });
+    future.onIOPub = (msg: KernelMessage.IIOPubMessage) => {
+      if (msg.header.msg_type === "stream") output += (msg.content as KernelMessage.IStreamMsg["content"]).text;
+      if (msg.header.msg_type === "error") {
+        const c = msg.content as KernelMessage.IErrorMsg["content"];
+        failure = `${c.ename}: ${c.evalue}`;
+      }
     };
+    await future.done;
+    if (failure) throw new GatewayError("error", `The hardware probe failed in the kernel: ${failure}`);
+    const line = output.split("\n").find((l) => l.startsWith(PROBE_MARKER));
+    if (!line) throw new GatewayError("error", "The hardware probe printed no result.");
+    const parsed = hardwareSchema.safeParse(JSON.parse(line.slice(PROBE_MARKER.length)));
+    if (!parsed.success) throw new GatewayError("error", "The hardware probe's result has an unexpected shape.");
+    return parsed.data;
+  };
+  try {
     return await Promise.race([run(), timeout]);
   } catch (error) {
     if (error instanceof GatewayError) throw error;
     throw new GatewayError("error", `Could not run a probe kernel: ${(error as Error).message}`);
   } finally {
-    if (kernel) await kernel.shutdown().catch(() => undefined);
-    manager.dispose();
+    clearTimeout(timer);
+    const cleanup = starting
+      .then((kernel) => kernel.shutdown())
+      .catch(() => undefined)
+      .finally(() => manager.dispose());
+    // A kernel that started is shut down before the probe reports; one still starting when the
+    // timeout won (a pod being scheduled) is shut down whenever it comes up, in the background.
+    if (started) await cleanup;
   }
 }

@@ -4,6 +4,14 @@ const hostUrl = z
   .string()
   .trim()
   .pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }))
+  // Jupyter prints URLs like http://host:8888/?token=…; the URL is shown to everyone who can see
+  // hosts, so the token must go in the token field, never in the URL.
+  .refine((u) => {
+    // zod runs this even when the URL check above failed; that failure is already reported.
+    if (!URL.canParse(u)) return true;
+    const url = new URL(u);
+    return !url.username && !url.password && !url.search && !url.hash;
+  }, "must not contain a token, password, query or fragment: put the token in the token field")
   .transform((u) => u.replace(/\/+$/, ""));
 
 export const createHostInput = z.object({

@@ -12,8 +12,8 @@ export const GPU_HARDWARE_REFRESH_MS = 60_000;
 
 /** Whether this probe should also start a kernel to read the host's hardware. */
 export function hardwareProbeDue(host: { hardware: unknown; hardwareProbedAt: Date | null }, requested: boolean, now: Date): boolean {
-  if (requested || !host.hardware || !host.hardwareProbedAt) return true;
-  const gpus = (host.hardware as { gpus?: unknown[] }).gpus;
+  if (requested || !host.hardwareProbedAt) return true;
+  const gpus = (host.hardware as { gpus?: unknown[] } | null)?.gpus;
   const refreshMs = Array.isArray(gpus) && gpus.length > 0 ? GPU_HARDWARE_REFRESH_MS : HARDWARE_REFRESH_MS;
   return now.getTime() - host.hardwareProbedAt.getTime() > refreshMs;
 }
@@ -42,17 +42,26 @@ export async function probeHost(db: Db, hostId: string, now = new Date()): Promi
     const info = await readGatewayInfo(target);
     const latency = Date.now() - started;
     const hardwareDue = hardwareProbeDue(host, requested, now);
-    const kernelName = info.kernelSpecs.some((k) => k.name === info.defaultKernel) ? info.defaultKernel : info.kernelSpecs[0]?.name;
+    // The probe script is Python: the default kernel if it is Python, else any Python kernel.
+    const python = info.kernelSpecs.filter((k) => k.language.toLowerCase() === "python");
+    const kernelName = python.find((k) => k.name === info.defaultKernel)?.name ?? python[0]?.name;
     let hardwareUpdate = {};
     let statusReason: string | null = null;
-    if (hardwareDue && kernelName) {
+    if (hardwareDue && !kernelName) {
+      statusReason = "This gateway offers no Python kernel, so its CPUs, memory and GPUs cannot be read.";
+      hardwareUpdate = { hardwareProbedAt: new Date() };
+    } else if (hardwareDue && kernelName) {
       try {
         hardwareUpdate = { hardware: await probeHardware(target, kernelName), hardwareProbedAt: new Date() };
       } catch (error) {
         // The gateway answers, so the host is usable; say why hardware is missing without hiding that.
+        // hardwareProbedAt still moves on, so a failing probe backs off instead of starting a kernel every cycle.
         statusReason = error instanceof GatewayError ? error.message : `Hardware probe failed: ${(error as Error).message}`;
+        hardwareUpdate = { hardwareProbedAt: new Date() };
       }
     }
+    // Between hardware probes, keep explaining why hardware is missing if it still is.
+    if (!hardwareDue && !host.hardware && host.status === "healthy") statusReason = host.statusReason;
     await db.computeHost.update({
       where: { id: hostId },
       data: {

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { AppError, validationError } from "@/server/errors";
-import { errorResponse } from "@/server/http/route";
+import { NextRequest } from "next/server";
+import { assertSameOrigin, errorResponse } from "@/server/http/route";
 
 describe("errorResponse", () => {
   it("maps an AppError to its status and the envelope, with Retry-After when rate limited", async () => {
@@ -37,5 +38,25 @@ describe("errorResponse", () => {
     expect(JSON.stringify(body)).not.toContain("secret internals");
     expect(log.mock.calls[0][0]).toContain(body.error.errorId);
     log.mockRestore();
+  });
+});
+
+describe("assertSameOrigin", () => {
+  const req = (method: string, headers: Record<string, string>) =>
+    new NextRequest("http://studio.example:3000/api/users", { method, headers: { host: "studio.example:3000", ...headers } });
+
+  it("lets the studio's own pages and non-browser clients change things", () => {
+    expect(() => assertSameOrigin(req("POST", { origin: "http://studio.example:3000" }))).not.toThrow();
+    expect(() => assertSameOrigin(req("POST", { "sec-fetch-site": "same-origin" }))).not.toThrow();
+    expect(() => assertSameOrigin(req("POST", {}))).not.toThrow();
+    expect(() => assertSameOrigin(req("GET", { origin: "http://evil.example" }))).not.toThrow();
+  });
+
+  it("refuses a change sent by another site's page", () => {
+    const attacks: Record<string, string>[] = [{ origin: "http://evil.example" }, { origin: "http://studio.example:3001" }, { "sec-fetch-site": "same-site" }, { origin: "null" }];
+    for (const headers of attacks) {
+      expect(() => assertSameOrigin(req("POST", headers))).toThrow(/Cross-site request refused/);
+    }
+    expect(() => assertSameOrigin(req("DELETE", { "sec-fetch-site": "cross-site" }))).toThrow(AppError);
   });
 });

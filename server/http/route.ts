@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { NextResponse, type NextRequest } from "next/server";
 import { db, type Db } from "@/server/db";
-import { AppError, errorCodes, validationError, type ErrorEnvelope } from "@/server/errors";
+import { AppError, errorCodes, validationError, type ErrorCode, type ErrorEnvelope } from "@/server/errors";
 import { can, type Permission } from "@/lib/roles";
 import { requestPrincipal } from "@/server/auth/current-user";
 import type { Principal } from "@/server/auth/principal";
@@ -45,6 +45,8 @@ export function route<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType 
       const database = db();
       const user = await requestPrincipal(database, req.headers);
       if (!user) throw new AppError("unauthorized", "Sign in, or send a valid API token as `Authorization: Bearer <token>`.");
+      // Bearer tokens cannot be attached by another site; session cookies can.
+      if (user.via === "session") assertSameOrigin(req);
       if (config.access !== "signed-in" && !can(user.role, config.access)) {
         throw new AppError("forbidden", "Your role does not allow this.");
       }
@@ -77,7 +79,33 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: string)
   return parsed.data;
 }
 
+/**
+ * CSRF defence for cookie-authenticated changes: a browser names the page's origin in `Origin`
+ * (and says `Sec-Fetch-Site`) on every non-GET request; another site's page is refused. Clients
+ * that send neither are not browsers and cannot ride on someone's cookie.
+ */
+export function assertSameOrigin(req: NextRequest): void {
+  if (req.method === "GET" || req.method === "HEAD") return;
+  const origin = req.headers.get("origin");
+  const site = req.headers.get("sec-fetch-site");
+  let sameOrigin = true;
+  if (origin) {
+    try {
+      sameOrigin = new URL(origin).host === req.headers.get("host");
+    } catch {
+      sameOrigin = false;
+    }
+  } else if (site) {
+    sameOrigin = site === "same-origin" || site === "none";
+  }
+  if (!sameOrigin) throw new AppError("forbidden", "Cross-site request refused: this action must come from the studio's own pages.");
+}
+
 async function readJson(req: NextRequest): Promise<unknown> {
+  // Requiring JSON also keeps plain HTML forms from another site from reaching a handler.
+  if (!(req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/json")) {
+    throw new AppError("bad_request", "Send the body as JSON with `Content-Type: application/json`.");
+  }
   const text = await req.text();
   if (!text.trim()) throw new AppError("bad_request", "The request body is empty; send a JSON object.");
   try {
@@ -97,6 +125,7 @@ export function publicRoute<B extends z.ZodType = z.ZodUndefined>(
 ) {
   return async (req: NextRequest): Promise<Response> => {
     try {
+      assertSameOrigin(req);
       const body = config.body ? parseWith(config.body, await readJson(req), "Body") : undefined;
       const result = await handler({ db: db(), body: body as Infer<B>, ip: clientIpFromHeaders(req.headers), req });
       return result instanceof Response ? result : NextResponse.json(result ?? { ok: true });
@@ -113,10 +142,17 @@ export function errorResponse(error: unknown): Response {
     const headers: Record<string, string> = error.retryAfterSeconds ? { "Retry-After": String(error.retryAfterSeconds) } : {};
     return NextResponse.json(envelope, { status: error.status, headers });
   }
-  // A unique constraint hit by a concurrent request that passed the domain's duplicate check.
-  if ((error as { code?: unknown } | null)?.code === "P2002") {
-    const envelope: ErrorEnvelope = { error: { code: "conflict", message: "Something with that name already exists. Choose another." } };
-    return NextResponse.json(envelope, { status: errorCodes.conflict });
+  // Races the domain's own checks cannot see: a unique constraint hit by a concurrent request,
+  // an object deleted meanwhile, a serializable transaction that lost to a concurrent one.
+  const prismaCode = (error as { code?: unknown } | null)?.code;
+  const raced: Record<string, [ErrorCode, string]> = {
+    P2002: ["conflict", "Something with that name already exists. Choose another."],
+    P2025: ["not_found", "That no longer exists; it was changed or removed meanwhile."],
+    P2034: ["conflict", "Someone else changed this at the same moment. Reload and try again."],
+  };
+  if (typeof prismaCode === "string" && raced[prismaCode]) {
+    const [code, message] = raced[prismaCode];
+    return NextResponse.json({ error: { code, message } } satisfies ErrorEnvelope, { status: errorCodes[code] });
   }
   const errorId = randomUUID();
   console.error(`[error ${errorId}]`, error);

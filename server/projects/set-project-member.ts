@@ -19,12 +19,17 @@ export async function setProjectMember(
   const user = await db.user.findUnique({ where: { id: input.userId }, select: { id: true, email: true } });
   if (!user) throw new AppError("validation_failed", "No user with that id.", { issues: [{ path: "userId", message: "unknown user" }] });
   const existing = await db.projectMember.findUnique({ where: { projectId_userId: { projectId, userId: input.userId } } });
-  if (existing?.role === "admin" && input.role !== "admin") await assertAnotherProjectAdmin(db, projectId);
-  await db.projectMember.upsert({
-    where: { projectId_userId: { projectId, userId: input.userId } },
-    create: { projectId, userId: input.userId, role: input.role },
-    update: { role: input.role },
-  });
+  await db.$transaction(
+    async (tx) => {
+      await tx.projectMember.upsert({
+        where: { projectId_userId: { projectId, userId: input.userId } },
+        create: { projectId, userId: input.userId, role: input.role },
+        update: { role: input.role },
+      });
+      if (existing?.role === "admin" && input.role !== "admin") await assertProjectKeepsAnAdmin(tx, projectId);
+    },
+    { isolationLevel: "Serializable" },
+  );
   await recordAuditEvent(db, {
     action: existing ? "project.member_update" : "project.member_add",
     actor,
@@ -46,8 +51,13 @@ export async function removeProjectMember(
   assertCanManageProject(actor, myRole);
   const existing = await db.projectMember.findUnique({ where: { projectId_userId: { projectId, userId } }, include: { user: true } });
   if (!existing) throw new AppError("not_found", "That user is not a member of this project.");
-  if (existing.role === "admin") await assertAnotherProjectAdmin(db, projectId);
-  await db.projectMember.delete({ where: { projectId_userId: { projectId, userId } } });
+  await db.$transaction(
+    async (tx) => {
+      await tx.projectMember.delete({ where: { projectId_userId: { projectId, userId } } });
+      if (existing.role === "admin") await assertProjectKeepsAnAdmin(tx, projectId);
+    },
+    { isolationLevel: "Serializable" },
+  );
   await recordAuditEvent(db, {
     action: "project.member_remove",
     actor,
@@ -57,7 +67,9 @@ export async function removeProjectMember(
   });
 }
 
-async function assertAnotherProjectAdmin(db: Db, projectId: string): Promise<void> {
-  const admins = await db.projectMember.count({ where: { projectId, role: "admin" } });
-  if (admins <= 1) throw new AppError("conflict", "A project needs at least one admin. Make another member an admin first.");
+// Checked after the change, inside a serializable transaction, so that two admins removing each
+// other at the same moment cannot both succeed; throwing rolls the change back.
+async function assertProjectKeepsAnAdmin(tx: Pick<Db, "projectMember">, projectId: string): Promise<void> {
+  const admins = await tx.projectMember.count({ where: { projectId, role: "admin" } });
+  if (admins === 0) throw new AppError("conflict", "A project needs at least one admin. Make another member an admin first.");
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
-import { auditEvents, makePrincipal } from "@/test/fixtures";
+import { auditEvents, expectAppError, makePrincipal } from "@/test/fixtures";
 import { createApiToken } from "@/server/tokens/create-api-token";
 import { listApiTokens } from "@/server/tokens/list-api-tokens";
 import { TOKEN_PREFIX } from "@/server/tokens/token-hash";
@@ -27,6 +27,12 @@ describe("createApiToken", () => {
     const [event] = await auditEvents(db, "token.create");
     expect(event).toMatchObject({ actorId: principal.id, targetType: "api_token", targetId: row.id, ip: "192.0.2.3" });
     expect(JSON.stringify(event.detail)).not.toContain(token.slice(12));
+  });
+
+  it("refuses to create a token with another token (a leaked token must not outlive its revocation)", async () => {
+    const { principal } = await makePrincipal(db);
+    await expectAppError(createApiToken(db, { name: "minted" }, { ...principal, via: "token", tokenId: "t1" }), "forbidden");
+    expect(await db.apiToken.count()).toBe(0);
   });
 
   it("makes a different token every time", async () => {

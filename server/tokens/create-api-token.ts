@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import type { Db } from "@/server/db";
+import { AppError } from "@/server/errors";
 import { recordAuditEvent } from "@/server/audit/record-audit-event";
 import type { Principal } from "@/server/auth/principal";
 import { generateToken, hashToken } from "@/server/tokens/token-hash";
@@ -19,6 +20,10 @@ export async function createApiToken(
   owner: Principal,
   ip?: string | null,
 ): Promise<{ token: string; apiToken: ApiTokenView }> {
+  // A leaked token must not be able to mint a longer-lived one that survives its revocation.
+  if (owner.via !== "session") {
+    throw new AppError("forbidden", "API tokens are created from a signed-in browser session (Settings → API tokens), not with another token.");
+  }
   const token = generateToken();
   const row = await db.apiToken.create({
     data: {

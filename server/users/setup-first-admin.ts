@@ -19,13 +19,17 @@ export async function setupFirstAdmin(
   input: z.infer<typeof setupFirstAdminInput>,
   ip?: string | null,
 ): Promise<UserView> {
+  const alreadySetUp = () => new AppError("conflict", "The studio is already set up. Sign in instead.");
+  // Checked before the (deliberately slow) hash, so the public endpoint costs nothing once set up.
+  if ((await db.user.count()) > 0) throw alreadySetUp();
   const passwordHash = await hashPassword(input.password);
-  const user = await db.$transaction(async (tx) => {
-    if ((await tx.user.count()) > 0) {
-      throw new AppError("conflict", "The studio is already set up. Sign in instead.");
-    }
-    return tx.user.create({ data: { email: input.email, name: input.name, role: "admin", passwordHash } });
-  });
+  const user = await db.$transaction(
+    async (tx) => {
+      if ((await tx.user.count()) > 0) throw alreadySetUp();
+      return tx.user.create({ data: { email: input.email, name: input.name, role: "admin", passwordHash } });
+    },
+    { isolationLevel: "Serializable" },
+  );
   await recordAuditEvent(db, { action: "auth.setup_admin", actor: user, target: { type: "user", id: user.id }, ip });
   return toUserView(user);
 }

@@ -67,6 +67,10 @@ describe("updateUser", () => {
     expect(row.name).toBe("New");
     expect(await verifyPassword("brand new password", row.passwordHash)).toBe(true);
     expect(await verifyPassword(PASSWORD, row.passwordHash)).toBe(false);
+    // A new password ends every session signed with the old one (the JWT carries the version).
+    expect(row.sessionVersion).toBe(user.sessionVersion + 1);
+    await updateUser(db, user.id, { role: "viewer" }, admin);
+    expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).sessionVersion).toBe(user.sessionVersion + 1);
     expect((await auditEvents(db, "user.update"))[0].detail).toEqual({ email: user.email, name: "New" });
     const [reset] = await auditEvents(db, "user.password_reset");
     expect(JSON.stringify(reset)).not.toContain("brand new password");

@@ -31,14 +31,20 @@ export async function updateUser(
   const updated = await db.$transaction(async (tx) => {
     const row = await tx.user.update({
       where: { id: userId },
-      data: { name: input.name, role: input.role, disabled: input.disabled, passwordHash },
+      data: {
+        name: input.name,
+        role: input.role,
+        disabled: input.disabled,
+        // A new password signs out every existing session of this user.
+        ...(passwordHash ? { passwordHash, sessionVersion: { increment: 1 } } : {}),
+      },
     });
     // Re-counted inside the transaction: two admins demoting each other at once must not both win.
     if (losesAdmin && (await tx.user.count({ where: { role: "admin", disabled: false } })) === 0) {
       throw new AppError("conflict", "This is the only active admin. Make another user an admin first.");
     }
     return row;
-  });
+  }, { isolationLevel: "Serializable" });
 
   const target = { type: "user", id: user.id };
   if (input.role && input.role !== user.role) {

@@ -2,4 +2,4 @@
 import { route } from "@/server/http/route";
 import { listUserDirectory } from "@/server/users/list-users";
 
-export const GET = route({ access: "projects:create" }, async ({ db }) => listUserDirectory(db));
+export const GET = route({ access: "projects:read" }, async ({ db, user }) => listUserDirectory(db, user));
