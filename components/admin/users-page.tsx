@@ -6,11 +6,12 @@ import { formatRelative } from "@/lib/format";
 import { roleLabels, roles, type Role } from "@/lib/roles";
 import { Button } from "@/components/ui/button";
 import { ErrorNotice, PageHeader } from "@/components/ui/card";
-import { Dialog } from "@/components/ui/dialog";
-import { SelectField, TextField, controlClass } from "@/components/ui/field";
+import { Dialog, DialogFooter } from "@/components/ui/dialog";
+import { SelectField, TextField } from "@/components/ui/field";
 import { Badge } from "@/components/ui/status-badge";
 import { Table, Td, Th } from "@/components/ui/table";
 import type { UserView } from "@/server/users/user-view";
+import { RoleSelect } from "@/components/admin/role-select";
 import { useCreateUser, useUpdateUser, useUsers } from "@/components/admin/use-users";
 
 function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
@@ -53,15 +54,7 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
           error={issue("password")}
           hint="At least 8 characters. Hand it over in person or through your password manager."
         />
-        {err && !(err instanceof ApiError && err.issues.length > 0) ? <ErrorNotice error={err} /> : null}
-        <div className="flex justify-end gap-2 pt-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={create.isPending}>
-            Add user
-          </Button>
-        </div>
+        <DialogFooter error={err} onCancel={onClose} busy={create.isPending} submitLabel="Add user" />
       </form>
     </Dialog>
   );
@@ -83,15 +76,7 @@ function ResetPasswordDialog({ user, onClose }: { user: UserView; onClose: () =>
     <Dialog open onClose={onClose} title={`Set a new password for ${user.name}`}>
       <form onSubmit={onSubmit} className="space-y-3" noValidate>
         <TextField label="New password" name="password" type="password" autoComplete="new-password" required error={err instanceof ApiError ? err.issueFor("password") : undefined} />
-        {err && !(err instanceof ApiError && err.issues.length > 0) ? <ErrorNotice error={err} /> : null}
-        <div className="flex justify-end gap-2 pt-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={update.isPending}>
-            Set password
-          </Button>
-        </div>
+        <DialogFooter error={err} onCancel={onClose} busy={update.isPending} submitLabel="Set password" />
       </form>
     </Dialog>
   );
@@ -129,18 +114,7 @@ export function UsersPage({ currentUserId }: { currentUserId: string }) {
                 </Td>
                 <Td className="font-mono text-xs">{u.email}</Td>
                 <Td>
-                  <select
-                    aria-label={`Role of ${u.email}`}
-                    value={u.role}
-                    onChange={(e) => update.mutate({ id: u.id, role: e.target.value as Role })}
-                    className={`${controlClass} w-40 py-1`}
-                  >
-                    {roles.map((r) => (
-                      <option key={r} value={r}>
-                        {roleLabels[r]}
-                      </option>
-                    ))}
-                  </select>
+                  <RoleSelect label={`Role of ${u.email}`} value={u.role} onChange={(role) => update.mutate({ id: u.id, role })} />
                 </Td>
                 <Td>{u.disabled ? <Badge tone="amber">Disabled</Badge> : <Badge tone="green">Active</Badge>}</Td>
                 <Td className="text-zinc-600 dark:text-zinc-400">{formatRelative(u.lastSignInAt)}</Td>

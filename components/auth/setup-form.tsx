@@ -4,7 +4,7 @@ import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { api, ApiError } from "@/lib/api-client";
 import { Button } from "@/components/ui/button";
-import { Card, ErrorNotice } from "@/components/ui/card";
+import { Card, FormError } from "@/components/ui/card";
 import { TextField } from "@/components/ui/field";
 
 /** First run: the person who installed the studio creates the admin account. */
@@ -44,7 +44,7 @@ export function SetupForm() {
         <TextField label="Email" name="email" type="email" autoComplete="username" required error={fieldError("email")} />
         <TextField label="Password" name="password" type="password" autoComplete="new-password" required hint="At least 8 characters." error={fieldError("password")} />
         <TextField label="Repeat password" name="confirm" type="password" autoComplete="new-password" required />
-        {error && !(error instanceof ApiError && error.issues.length > 0) ? <ErrorNotice error={error} /> : null}
+        <FormError error={error} />
         <Button type="submit" className="w-full" busy={busy}>
           Create admin and sign in
         </Button>

@@ -2,9 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { ApiError } from "@/lib/api-client";
-import { Button } from "@/components/ui/button";
-import { ErrorNotice } from "@/components/ui/card";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, DialogFooter } from "@/components/ui/dialog";
 import { TextField } from "@/components/ui/field";
 import type { HostView } from "@/server/hosts/host-view";
 import { useCreateHost, useUpdateHost } from "@/components/hosts/use-hosts";
@@ -64,15 +62,7 @@ export function HostFormDialog({ host, open, onClose }: { host?: HostView; open:
             hint="Stored encrypted on the server and never shown again."
           />
         )}
-        {error && !(error instanceof ApiError && error.issues.length > 0) ? <ErrorNotice error={error} /> : null}
-        <div className="flex justify-end gap-2 pt-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={mutation.isPending}>
-            {host ? "Save" : "Add host"}
-          </Button>
-        </div>
+        <DialogFooter error={error} onCancel={onClose} busy={mutation.isPending} submitLabel={host ? "Save" : "Add host"} />
       </form>
     </Dialog>
   );

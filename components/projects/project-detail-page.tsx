@@ -7,6 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Card, ErrorNotice, PageHeader } from "@/components/ui/card";
 import { controlClass } from "@/components/ui/field";
 import { Table, Td, Th } from "@/components/ui/table";
+import { RoleSelect } from "@/components/admin/role-select";
 import { useUserDirectory } from "@/components/admin/use-users";
 import { useProject, useRemoveMember, useSetMember } from "@/components/projects/use-projects";
 
@@ -96,18 +97,7 @@ export function ProjectDetailPage({ projectId, isStudioAdmin }: { projectId: str
               <Td className="font-mono text-xs">{m.email}</Td>
               <Td>
                 {canManage ? (
-                  <select
-                    aria-label={`Project role of ${m.email}`}
-                    value={m.role}
-                    onChange={(e) => setMember.mutate({ userId: m.userId, role: e.target.value as Role })}
-                    className={`${controlClass} w-44 py-1`}
-                  >
-                    {roles.map((r) => (
-                      <option key={r} value={r}>
-                        {roleLabels[r]}
-                      </option>
-                    ))}
-                  </select>
+                  <RoleSelect label={`Project role of ${m.email}`} value={m.role} onChange={(role) => setMember.mutate({ userId: m.userId, role })} />
                 ) : (
                   roleLabels[m.role]
                 )}

@@ -7,7 +7,7 @@ import { formatDateTime } from "@/lib/format";
 import { roleLabels } from "@/lib/roles";
 import { Button } from "@/components/ui/button";
 import { EmptyState, ErrorNotice, PageHeader } from "@/components/ui/card";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, DialogFooter } from "@/components/ui/dialog";
 import { TextField } from "@/components/ui/field";
 import { Table, Td, Th } from "@/components/ui/table";
 import { useCreateProject, useProjects } from "@/components/projects/use-projects";
@@ -33,15 +33,7 @@ function CreateProjectDialog({ onClose }: { onClose: () => void }) {
         <TextField label="Name" name="name" required placeholder="Churn prediction" error={issue("name")} />
         <TextField label="Slug (optional)" name="slug" placeholder="churn-prediction" hint="Used in URLs and the SDK; derived from the name if empty." error={issue("slug")} />
         <TextField label="Description" name="description" error={issue("description")} />
-        {err && !(err instanceof ApiError && err.issues.length > 0) ? <ErrorNotice error={err} /> : null}
-        <div className="flex justify-end gap-2 pt-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={create.isPending}>
-            Create project
-          </Button>
-        </div>
+        <DialogFooter error={err} onCancel={onClose} busy={create.isPending} submitLabel="Create project" />
       </form>
     </Dialog>
   );

@@ -6,7 +6,7 @@ import { api, ApiError } from "@/lib/api-client";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
 import { Button } from "@/components/ui/button";
-import { Card, EmptyState, ErrorNotice, PageHeader } from "@/components/ui/card";
+import { Card, EmptyState, ErrorNotice, FormError, PageHeader } from "@/components/ui/card";
 import { TextField, SelectField } from "@/components/ui/field";
 import { Badge } from "@/components/ui/status-badge";
 import { Table, Td, Th } from "@/components/ui/table";
@@ -98,7 +98,8 @@ export function TokensPage() {
         ) : null}
       </Card>
       <div className="mb-3">
-        <ErrorNotice error={tokens.error ?? (create.error instanceof ApiError && create.error.issues.length > 0 ? null : create.error) ?? revoke.error} />
+        <ErrorNotice error={tokens.error ?? revoke.error} />
+        <FormError error={create.error} />
       </div>
       {tokens.data && tokens.data.length === 0 ? <EmptyState title="No tokens yet">Create one above to use the SDK outside the studio.</EmptyState> : null}
       {tokens.data && tokens.data.length > 0 ? (

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { ApiError } from "@/lib/api-client";
 
 export function Card({ children, className = "", ...rest }: { children: ReactNode; className?: string } & React.HTMLAttributes<HTMLElement>) {
   return (
@@ -37,4 +38,10 @@ export function ErrorNotice({ error }: { error: unknown }) {
       {message}
     </div>
   );
+}
+
+/** A form's error, unless it is a validation error whose messages already sit under the fields. */
+export function FormError({ error }: { error: unknown }) {
+  if (!error || (error instanceof ApiError && error.issues.length > 0)) return null;
+  return <ErrorNotice error={error} />;
 }

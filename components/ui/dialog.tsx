@@ -1,6 +1,8 @@
 "use client";
 
 import { useEffect, useRef, type ReactNode } from "react";
+import { Button } from "@/components/ui/button";
+import { FormError } from "@/components/ui/card";
 
 /** A modal built on the native <dialog>: focus trapping, Esc to close and a backdrop for free. */
 export function Dialog({ open, onClose, title, children }: { open: boolean; onClose: () => void; title: string; children: ReactNode }) {
@@ -25,5 +27,22 @@ export function Dialog({ open, onClose, title, children }: { open: boolean; onCl
         </div>
       ) : null}
     </dialog>
+  );
+}
+
+/** The end of a dialog form: the form's error (unless fields already show it), Cancel and submit. */
+export function DialogFooter({ error, onCancel, busy, submitLabel }: { error: unknown; onCancel: () => void; busy: boolean; submitLabel: string }) {
+  return (
+    <>
+      <FormError error={error} />
+      <div className="flex justify-end gap-2 pt-2">
+        <Button variant="secondary" onClick={onCancel}>
+          Cancel
+        </Button>
+        <Button type="submit" busy={busy}>
+          {submitLabel}
+        </Button>
+      </div>
+    </>
   );
 }

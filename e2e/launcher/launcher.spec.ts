@@ -3,6 +3,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { expect, test } from "@playwright/test";
 import { freePort } from "../fixtures/gateway";
 
@@ -82,7 +83,10 @@ test("first run: setup page creates the admin; Ctrl-C stops web, worker, gateway
 
   // The worker probes the local host: wait until its probe kernel has come and gone at least once,
   // then start a kernel of our own on the gateway that the shutdown must take down too.
-  await expect.poll(() => output, { timeout: 60_000 }).toMatch(/Kernel shutdown|DELETE \/api\/kernels/);
+  const studioDb = new Database(path.join(dir, "studio.db"), { readonly: true });
+  const hardwareKnown = () => studioDb.prepare("SELECT hardware IS NOT NULL AS known FROM ComputeHost WHERE kind = 'local'").get() as { known: number } | undefined;
+  await expect.poll(() => hardwareKnown()?.known, { timeout: 60_000 }).toBe(1);
+  studioDb.close();
   const pidFile = path.resolve("data/run/launcher-test.pids");
   expect(existsSync(pidFile)).toBe(true);
   const record = JSON.parse(readFileSync(pidFile, "utf8")) as { bootId: string; processes: { pid: number; command: string }[] };

@@ -11,3 +11,10 @@ export function clientIpFromHeaders(headers: HeaderBag): string | null {
   const ip = Array.isArray(value) ? value[0] : value;
   return ip || null;
 }
+
+/** Whether a client address is this machine (IPv4, IPv6 or IPv4-mapped IPv6 loopback). */
+export function isLoopback(ip: string | null | undefined): boolean {
+  if (!ip) return false;
+  const v4 = ip.startsWith("::ffff:") ? ip.slice(7) : ip;
+  return v4 === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}

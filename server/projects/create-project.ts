@@ -5,7 +5,7 @@ import { AppError } from "@/server/errors";
 import { recordAuditEvent } from "@/server/audit/record-audit-event";
 import type { Principal } from "@/server/auth/principal";
 import { slugify, type createProjectInput } from "@/server/projects/project-schemas";
-import type { ProjectView } from "@/server/projects/project-view";
+import { toProjectView, type ProjectView } from "@/server/projects/project-view";
 
 /** Creates a project; its creator becomes the project's first admin. */
 export async function createProject(
@@ -30,13 +30,5 @@ export async function createProject(
     },
   });
   await recordAuditEvent(db, { action: "project.create", actor, target: { type: "project", id: project.id }, ip, detail: { slug } });
-  return {
-    id: project.id,
-    slug: project.slug,
-    name: project.name,
-    description: project.description,
-    createdAt: project.createdAt.toISOString(),
-    memberCount: 1,
-    myRole: "admin",
-  };
+  return toProjectView(project, 1, "admin");
 }

@@ -3,7 +3,7 @@ import type { Db } from "@/server/db";
 import type { Principal } from "@/server/auth/principal";
 import type { Role } from "@/lib/roles";
 import { loadProjectFor } from "@/server/projects/project-access";
-import type { ProjectMemberView, ProjectView } from "@/server/projects/project-view";
+import { toProjectView, type ProjectMemberView, type ProjectView } from "@/server/projects/project-view";
 
 /** One project with its members, if the caller may see it. */
 export async function getProject(
@@ -18,13 +18,7 @@ export async function getProject(
     orderBy: { createdAt: "asc" },
   });
   return {
-    id: project.id,
-    slug: project.slug,
-    name: project.name,
-    description: project.description,
-    createdAt: project.createdAt.toISOString(),
-    memberCount: project._count.members,
-    myRole,
+    ...toProjectView(project, project._count.members, myRole),
     members: members.map((m) => ({
       userId: m.userId,
       email: m.user.email,

@@ -2,7 +2,7 @@ import "server-only";
 import type { Db } from "@/server/db";
 import type { Principal } from "@/server/auth/principal";
 import type { Role } from "@/lib/roles";
-import type { ProjectView } from "@/server/projects/project-view";
+import { toProjectView, type ProjectView } from "@/server/projects/project-view";
 
 /** Lists the projects the caller may see (admins: all; everyone else: where they are members). */
 export async function listProjects(db: Db, principal: Principal): Promise<ProjectView[]> {
@@ -11,13 +11,5 @@ export async function listProjects(db: Db, principal: Principal): Promise<Projec
     include: { members: { where: { userId: principal.id } }, _count: { select: { members: true } } },
     orderBy: { name: "asc" },
   });
-  return rows.map((p) => ({
-    id: p.id,
-    slug: p.slug,
-    name: p.name,
-    description: p.description,
-    createdAt: p.createdAt.toISOString(),
-    memberCount: p._count.members,
-    myRole: (p.members[0]?.role as Role | undefined) ?? null,
-  }));
+  return rows.map((p) => toProjectView(p, p._count.members, (p.members[0]?.role as Role | undefined) ?? null));
 }

@@ -18,3 +18,19 @@ export interface ProjectMemberView {
   role: Role;
   addedAt: string;
 }
+
+export function toProjectView(
+  project: { id: string; slug: string; name: string; description: string; createdAt: Date },
+  memberCount: number,
+  myRole: Role | null,
+): ProjectView {
+  return {
+    id: project.id,
+    slug: project.slug,
+    name: project.name,
+    description: project.description,
+    createdAt: project.createdAt.toISOString(),
+    memberCount,
+    myRole,
+  };
+}

@@ -41,23 +41,31 @@ describe("ensureInitialAdmin", () => {
 describe("setupFirstAdmin", () => {
   it("creates an admin while there are no users, and audits auth.setup_admin", async () => {
     const input = setupFirstAdminInput.parse({ email: " First@Example.com", name: "First", password: "first password" });
-    const view = await setupFirstAdmin(db, input, "192.0.2.50");
+    const view = await setupFirstAdmin(db, input, "::ffff:127.0.0.1");
     expect(view).toMatchObject({ email: "first@example.com", name: "First", role: "admin" });
     const [event] = await auditEvents(db, "auth.setup_admin");
-    expect(event).toMatchObject({ actorId: view.id, targetId: view.id, ip: "192.0.2.50" });
+    expect(event).toMatchObject({ actorId: view.id, targetId: view.id, ip: "::ffff:127.0.0.1" });
   });
 
   it("refuses with conflict once any user exists", async () => {
     await makeUser(db, { role: "viewer" });
     const input = setupFirstAdminInput.parse({ email: "late@example.com", name: "Late", password: "late password" });
-    await expectAppError(setupFirstAdmin(db, input), "conflict");
+    await expectAppError(setupFirstAdmin(db, input, "127.0.0.1"), "conflict");
     expect(await db.user.count({ where: { role: "admin" } })).toBe(0);
     expect(await auditEvents(db, "auth.setup_admin")).toHaveLength(0);
   });
 
   it("succeeds only once", async () => {
-    await setupFirstAdmin(db, setupFirstAdminInput.parse({ email: "a@example.com", name: "A", password: "password-a" }));
-    await expectAppError(setupFirstAdmin(db, setupFirstAdminInput.parse({ email: "b@example.com", name: "B", password: "password-b" })), "conflict");
+    await setupFirstAdmin(db, setupFirstAdminInput.parse({ email: "a@example.com", name: "A", password: "password-a" }), "::1");
+    await expectAppError(setupFirstAdmin(db, setupFirstAdminInput.parse({ email: "b@example.com", name: "B", password: "password-b" }), "::1"), "conflict");
     expect(await db.user.count()).toBe(1);
+  });
+
+  it("only works from the machine itself: a visitor from the network cannot claim the studio", async () => {
+    const input = setupFirstAdminInput.parse({ email: "lan@example.com", name: "LAN", password: "lan password" });
+    for (const ip of ["192.0.2.50", "10.0.0.8", "::ffff:192.168.1.2", null]) {
+      await expectAppError(setupFirstAdmin(db, input, ip), "forbidden");
+    }
+    expect(await db.user.count()).toBe(0);
   });
 });
