@@ -97,3 +97,30 @@ test("a data scientist sees hosts without the controls to change them", async ({
   await expect(page.getByRole("button", { name: "Add host" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Edit" })).toHaveCount(0);
 });
+
+test("a GPU host shows each GPU with its memory and utilisation", async ({ page }) => {
+  const gpuGateway = await startGateway({
+    fakeGpus: [
+      "0, NVIDIA A100-SXM4-80GB, GPU-3b5b2c3e-9d0a-6f1b-1c9e-2f7f5b8d1a01, 81920, 20480, 37, 41",
+      "1, NVIDIA A100-SXM4-80GB, GPU-9a8b7c6d-5e4f-3a2b-1c0d-ffeeddccbbaa, 81920, 0, 0, 30",
+    ],
+  });
+  try {
+    const api = await apiAs(admin);
+    expect((await api.post("/api/hosts", { data: { name: "a100-box-e2e", url: gpuGateway.url, token: gpuGateway.token } })).status()).toBe(201);
+    await api.dispose();
+
+    await signInPage(page, admin);
+    await page.goto("/admin/hosts");
+    const host = card(page, "a100-box-e2e");
+    await expect(host.getByText("2 GPU")).toBeVisible({ timeout: 30_000 });
+    const gpus = host.getByRole("table", { name: "GPUs of a100-box-e2e" });
+    await expect(gpus.getByRole("row")).toHaveCount(2);
+    await expect(gpus.getByRole("row").first()).toContainText("NVIDIA A100-SXM4-80GB");
+    await expect(gpus.getByRole("row").first()).toContainText("20.0 GiB / 80.0 GiB");
+    await expect(gpus.getByRole("row").first()).toContainText("37%");
+    await host.screenshot({ path: test.info().outputPath("gpu-host.png") });
+  } finally {
+    await gpuGateway.stop();
+  }
+});
