@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import {
   ensureBuild,
+  ensureEnterpriseGatewayVenv,
   ensureNodeModules,
   ensurePrismaClients,
   ensureSecrets,
@@ -43,6 +44,7 @@ const report = (file) => JSON.parse(readFileSync(path.join(root, "test-results",
 try {
   ensureNodeModules();
   ensureVenv({ dev: true });
+  ensureEnterpriseGatewayVenv();
   ensureSecrets();
   ensurePrismaClients();
   ensureBuild();

@@ -9,6 +9,8 @@ import path from "node:path";
 const repoRoot = path.resolve(import.meta.dirname, "..");
 export const JUPYTER = path.join(repoRoot, "kernels/.venv/bin/jupyter");
 const PYTHON = path.join(repoRoot, "kernels/.venv/bin/python");
+/** Jupyter Enterprise Gateway needs jupyter-server<2, so it has a venv of its own (kernels/requirements-eg.txt). */
+export const EG_JUPYTER = path.join(repoRoot, "kernels/.venv-eg/bin/jupyter");
 
 // Runs the gateway and stops it when its stdin closes: when stop() ends the pipe, and also when
 // the test worker dies without cleaning up (Ctrl-C, a crash, a killed worker). Kernels exit with
@@ -56,17 +58,27 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-export async function startGateway(timeoutMs = 60_000): Promise<RunningGateway> {
-  if (!existsSync(JUPYTER)) {
-    throw new Error(`${JUPYTER} is missing: create the kernels venv first (python3 -m venv kernels/.venv && kernels/.venv/bin/pip install -r kernels/requirements.txt).`);
+/**
+ * Starts Jupyter Kernel Gateway with the studio's config, or (flavor "enterprise") Jupyter
+ * Enterprise Gateway with its defaults (local kernels, kernel listing off, root not allowed to
+ * start kernels without KERNEL_USERNAME).
+ */
+export async function startGateway(timeoutMs = 60_000, flavor: "kernel" | "enterprise" = "kernel"): Promise<RunningGateway> {
+  const jupyter = flavor === "kernel" ? JUPYTER : EG_JUPYTER;
+  if (!existsSync(jupyter)) {
+    throw new Error(`${jupyter} is missing: run \`npm test\` once (it creates kernels/.venv and kernels/.venv-eg).`);
   }
   const port = await freePort();
   const token = randomBytes(24).toString("base64url");
   const url = `http://127.0.0.1:${port}`;
+  const command =
+    flavor === "kernel"
+      ? [jupyter, "kernelgateway", "--config", "kernels/gateway_config.py"]
+      : [jupyter, "enterprisegateway", "--ip=127.0.0.1", `--port=${port}`, "--port_retries=0"];
   // detached: the watchdog leads its own process group, so stop() can also signal the whole group.
-  const child = spawn(PYTHON, ["-c", WATCHDOG, JUPYTER, "kernelgateway", "--config", "kernels/gateway_config.py"], {
+  const child = spawn(PYTHON, ["-c", WATCHDOG, ...command], {
     cwd: repoRoot,
-    env: { ...process.env, KG_IP: "127.0.0.1", KG_PORT: String(port), KG_AUTH_TOKEN: token, STUDIO_LOG_LEVEL: "WARN" },
+    env: { ...process.env, KG_IP: "127.0.0.1", KG_PORT: String(port), KG_AUTH_TOKEN: token, EG_AUTH_TOKEN: token, STUDIO_LOG_LEVEL: "WARN" },
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
   });

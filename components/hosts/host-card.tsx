@@ -79,7 +79,7 @@ export function HostCard({ host, canManage }: { host: HostView; canManage: boole
       ) : null}
 
       <dl className="mt-4 grid grid-cols-2 gap-x-6 gap-y-3 sm:grid-cols-3 lg:grid-cols-6">
-        <Stat label="API version">{host.gatewayVersion ?? "–"}</Stat>
+        <Stat label="Server">{host.gatewayVersion ?? "–"}</Stat>
         <Stat label="Running kernels">{host.runningKernels ?? "–"}</Stat>
         <Stat label="CPUs">{hw?.cpu_count ?? "–"}</Stat>
         <Stat label="Memory">

@@ -83,6 +83,20 @@ export function ensureVenv({ dev = false } = {}) {
   });
 }
 
+/** Jupyter Enterprise Gateway in a venv of its own, for the tests that keep the studio compatible with it. */
+export function ensureEnterpriseGatewayVenv() {
+  const dir = path.join(root, "kernels/.venv-eg");
+  if (!existsSync(path.join(dir, "bin/pip"))) {
+    log("creating kernels/.venv-eg (Enterprise Gateway, for tests)…");
+    rmSync(dir, { recursive: true, force: true });
+    run("python3", ["-m", "venv", dir]);
+  }
+  stamped("kernels/.venv-eg/.studio-stamp", hashFiles(["kernels/requirements-eg.txt"]), () => {
+    log("installing kernels/requirements-eg.txt into kernels/.venv-eg…");
+    run(path.join(dir, "bin/python"), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "kernels/requirements-eg.txt"]);
+  });
+}
+
 /** Secrets that must survive restarts: session signing and at-rest encryption of gateway tokens. */
 export function ensureSecrets() {
   const file = path.join(dataDir, "secrets.json");

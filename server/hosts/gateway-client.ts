@@ -1,7 +1,7 @@
 import "server-only";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { KernelManager, ServerConnection, type KernelMessage } from "@jupyterlab/services";
+import { KernelManager, ServerConnection, type Kernel, type KernelMessage } from "@jupyterlab/services";
 import WebSocket from "ws";
 import { z } from "zod";
 import { hardwareSchema, kernelSpecSchema, type Hardware, type HostStatus, type KernelSpecSummary } from "@/server/hosts/host-status";
@@ -22,6 +22,8 @@ export class GatewayError extends Error {
   constructor(
     readonly status: Exclude<HostStatus, "healthy" | "unknown" | "disabled">,
     message: string,
+    /** The HTTP status the gateway answered with, when it answered. */
+    readonly httpStatus?: number,
   ) {
     super(message);
     this.name = "GatewayError";
@@ -75,10 +77,11 @@ async function getJson(target: GatewayTarget, pathname: string): Promise<unknown
     throw new GatewayError(
       "auth_failed",
       target.token ? "Authentication failed: the gateway rejected the token. Check the token on the host." : "Authentication failed: the gateway requires a token.",
+      res.status,
     );
   }
   if (!res.ok) {
-    throw new GatewayError("error", `The gateway answered ${res.status} ${res.statusText} for ${pathname}. Is this the gateway's base URL?`);
+    throw new GatewayError("error", `The gateway answered ${res.status} ${res.statusText} for ${pathname}. Is this the gateway's base URL?`, res.status);
   }
   try {
     return await res.json();
@@ -87,7 +90,9 @@ async function getJson(target: GatewayTarget, pathname: string): Promise<unknown
   }
 }
 
-const apiInfoSchema = z.object({ version: z.string() }).loose();
+// Enterprise Gateway adds its own version; Kernel Gateway and jupyter server report only the
+// jupyter_server version.
+const apiInfoSchema = z.object({ version: z.string(), gateway_version: z.string().optional() }).loose();
 const kernelSpecsSchema = z.object({
   default: z.string(),
   kernelspecs: z.record(
@@ -101,7 +106,8 @@ export interface GatewayInfo {
   version: string;
   defaultKernel: string;
   kernelSpecs: KernelSpecSummary[];
-  runningKernels: number;
+  /** null when the gateway does not list kernels (Enterprise Gateway's default) or failed to. */
+  runningKernels: number | null;
 }
 
 function parseOrExplain<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -114,11 +120,26 @@ function parseOrExplain<T>(schema: z.ZodType<T>, value: unknown, what: string): 
 export async function readGatewayInfo(target: GatewayTarget): Promise<GatewayInfo> {
   const info = parseOrExplain(apiInfoSchema, await getJson(target, "api"), "GET /api");
   const specs = parseOrExplain(kernelSpecsSchema, await getJson(target, "api/kernelspecs"), "GET /api/kernelspecs");
-  const kernels = parseOrExplain(kernelsSchema, await getJson(target, "api/kernels"), "GET /api/kernels");
   const kernelSpecs = Object.values(specs.kernelspecs)
     .map((k) => kernelSpecSchema.parse({ name: k.name, displayName: k.spec.display_name, language: k.spec.language }))
     .sort((a, b) => a.name.localeCompare(b.name));
-  return { version: info.version, defaultKernel: specs.default, kernelSpecs, runningKernels: kernels.length };
+  const version = info.gateway_version ? `Enterprise Gateway ${info.gateway_version} · Jupyter Server ${info.version}` : `Jupyter Server ${info.version}`;
+  return { version, defaultKernel: specs.default, kernelSpecs, runningKernels: await countKernels(target) };
+}
+
+/**
+ * Running kernels, or null when unknown. The token already passed /api and /api/kernelspecs, so a
+ * 403 here means kernel listing is switched off (Enterprise Gateway's default, EG_LIST_KERNELS),
+ * and a 5xx is Enterprise Gateway failing while a kernel starts (enterprise_gateway#1395): neither
+ * makes the host unusable.
+ */
+async function countKernels(target: GatewayTarget): Promise<number | null> {
+  try {
+    return parseOrExplain(kernelsSchema, await getJson(target, "api/kernels"), "GET /api/kernels").length;
+  } catch (error) {
+    if (error instanceof GatewayError && (error.httpStatus === 403 || (error.httpStatus ?? 0) >= 500)) return null;
+    throw error;
+  }
 }
 
 /**
@@ -146,6 +167,7 @@ export function serverSettings(target: GatewayTarget): ServerConnection.ISetting
 }
 
 const PROBE_MARKER = "STUDIO_PROBE_JSON:";
+const PROBE_KERNEL_USERNAME = "studio";
 let probeSource: Promise<string> | undefined;
 
 function hardwareProbeSource(): Promise<string> {
@@ -159,9 +181,15 @@ function hardwareProbeSource(): Promise<string> {
  */
 export async function probeHardware(target: GatewayTarget, kernelName: string): Promise<Hardware> {
   const manager = new KernelManager({ serverSettings: serverSettings(target) });
+  // If startNew fails at once, dispose() can run before the manager's first poll, whose promise
+  // would then reject with no handler and take the process down.
+  manager.ready.catch(() => undefined);
   const code = await hardwareProbeSource();
   let started = false;
-  const starting = manager.startNew({ name: kernelName }, { handleComms: false }).then((kernel) => {
+  // Enterprise Gateway refuses kernels without KERNEL_USERNAME when it runs as root (its default
+  // EG_UNAUTHORIZED_USERS); Kernel Gateway passes KERNEL_* variables through to the kernel.
+  const options = { name: kernelName, env: { KERNEL_USERNAME: PROBE_KERNEL_USERNAME } } as Kernel.IKernelOptions;
+  const starting = manager.startNew(options, { handleComms: false }).then((kernel) => {
     started = true;
     return kernel;
   });
@@ -193,7 +221,14 @@ export async function probeHardware(target: GatewayTarget, kernelName: string): 
     return await Promise.race([run(), timeout]);
   } catch (error) {
     if (error instanceof GatewayError) throw error;
-    throw new GatewayError("error", `Could not run a probe kernel: ${(error as Error).message}`);
+    if (error instanceof ServerConnection.ResponseError) {
+      const status = error.response.status;
+      if (status === 401) throw new GatewayError("auth_failed", "Authentication failed: the gateway rejected the token when starting a kernel.", status);
+      // Gateways put their reason in the status text (e.g. "User 'root' is not authorized to start kernel").
+      const reason = error.message || error.response.statusText || "no reason given";
+      throw new GatewayError("error", `The gateway refused to start a probe kernel (${status}: ${reason}).`, status);
+    }
+    throw new GatewayError("error", `Could not run a probe kernel: ${(error as Error).message || String(error)}`);
   } finally {
     clearTimeout(timer);
     const cleanup = starting

@@ -45,7 +45,7 @@ describe("probeHost against a real kernel gateway", () => {
 
     const view = await getHost(db, host.id);
     expect(view).toMatchObject({ status: "healthy", statusReason: null, probePending: false, defaultKernel: "python3", runningKernels: 0 });
-    expect(view.gatewayVersion).toMatch(/^\d+\.\d+/);
+    expect(view.gatewayVersion).toMatch(/^Jupyter Server \d+\.\d+/);
     expect(view.kernelSpecs).toContainEqual(expect.objectContaining({ name: "python3", language: "python" }));
     expect(view.lastHealthyAt).toBe(now.toISOString());
     expect(view.probeLatencyMs).toBeGreaterThanOrEqual(0);
