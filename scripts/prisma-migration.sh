@@ -1,24 +1,34 @@
 #!/usr/bin/env bash
-# Writes a new migration for both providers from the current schema:
+# Writes a new migration for both providers from the change to prisma/schema.prisma:
 #   scripts/prisma-migration.sh <name>
-# `prisma migrate dev` cannot run with the JS schema engine (ENVIRONMENT.md), so each migration is
-# the diff between the committed migrations and the schema, produced by `prisma migrate diff`.
+# `prisma migrate dev` and `migrate diff --from-migrations` need a shadow database, which the JS
+# schema engine cannot use here (ENVIRONMENT.md), so a migration is the diff between the schema
+# as last committed (git HEAD, which must match the latest migration) and the working copy.
+# Commit the schema together with the migration it produced.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:?usage: scripts/prisma-migration.sh <name>}
 node scripts/prisma-schemas.mjs
 stamp=$(date -u +%Y%m%d%H%M%S)
-for provider in sqlite postgres; do
-  if [ "$provider" = sqlite ]; then dir=prisma/migrations schema=prisma/schema.prisma url="file:$(mktemp -d)/shadow.db";
-  else dir=prisma/postgres/migrations schema=prisma/postgres/schema.prisma url=postgresql://postgres@127.0.0.1:5432/postgres; fi
-  mkdir -p "$dir/${stamp}_$name"
-  if ls "$dir"/*/migration.sql >/dev/null 2>&1 && [ "$(ls -d "$dir"/*/ | wc -l)" -gt 1 ]; then
-    shadow=studio_shadow_$$
-    [ "$provider" = postgres ] && psql -h 127.0.0.1 -U postgres -qc "create database $shadow" && shadow_url=postgresql://postgres@127.0.0.1:5432/$shadow || shadow_url="file:$(mktemp -d)/shadow.db"
-    DATABASE_URL=$url npx prisma migrate diff --from-migrations "$dir" --shadow-database-url "$shadow_url" --to-schema-datamodel "$schema" --script > "$dir/${stamp}_$name/migration.sql"
-    [ "$provider" = postgres ] && psql -h 127.0.0.1 -U postgres -qc "drop database $shadow"
-  else
-    DATABASE_URL=$url npx prisma migrate diff --from-empty --to-schema-datamodel "$schema" --script > "$dir/${stamp}_$name/migration.sql"
-  fi
-  echo "wrote $dir/${stamp}_$name/migration.sql"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if git cat-file -e HEAD:prisma/schema.prisma 2>/dev/null && ls prisma/migrations/*/migration.sql >/dev/null 2>&1; then
+  git show HEAD:prisma/schema.prisma > "$tmp/schema.prisma"
+  git show HEAD:prisma/postgres/schema.prisma > "$tmp/postgres.prisma"
+  from_sqlite=(--from-schema-datamodel "$tmp/schema.prisma")
+  from_pg=(--from-schema-datamodel "$tmp/postgres.prisma")
+else
+  from_sqlite=(--from-empty)
+  from_pg=(--from-empty)
+fi
+# The JS schema engine connects through prisma.config.ts's adapter even to diff two schemas, so
+# the PostgreSQL diff needs a reachable server (the local one; nothing is written to it).
+DATABASE_URL="file:$tmp/unused.db" npx prisma migrate diff "${from_sqlite[@]}" --to-schema-datamodel prisma/schema.prisma --script > "$tmp/sqlite.sql"
+DATABASE_URL=${PG_URL:-postgresql://postgres@127.0.0.1:5432/postgres} npx prisma migrate diff "${from_pg[@]}" --to-schema-datamodel prisma/postgres/schema.prisma --script > "$tmp/postgres.sql"
+for f in "$tmp/sqlite.sql" "$tmp/postgres.sql"; do
+  grep -q '[A-Z]' "$f" || { echo "no schema change found: nothing written" >&2; exit 1; }
 done
+mkdir -p "prisma/migrations/${stamp}_$name" "prisma/postgres/migrations/${stamp}_$name"
+mv "$tmp/sqlite.sql" "prisma/migrations/${stamp}_$name/migration.sql"
+mv "$tmp/postgres.sql" "prisma/postgres/migrations/${stamp}_$name/migration.sql"
+echo "wrote prisma/migrations/${stamp}_$name and prisma/postgres/migrations/${stamp}_$name"
