@@ -21,15 +21,17 @@ export const permissions = [
   "projects:read",
   "audit:read",
   "tokens:own",
+  "notebooks:read",
+  "notebooks:write",
 ] as const;
 export type Permission = (typeof permissions)[number];
 
 const grants: Record<Role, readonly Permission[]> = {
   admin: permissions,
   // Data scientists pick hosts for notebooks and jobs, so they see them, but only admins change them.
-  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own"],
+  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write"],
   labeler: ["projects:read", "tokens:own"],
-  viewer: ["projects:read", "tokens:own"],
+  viewer: ["projects:read", "tokens:own", "notebooks:read"],
 };
 
 export function can(role: Role, permission: Permission): boolean {

@@ -12,6 +12,8 @@ export const errorCodes = {
   not_found: 404,
   /** The request conflicts with existing state (a duplicate name, removing the last admin). */
   conflict: 409,
+  /** The request body is larger than this endpoint accepts. */
+  payload_too_large: 413,
   /** The body or query parsed, but fields break the schema or a business rule. */
   validation_failed: 422,
   /** Too many failed sign-ins for this email or address; retry after the lock expires. */

@@ -17,7 +17,12 @@ interface RouteConfig<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
   params?: P;
   query?: Q;
   body?: B;
+  /** Largest JSON body accepted, in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
 }
+
+// Most bodies are a few fields; endpoints that take documents (notebooks) raise this.
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 export interface RouteContext<P, Q, B> {
   db: Db;
@@ -52,7 +57,7 @@ export function route<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType 
       }
       const params = config.params ? parseWith(config.params, await segment.params, "URL") : undefined;
       const query = config.query ? parseWith(config.query, Object.fromEntries(req.nextUrl.searchParams), "Query") : undefined;
-      const body = config.body ? parseWith(config.body, await readJson(req), "Body") : undefined;
+      const body = config.body ? parseWith(config.body, await readJson(req, config.maxBodyBytes), "Body") : undefined;
       const result = await handler({
         db: database,
         user,
@@ -101,12 +106,16 @@ export function assertSameOrigin(req: NextRequest): void {
   if (!sameOrigin) throw new AppError("forbidden", "Cross-site request refused: this action must come from the studio's own pages.");
 }
 
-async function readJson(req: NextRequest): Promise<unknown> {
+async function readJson(req: NextRequest, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
+  const tooLarge = () => new AppError("payload_too_large", `The request body is larger than this endpoint accepts (${Math.round(maxBytes / 1024)} KiB).`);
+  if (Number(req.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge();
   // Requiring JSON also keeps plain HTML forms from another site from reaching a handler.
   if (!(req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/json")) {
     throw new AppError("bad_request", "Send the body as JSON with `Content-Type: application/json`.");
   }
   const text = await req.text();
+  // Content-Length may be absent (chunked); the text's length is the final word.
+  if (text.length > maxBytes) throw tooLarge();
   if (!text.trim()) throw new AppError("bad_request", "The request body is empty; send a JSON object.");
   try {
     return JSON.parse(text);

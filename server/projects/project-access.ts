@@ -2,7 +2,7 @@ import "server-only";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
-import type { Role } from "@/lib/roles";
+import { can, type Permission, type Role } from "@/lib/roles";
 
 /**
  * Loads a project the caller may see: admins see every project, others only their own.
@@ -23,4 +23,15 @@ export function assertCanManageProject(principal: Principal, myRole: Role | null
   if (principal.role !== "admin" && myRole !== "admin") {
     throw new AppError("forbidden", "Only the project's admins can change its settings and members.");
   }
+}
+
+/**
+ * The project, if the caller's role in it allows the permission: studio admins always, everyone
+ * else by their role in this project. Non-members get not_found, members without the right forbidden.
+ */
+export async function requireProjectPermission(db: Db, projectId: string, principal: Principal, permission: Permission) {
+  const { project, myRole } = await loadProjectFor(db, projectId, principal);
+  const role: Role | null = principal.role === "admin" ? "admin" : myRole;
+  if (!role || !can(role, permission)) throw new AppError("forbidden", "Your role in this project does not allow this.");
+  return { project, role };
 }
