@@ -121,6 +121,7 @@ export function HostCard({ host, canManage }: { host: HostView; canManage: boole
                   <td className="py-1 pr-3 tabular-nums">
                     {formatBytes(g.memory_used_bytes)} / {formatBytes(g.memory_total_bytes)}
                   </td>
+                  <td className="py-1 pr-3 text-xs text-zinc-500 tabular-nums">{g.temperature_c != null ? `${g.temperature_c} °C` : ""}</td>
                   <td className="w-40 py-1">
                     <div className="flex items-center gap-2">
                       <div className="h-1.5 flex-1 rounded bg-zinc-200 dark:bg-zinc-800">
