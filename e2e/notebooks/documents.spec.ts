@@ -43,9 +43,13 @@ test("import a real-world .ipynb, export it, and nbformat.validate accepts the e
   const diff = await (await ds.get(`/api/notebooks/${notebook.id}/checkpoints/${history[0].id}/diff`)).json();
   expect(diff.counts).toMatchObject({ modified: 1, added: 0, removed: 0 });
 
-  // A labeler of the studio is no member of this project: the notebook does not exist for them.
+  // A labeler's role has no notebook access at all: 403, not data (issue #2's rule).
   const labeler = await apiAs(people.labeler);
-  expect((await labeler.get(`/api/notebooks/${notebook.id}`)).status()).toBe(404);
+  expect((await labeler.get(`/api/notebooks/${notebook.id}`)).status()).toBe(403);
   expect((await labeler.post(`/api/projects/${project.id}/notebooks`, { data: { name: "x" } })).status()).toBe(403);
-  await Promise.all([ds.dispose(), labeler.dispose()]);
+  // A viewer may read notebooks, but is no member of this project: for them it does not exist.
+  const viewer = await apiAs(people.viewer);
+  expect((await viewer.get(`/api/notebooks/${notebook.id}`)).status()).toBe(404);
+  expect((await viewer.get(`/api/projects/${project.id}/notebooks`)).status()).toBe(404);
+  await Promise.all([ds.dispose(), labeler.dispose(), viewer.dispose()]);
 });
