@@ -5,5 +5,10 @@ export const queryKeys = {
   users: { all: ["users"] as const, directory: ["users", "directory"] as const },
   projects: { all: ["projects"] as const, detail: (id: string) => ["projects", id] as const },
   tokens: { all: ["tokens"] as const },
+  notebooks: {
+    list: (projectId: string, filters: { q?: string; trashed: boolean }) => ["notebooks", "list", projectId, filters] as const,
+    byProject: (projectId: string) => ["notebooks", "list", projectId] as const,
+    detail: (id: string) => ["notebooks", "detail", id] as const,
+  },
   audit: { list: (filters: { action?: string; actor?: string }) => ["audit", filters] as const },
 };

@@ -2,7 +2,8 @@
 
 import { useState, type FormEvent } from "react";
 import { formatDateTime } from "@/lib/format";
-import { roleLabels, roles, type Role } from "@/lib/roles";
+import { can, roleLabels, roles, type Role } from "@/lib/roles";
+import { NotebooksPanel } from "@/components/notebook/notebooks-panel";
 import { Button } from "@/components/ui/button";
 import { Card, ErrorNotice, PageHeader } from "@/components/ui/card";
 import { controlClass } from "@/components/ui/field";
@@ -64,6 +65,7 @@ export function ProjectDetailPage({ projectId, isStudioAdmin }: { projectId: str
   if (isLoading) return <p className="text-sm text-zinc-500">Loading project…</p>;
   if (error || !project) return <ErrorNotice error={error ?? new Error("Project not found.")} />;
   const canManage = isStudioAdmin || project.myRole === "admin";
+  const role = isStudioAdmin ? "admin" : project.myRole;
   return (
     <>
       <PageHeader
@@ -75,6 +77,13 @@ export function ProjectDetailPage({ projectId, isStudioAdmin }: { projectId: str
           </>
         }
       />
+      {role && can(role, "notebooks:read") ? (
+        <>
+          <h2 className="mb-2 text-sm font-semibold">Notebooks</h2>
+          <NotebooksPanel projectId={projectId} canWrite={can(role, "notebooks:write")} />
+          <div className="mb-8" />
+        </>
+      ) : null}
       <h2 className="mb-2 text-sm font-semibold">Members</h2>
       {canManage ? <AddMemberForm projectId={projectId} existing={new Set(project.members.map((m) => m.userId))} /> : null}
       <div className="mb-2">

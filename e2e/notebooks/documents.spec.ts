@@ -10,7 +10,7 @@ const fixture = readFileSync(path.resolve("test/fixtures/real-world.ipynb"), "ut
 
 test("import a real-world .ipynb, export it, and nbformat.validate accepts the export", async () => {
   const ds = await apiAs(people.dataScientist);
-  const project = await (await ds.post("/api/projects", { data: { name: "Notebook docs e2e" } })).json();
+  const project = await (await ds.post("/api/projects", { data: { name: `Notebook docs e2e ${Date.now()}` } })).json();
   const res = await ds.post(`/api/projects/${project.id}/notebooks`, { data: { name: "churn-eda.ipynb", ipynb: fixture } });
   expect(res.status()).toBe(201);
   const notebook = await res.json();
