@@ -2,11 +2,15 @@
 
 import { useMemo, useRef, useState } from "react";
 import MarkdownIt from "markdown-it";
+import markdownItKatex from "@vscode/markdown-it-katex";
+import "katex/dist/katex.min.css";
 import type { Output } from "@/lib/nbformat";
 import { AnsiText } from "@/components/notebook/ansi-text";
 
 // html: false — markdown from notebooks and outputs is untrusted: raw HTML in it is shown as text.
-const markdown = new MarkdownIt({ html: false, linkify: true });
+// LaTeX ($…$, $$…$$) rendered by KaTeX, bundled with its fonts (no CDN). KaTeX's default
+// trust: false refuses \href/\url with script URLs and similar commands.
+const markdown = new MarkdownIt({ html: false, linkify: true }).use(markdownItKatex, { throwOnError: false });
 
 type Attachments = Record<string, Record<string, unknown>>;
 

@@ -18,6 +18,8 @@ test("import a notebook in the project page, preview it, rename, duplicate, tras
   await row.getByRole("link", { name: "real-world" }).click();
   const notebook = page.getByRole("article", { name: "Notebook real-world" });
   await expect(notebook.getByRole("heading", { name: "Churn exploration" })).toBeVisible();
+  // LaTeX is typeset by the bundled KaTeX (no CDN).
+  await expect(notebook.locator(".katex").first()).toContainText("α");
   // The markdown cell's image comes from the cell's own attachments.
   await expect(notebook.getByRole("img", { name: "logo" })).toHaveAttribute("src", /^data:image\/png;base64,/);
   await expect(notebook.getByText("line 0")).toBeVisible();
