@@ -6,6 +6,7 @@ import markdownItKatex from "@vscode/markdown-it-katex";
 import "katex/dist/katex.min.css";
 import type { Output } from "@/lib/nbformat";
 import { AnsiText } from "@/components/notebook/ansi-text";
+import { JsonTree } from "@/components/notebook/json-tree";
 
 // html: false — markdown from notebooks and outputs is untrusted: raw HTML in it is shown as text.
 // LaTeX ($…$, $$…$$) rendered by KaTeX, bundled with its fonts (no CDN). KaTeX's default
@@ -95,7 +96,11 @@ function MimeView({ data }: { data: Record<string, unknown> }) {
   }
   if ("text/markdown" in data) return <MarkdownView source={asText(data["text/markdown"])} />;
   if ("application/json" in data) {
-    return <pre className="overflow-x-auto px-2 py-1 font-mono text-xs">{JSON.stringify(data["application/json"], null, 2)}</pre>;
+    return (
+      <div className="overflow-x-auto py-1 font-mono text-xs" aria-label="JSON output">
+        <JsonTree value={data["application/json"]} />
+      </div>
+    );
   }
   if ("text/plain" in data) return <StreamView text={asText(data["text/plain"])} name="stdout" />;
   return <p className="px-2 py-1 text-xs text-zinc-500">Output of type {Object.keys(data).join(", ") || "(empty)"} cannot be shown.</p>;

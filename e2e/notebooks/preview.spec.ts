@@ -26,6 +26,12 @@ test("import a notebook in the project page, preview it, rename, duplicate, tras
   await expect(notebook.getByText("ZeroDivisionError").first()).toBeVisible();
   await expect(notebook.getByRole("img", { name: "Image output" }).first()).toBeVisible();
   await expect(notebook.locator("iframe[title='HTML output']").first()).toBeVisible();
+  // display(JSON({'k': [1, 2]})) as a collapsible tree.
+  const json = notebook.getByLabel("JSON output");
+  await expect(json).toContainText("Array(2)");
+  await expect(json.getByText("0:")).toBeVisible();
+  await json.getByText("k:").click();
+  await expect(json.getByText("0:")).toBeHidden();
   await page.screenshot({ path: test.info().outputPath("notebook-preview.png"), fullPage: true });
 
   await page.goto(`/projects/${project.id}`);
