@@ -123,5 +123,15 @@ c.MappingKernelManager.cull_connected = os.environ.get("STUDIO_CULL_CONNECTED", 
     "no",
 )
 
+# --- Output rate limits ------------------------------------------------------------
+# jupyter_server drops IOPub output above 1 MB/s or 1000 msg/s ("IOPub data rate exceeded").
+# That protects a browser talking to the server directly; here the studio's server sits in
+# between, persists every line and sends browsers a bounded view, so a cell printing 100,000
+# lines must arrive whole. The limits stay on, raised far above what a kernel produces, so a
+# runaway loop still cannot flood the connection. STUDIO_IOPUB_DATA_RATE (bytes/s) and
+# STUDIO_IOPUB_MSG_RATE (msg/s) override them.
+c.ZMQChannelsWebsocketConnection.iopub_data_rate_limit = float(_env_int("STUDIO_IOPUB_DATA_RATE", 1_000_000_000))
+c.ZMQChannelsWebsocketConnection.iopub_msg_rate_limit = float(_env_int("STUDIO_IOPUB_MSG_RATE", 1_000_000))
+
 # --- Logging -----------------------------------------------------------------------
 c.KernelGatewayApp.log_level = os.environ.get("STUDIO_LOG_LEVEL", "INFO")

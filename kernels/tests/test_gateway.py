@@ -145,3 +145,45 @@ def test_gateway_refuses_to_start_without_token(tmp_path):
         capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert proc.returncode != 0
     assert "refusing to start without KG_AUTH_TOKEN" in proc.stdout + proc.stderr
+
+
+async def collect_streams(gateway, kernel_id, code, timeout=60):
+    """Execute `code`; return {stream name: text} of everything the kernel printed."""
+    conn = await websocket_connect(HTTPRequest(
+        ws_url(gateway, kernel_id), headers={"Authorization": f"token {gateway.token}"}))
+    try:
+        msg_id, msg = execute_request(code, uuid.uuid4().hex)
+        await conn.write_message(json.dumps(msg))
+        streams, idle = {}, False
+        while not idle:
+            raw = await asyncio.wait_for(conn.read_message(), timeout)
+            assert raw is not None, "websocket closed"
+            reply = json.loads(raw)
+            if reply["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind = reply["header"]["msg_type"]
+            if kind == "stream":
+                name = reply["content"]["name"]
+                streams[name] = streams.get(name, "") + reply["content"]["text"]
+            elif kind == "status" and reply["content"]["execution_state"] == "idle":
+                idle = True
+        return streams
+    finally:
+        conn.close()
+
+
+def test_fast_large_output_is_not_dropped_by_iopub_rate_limits(gateway):
+    # jupyter_server drops output above 1 MB/s or 1000 msg/s by default ("IOPub data rate
+    # exceeded"); a studio cell printing 100,000 lines must arrive whole.
+    status, kernel = gateway.request("POST", "/api/kernels", {"name": "python3"})
+    assert status == 201, gateway.log()
+    try:
+        streams = asyncio.run(collect_streams(
+            gateway, kernel["id"],
+            "import sys\nfor i in range(100_000):\n    print(f'line {i:06d} ' + 'x' * 40)\nsys.stdout.flush()"))
+        assert "rate exceeded" not in streams.get("stderr", ""), streams.get("stderr", "")[:500]
+        lines = streams.get("stdout", "").splitlines()
+        assert len(lines) == 100_000
+        assert lines[-1].startswith("line 099999")
+    finally:
+        gateway.request("DELETE", f"/api/kernels/{kernel['id']}")
