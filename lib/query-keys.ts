@@ -9,6 +9,8 @@ export const queryKeys = {
     list: (projectId: string, filters: { q?: string; trashed: boolean }) => ["notebooks", "list", projectId, filters] as const,
     byProject: (projectId: string) => ["notebooks", "list", projectId] as const,
     detail: (id: string) => ["notebooks", "detail", id] as const,
+    checkpoints: (id: string) => ["notebooks", "checkpoints", id] as const,
+    diff: (id: string, checkpointId: string) => ["notebooks", "diff", id, checkpointId] as const,
   },
   audit: { list: (filters: { action?: string; actor?: string }) => ["audit", filters] as const },
 };

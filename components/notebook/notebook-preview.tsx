@@ -6,6 +6,7 @@ import type { Cell } from "@/lib/nbformat";
 import { ErrorNotice, PageHeader } from "@/components/ui/card";
 import { MarkdownView, OutputView } from "@/components/notebook/output-view";
 import { useNotebook } from "@/components/notebook/use-notebooks";
+import { HistoryPanel } from "@/components/notebook/history-panel";
 
 function CellView({ cell }: { cell: Cell }) {
   if (cell.cell_type === "markdown") {
@@ -64,11 +65,14 @@ export function NotebookPreview({ notebookId }: { notebookId: string }) {
           </a>
         }
       />
-      <article aria-label={`Notebook ${notebook.name}`} className="space-y-1 rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-950">
-        {notebook.content.cells.map((cell) => (
-          <CellView key={cell.id} cell={cell} />
-        ))}
-      </article>
+      <div className="grid items-start gap-4 xl:grid-cols-[1fr_20rem]">
+        <article aria-label={`Notebook ${notebook.name}`} className="min-w-0 space-y-1 rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-950">
+          {notebook.content.cells.map((cell) => (
+            <CellView key={cell.id} cell={cell} />
+          ))}
+        </article>
+        <HistoryPanel notebookId={notebook.id} canWrite={notebook.canWrite} />
+      </div>
     </>
   );
 }

@@ -4,6 +4,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
 import type { NotebookDocument, NotebookSummary } from "@/server/notebooks/notebook-view";
+import type { CheckpointView } from "@/server/notebooks/checkpoints";
+import type { NotebookDiff } from "@/lib/notebook-diff";
 
 export function useNotebooks(projectId: string, filters: { q?: string; trashed: boolean }) {
   return useQuery({
@@ -16,7 +18,33 @@ export function useNotebooks(projectId: string, filters: { q?: string; trashed: 
 }
 
 export function useNotebook(id: string) {
-  return useQuery({ queryKey: queryKeys.notebooks.detail(id), queryFn: () => api<NotebookDocument>(`/api/notebooks/${id}`) });
+  return useQuery({ queryKey: queryKeys.notebooks.detail(id), queryFn: () => api<NotebookDocument & { canWrite: boolean }>(`/api/notebooks/${id}`) });
+}
+
+export function useCheckpoints(id: string) {
+  return useQuery({ queryKey: queryKeys.notebooks.checkpoints(id), queryFn: () => api<CheckpointView[]>(`/api/notebooks/${id}/checkpoints`) });
+}
+
+export function useCheckpointDiff(id: string, checkpointId: string | null) {
+  return useQuery({
+    queryKey: queryKeys.notebooks.diff(id, checkpointId ?? ""),
+    queryFn: () => api<NotebookDiff>(`/api/notebooks/${id}/checkpoints/${checkpointId}/diff`),
+    enabled: checkpointId !== null,
+  });
+}
+
+/** Checkpoint create/restore change the notebook, its history and any open diff. */
+export function useHistoryAction<T>(id: string, fn: (input: T) => Promise<unknown>) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSuccess: () =>
+      Promise.all([
+        qc.invalidateQueries({ queryKey: queryKeys.notebooks.detail(id) }),
+        qc.invalidateQueries({ queryKey: queryKeys.notebooks.checkpoints(id) }),
+        qc.invalidateQueries({ queryKey: ["notebooks", "diff", id] }),
+      ]),
+  });
 }
 
 /** Every notebook mutation refreshes the project's lists. */
