@@ -44,8 +44,12 @@ describe("navigationFor", () => {
     expect(h).not.toContain("/admin/audit");
   });
 
-  it.each(["labeler", "viewer"] as const)("shows %s no hosts, users or audit", (role) => {
-    expect(hrefs(role).sort()).toEqual(["/", "/projects", "/settings/tokens"]);
+  it("shows labelers no notebooks, hosts, users or audit", () => {
+    expect(hrefs("labeler").sort()).toEqual(["/", "/projects", "/settings/tokens"]);
+  });
+
+  it("shows viewers notebooks (read-only) but no hosts, users or audit", () => {
+    expect(hrefs("viewer").sort()).toEqual(["/", "/notebooks", "/projects", "/settings/tokens"]);
   });
 
   it("never shows an item whose permission the role lacks, and drops empty groups", () => {

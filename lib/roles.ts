@@ -52,7 +52,13 @@ export interface NavGroup {
 /** The left rail. Groups appear as their features land; each item names the permission it needs. */
 export const navigation: NavGroup[] = [
   { label: "Home", items: [{ href: "/", label: "Home", permission: null }] },
-  { label: "Work", items: [{ href: "/projects", label: "Projects", permission: "projects:read" }] },
+  {
+    label: "Work",
+    items: [
+      { href: "/projects", label: "Projects", permission: "projects:read" },
+      { href: "/notebooks", label: "Notebooks", permission: "notebooks:read" },
+    ],
+  },
   {
     label: "Admin",
     items: [

@@ -4,10 +4,10 @@ import { admin, apiAs, people, signInPage, alerts } from "../fixtures/studio";
 const navOf = (page: import("@playwright/test").Page) => page.getByRole("navigation", { name: "Main" });
 
 const expectations = [
-  { who: admin, see: ["Home", "Projects", "Users & roles", "Compute hosts", "Audit log", "API tokens"], hidden: [] },
-  { who: people.dataScientist, see: ["Home", "Projects", "Compute hosts", "API tokens"], hidden: ["Users & roles", "Audit log"] },
-  { who: people.labeler, see: ["Home", "Projects", "API tokens"], hidden: ["Users & roles", "Compute hosts", "Audit log"] },
-  { who: people.viewer, see: ["Home", "Projects", "API tokens"], hidden: ["Users & roles", "Compute hosts", "Audit log"] },
+  { who: admin, see: ["Home", "Projects", "Notebooks", "Users & roles", "Compute hosts", "Audit log", "API tokens"], hidden: [] },
+  { who: people.dataScientist, see: ["Home", "Projects", "Notebooks", "Compute hosts", "API tokens"], hidden: ["Users & roles", "Audit log"] },
+  { who: people.labeler, see: ["Home", "Projects", "API tokens"], hidden: ["Notebooks", "Users & roles", "Compute hosts", "Audit log"] },
+  { who: people.viewer, see: ["Home", "Projects", "Notebooks", "API tokens"], hidden: ["Users & roles", "Compute hosts", "Audit log"] },
 ];
 
 for (const { who, see, hidden } of expectations) {

@@ -15,6 +15,11 @@ test("import a notebook in the project page, preview it, rename, duplicate, tras
   const row = panel.getByRole("row", { name: /real-world/ });
   await expect(row).toBeVisible();
 
+  // The Notebooks page in the left rail lists it too, with its project.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Notebooks" }).click();
+  const recent = page.getByRole("table", { name: "Recent notebooks" }).getByRole("row").filter({ hasText: project.name });
+  await expect(recent.getByRole("link", { name: "real-world" })).toBeVisible();
+  await page.goto(`/projects/${project.id}`);
   await row.getByRole("link", { name: "real-world" }).click();
   const notebook = page.getByRole("article", { name: "Notebook real-world" });
   await expect(notebook.getByRole("heading", { name: "Churn exploration" })).toBeVisible();

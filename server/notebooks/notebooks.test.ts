@@ -16,6 +16,7 @@ import { deleteNotebook, restoreNotebook, trashNotebook } from "@/server/noteboo
 import { AUTO_CHECKPOINT_EVERY_MS, saveNotebook } from "@/server/notebooks/save-notebook";
 import { createCheckpoint, diffCheckpoint, listCheckpoints, restoreCheckpoint } from "@/server/notebooks/checkpoints";
 import { serializeIpynb, type Notebook } from "@/lib/nbformat";
+import { listRecentNotebooks } from "@/server/notebooks/list-recent-notebooks";
 
 const db = setupTestDb();
 const fixture = readFileSync(path.resolve("test/fixtures/real-world.ipynb"), "utf8");
@@ -174,5 +175,29 @@ describe("notebooks as documents", () => {
     // Removing the host keeps the notebook, which falls back to the default host.
     await db.computeHost.delete({ where: { id: host.id } });
     expect((await getNotebook(db, ok.id, owner)).hostId).toBeNull();
+  });
+});
+
+describe("listRecentNotebooks", () => {
+  it("lists live notebooks of the caller's projects where their role may read them, newest first", async () => {
+    const { project, owner, members } = await projectWith("viewer", "labeler");
+    const [viewer, labeler] = members;
+    const first = await createNotebook(db, project.id, input({ name: "First" }), owner);
+    const second = await createNotebook(db, project.id, input({ name: "Second" }), owner);
+    await saveNotebook(db, first.id, { content: first.content, baseVersion: 1 }, owner);
+    const gone = await createNotebook(db, project.id, input({ name: "Gone" }), owner);
+    await trashNotebook(db, gone.id, owner);
+    const other = await projectWith();
+    await createNotebook(db, other.project.id, input({ name: "Elsewhere" }), other.owner);
+
+    const names = async (p: Principal, q?: string) => (await listRecentNotebooks(db, p, q)).map((n) => n.name);
+    expect(await names(owner)).toEqual(["First", "Second"]);
+    expect((await listRecentNotebooks(db, owner))[0].projectName).toBe(project.name);
+    expect(await names(viewer)).toEqual(["First", "Second"]);
+    expect(await names(labeler)).toEqual([]);
+    expect(await names(owner, "SEC")).toEqual(["Second"]);
+    const { principal: admin } = await makePrincipal(db, "admin");
+    expect((await names(admin)).sort()).toEqual(["Elsewhere", "First", "Second"]);
+    expect(second.name).toBe("Second");
   });
 });
