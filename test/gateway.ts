@@ -1,9 +1,10 @@
-// Starts a real Jupyter Kernel Gateway (kernels/.venv) on a free loopback port for integration
+// Starts a real Jupyter Kernel Gateway (kernels/.venv) on a free loopback port for integration and e2e
 // tests, and stops it again together with everything it spawned (its process group).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
@@ -58,12 +59,22 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/**
- * Starts Jupyter Kernel Gateway with the studio's config, or (flavor "enterprise") Jupyter
- * Enterprise Gateway with its defaults (local kernels, kernel listing off, root not allowed to
- * start kernels without KERNEL_USERNAME).
- */
-export async function startGateway(timeoutMs = 60_000, flavor: "kernel" | "enterprise" = "kernel"): Promise<RunningGateway> {
+export interface GatewayOptions {
+  timeoutMs?: number;
+  /** "enterprise": Jupyter Enterprise Gateway with its defaults (local kernels, kernel listing off,
+   * root not allowed to start kernels without KERNEL_USERNAME). */
+  flavor?: "kernel" | "enterprise";
+  /**
+   * There is no GPU on the test machines, so a GPU host is simulated with a stand-in `nvidia-smi`
+   * on the gateway's PATH that prints these lines exactly as the real one answers the probe's query
+   * (`--query-gpu=index,name,uuid,memory.total,memory.used,utilization.gpu,temperature.gpu
+   * --format=csv,noheader,nounits`). Everything else — gateway, probe kernel, parsing — is real.
+   */
+  fakeGpus?: string[];
+}
+
+/** Starts Jupyter Kernel Gateway with the studio's config (or Enterprise Gateway) for tests (vitest and Playwright). */
+export async function startGateway({ timeoutMs = 60_000, flavor = "kernel", fakeGpus }: GatewayOptions = {}): Promise<RunningGateway> {
   const jupyter = flavor === "kernel" ? JUPYTER : EG_JUPYTER;
   if (!existsSync(jupyter)) {
     throw new Error(`${jupyter} is missing: run \`npm test\` once (it creates kernels/.venv and kernels/.venv-eg).`);
@@ -71,6 +82,12 @@ export async function startGateway(timeoutMs = 60_000, flavor: "kernel" | "enter
   const port = await freePort();
   const token = randomBytes(24).toString("base64url");
   const url = `http://127.0.0.1:${port}`;
+  let pathPrefix = "";
+  if (fakeGpus) {
+    const bin = mkdtempSync(path.join(os.tmpdir(), "fake-nvidia-smi-"));
+    writeFileSync(path.join(bin, "nvidia-smi"), `#!/bin/sh\ncat <<'EOF'\n${fakeGpus.join("\n")}\nEOF\n`, { mode: 0o755 });
+    pathPrefix = `${bin}:`;
+  }
   const command =
     flavor === "kernel"
       ? [jupyter, "kernelgateway", "--config", "kernels/gateway_config.py"]
@@ -78,7 +95,7 @@ export async function startGateway(timeoutMs = 60_000, flavor: "kernel" | "enter
   // detached: the watchdog leads its own process group, so stop() can also signal the whole group.
   const child = spawn(PYTHON, ["-c", WATCHDOG, ...command], {
     cwd: repoRoot,
-    env: { ...process.env, KG_IP: "127.0.0.1", KG_PORT: String(port), KG_AUTH_TOKEN: token, EG_AUTH_TOKEN: token, STUDIO_LOG_LEVEL: "WARN" },
+    env: { ...process.env, PATH: pathPrefix + (process.env.PATH ?? ""), KG_IP: "127.0.0.1", KG_PORT: String(port), KG_AUTH_TOKEN: token, EG_AUTH_TOKEN: token, STUDIO_LOG_LEVEL: "WARN" },
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
   });

@@ -1,8 +1,8 @@
 import { expect, test } from "@playwright/test";
 import { admin, people, signInPage, apiAs } from "../fixtures/studio";
-import { freePort, startGateway, type TestGateway } from "../fixtures/gateway";
+import { freePort, startGateway, type RunningGateway } from "../../test/gateway";
 
-let gateway: TestGateway;
+let gateway: RunningGateway;
 
 test.beforeAll(async () => {
   gateway = await startGateway();

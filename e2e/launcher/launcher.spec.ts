@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { expect, test } from "@playwright/test";
-import { freePort } from "../fixtures/gateway";
+import { freePort } from "../../test/gateway";
 
 function processTable(): { pid: number; ppid: number; pgid: number; cmd: string }[] {
   return execFileSync("ps", ["-eo", "pid=,ppid=,pgid=,args="], { encoding: "utf8" })

@@ -67,14 +67,17 @@ def execute_request(code, session):
     }
 
 
-async def run_in_kernel(gateway, kernel_id, code, timeout=20):
-    """Execute `code` over the kernel's WebSocket (JSON protocol); return (status, stdout)."""
+async def execute(gateway, kernel_id, code, timeout=60):
+    """Execute `code` over the kernel's WebSocket (JSON protocol).
+
+    Returns (reply status, {stream name: text}, [error tracebacks]).
+    """
     conn = await websocket_connect(HTTPRequest(
         ws_url(gateway, kernel_id), headers={"Authorization": f"token {gateway.token}"}))
     try:
         msg_id, msg = execute_request(code, uuid.uuid4().hex)
         await conn.write_message(json.dumps(msg))
-        stdout, status, idle = [], None, False
+        streams, errors, status, idle = {}, [], None, False
         while status is None or not idle:
             raw = await asyncio.wait_for(conn.read_message(), timeout)
             assert raw is not None, "websocket closed"
@@ -82,17 +85,24 @@ async def run_in_kernel(gateway, kernel_id, code, timeout=20):
             if reply["parent_header"].get("msg_id") != msg_id:
                 continue
             kind = reply["header"]["msg_type"]
-            if kind == "stream" and reply["content"]["name"] == "stdout":
-                stdout.append(reply["content"]["text"])
+            if kind == "stream":
+                name = reply["content"]["name"]
+                streams[name] = streams.get(name, "") + reply["content"]["text"]
             elif kind == "error":
-                stdout.append("\n".join(reply["content"]["traceback"]))
+                errors.append("\n".join(reply["content"]["traceback"]))
             elif kind == "execute_reply":
                 status = reply["content"]["status"]
             elif kind == "status" and reply["content"]["execution_state"] == "idle":
                 idle = True
-        return status, "".join(stdout)
+        return status, streams, errors
     finally:
         conn.close()
+
+
+async def run_in_kernel(gateway, kernel_id, code, timeout=20):
+    """Execute `code`; return (status, stdout followed by any error tracebacks)."""
+    status, streams, errors = await execute(gateway, kernel_id, code, timeout)
+    return status, streams.get("stdout", "") + "\n".join(errors)
 
 
 def test_kernel_lifecycle_and_hardware_probe_over_websocket(gateway):
@@ -147,38 +157,13 @@ def test_gateway_refuses_to_start_without_token(tmp_path):
     assert "refusing to start without KG_AUTH_TOKEN" in proc.stdout + proc.stderr
 
 
-async def collect_streams(gateway, kernel_id, code, timeout=60):
-    """Execute `code`; return {stream name: text} of everything the kernel printed."""
-    conn = await websocket_connect(HTTPRequest(
-        ws_url(gateway, kernel_id), headers={"Authorization": f"token {gateway.token}"}))
-    try:
-        msg_id, msg = execute_request(code, uuid.uuid4().hex)
-        await conn.write_message(json.dumps(msg))
-        streams, idle = {}, False
-        while not idle:
-            raw = await asyncio.wait_for(conn.read_message(), timeout)
-            assert raw is not None, "websocket closed"
-            reply = json.loads(raw)
-            if reply["parent_header"].get("msg_id") != msg_id:
-                continue
-            kind = reply["header"]["msg_type"]
-            if kind == "stream":
-                name = reply["content"]["name"]
-                streams[name] = streams.get(name, "") + reply["content"]["text"]
-            elif kind == "status" and reply["content"]["execution_state"] == "idle":
-                idle = True
-        return streams
-    finally:
-        conn.close()
-
-
 def test_fast_large_output_is_not_dropped_by_iopub_rate_limits(gateway):
     # jupyter_server drops output above 1 MB/s or 1000 msg/s by default ("IOPub data rate
     # exceeded"); a studio cell printing 100,000 lines must arrive whole.
     status, kernel = gateway.request("POST", "/api/kernels", {"name": "python3"})
     assert status == 201, gateway.log()
     try:
-        streams = asyncio.run(collect_streams(
+        _, streams, _ = asyncio.run(execute(
             gateway, kernel["id"],
             "import sys\nfor i in range(100_000):\n    print(f'line {i:06d} ' + 'x' * 40)\nsys.stdout.flush()"))
         assert "rate exceeded" not in streams.get("stderr", ""), streams.get("stderr", "")[:500]

@@ -15,7 +15,7 @@ const db = setupTestDb();
 let gateway: RunningGateway;
 
 beforeAll(async () => {
-  gateway = await startGateway(90_000, "enterprise");
+  gateway = await startGateway({ timeoutMs: 90_000, flavor: "enterprise" });
 }, 120_000);
 
 afterAll(async () => {
