@@ -51,11 +51,14 @@ export function collapseControlCharacters(text: string): string {
 }
 
 // A trailing "\r" must survive until the next chunk decides what it overwrites, so collapsing
-// keeps it on the last line.
+// keeps it on the last line. Only the unfinished last line can change, so only it is collapsed
+// again: appending stays linear however long the stream grows (100,000 printed lines).
 function appendStream(previous: string, chunk: string): string {
-  const combined = previous + chunk;
-  const collapsed = collapseControlCharacters(combined);
-  return combined.endsWith("\r") && !collapsed.endsWith("\r") ? `${collapsed}\r` : collapsed;
+  if (!previous.endsWith("\r") && !chunk.includes("\r") && !chunk.includes("\b")) return previous + chunk;
+  const cut = previous.lastIndexOf("\n") + 1;
+  const tail = previous.slice(cut) + chunk;
+  const collapsed = collapseControlCharacters(tail);
+  return previous.slice(0, cut) + (tail.endsWith("\r") && !collapsed.endsWith("\r") ? `${collapsed}\r` : collapsed);
 }
 
 function withOutput(state: OutputState, output: Output, displayId?: string): OutputState {

@@ -6,6 +6,7 @@ import type { Notebook } from "@/lib/nbformat";
 import type { Principal } from "@/server/auth/principal";
 import { loadNotebookFor } from "@/server/notebooks/notebook-access";
 import { toNotebookDocument, type NotebookDocument } from "@/server/notebooks/notebook-view";
+import { notifyNotebookChanged } from "@/server/notebooks/live/live-registry";
 
 export interface CheckpointView {
   id: string;
@@ -65,5 +66,6 @@ export async function restoreCheckpoint(db: Db, notebookId: string, checkpointId
     });
     return tx.notebook.update({ where: { id: notebookId }, data: { content: checkpoint.content as object, version: { increment: 1 } } });
   });
+  notifyNotebookChanged(notebookId, "content");
   return toNotebookDocument(row);
 }

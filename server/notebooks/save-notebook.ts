@@ -6,6 +6,7 @@ import { normalizeNotebook, NotebookFormatError, type Notebook } from "@/lib/nbf
 import type { Principal } from "@/server/auth/principal";
 import { loadNotebookFor } from "@/server/notebooks/notebook-access";
 import type { saveNotebookInput } from "@/server/notebooks/notebook-schemas";
+import { notifyNotebookChanged } from "@/server/notebooks/live/live-registry";
 
 // Autosave writes every few seconds while someone types; a checkpoint of the replaced version is
 // kept at most every 10 minutes (JupyterLab keeps one manual checkpoint; we keep a history), and
@@ -39,24 +40,43 @@ export async function saveNotebook(
   const notebook = await loadNotebookFor(db, notebookId, actor, "notebooks:write");
   if (notebook.trashedAt) throw new AppError("conflict", "This notebook is in the trash. Restore it to edit it.");
   const content = validateNotebookContent(input.content);
+  const saved = await writeNotebookVersion(db, notebookId, input.baseVersion, content, { content: notebook.content, version: notebook.version }, actor.id, now);
+  notifyNotebookChanged(notebookId, "content");
+  return saved;
+}
+
+/**
+ * Writes `content` as the version after `baseVersion`, keeping an automatic checkpoint of the
+ * replaced content (`replaced`, read at `baseVersion`) when one is due. Refused (409) when the
+ * notebook is no longer at `baseVersion`. Used by API saves and by the live editor session.
+ */
+export async function writeNotebookVersion(
+  db: Db,
+  notebookId: string,
+  baseVersion: number,
+  content: Notebook,
+  replaced: { content: unknown; version: number },
+  actorId: string | null,
+  now = new Date(),
+): Promise<{ version: number; updatedAt: string; checkpointed: boolean }> {
   return db.$transaction(async (tx) => {
     const { count } = await tx.notebook.updateMany({
-      where: { id: notebookId, version: input.baseVersion },
+      where: { id: notebookId, version: baseVersion },
       data: { content: content as object, version: { increment: 1 } },
     });
     if (count === 0) {
       const current = await tx.notebook.findUnique({ where: { id: notebookId }, select: { version: true } });
       throw new AppError(
         "conflict",
-        `This notebook was saved elsewhere (now version ${current?.version}) after you opened version ${input.baseVersion}. Reload to get those changes; copy yours first.`,
+        `This notebook was saved elsewhere (now version ${current?.version}) after you opened version ${baseVersion}. Reload to get those changes; copy yours first.`,
       );
     }
     const last = await tx.notebookCheckpoint.findFirst({ where: { notebookId }, orderBy: { createdAt: "desc" }, select: { createdAt: true } });
     const checkpointed = !last || now.getTime() - last.createdAt.getTime() >= AUTO_CHECKPOINT_EVERY_MS;
     if (checkpointed) {
-      // The version being replaced (read above with the same version, so it is exactly what was overwritten).
+      // The version being replaced (read at baseVersion, so it is exactly what was overwritten).
       await tx.notebookCheckpoint.create({
-        data: { notebookId, content: notebook.content as object, version: notebook.version, kind: "auto", createdById: actor.id, createdAt: now },
+        data: { notebookId, content: replaced.content as object, version: replaced.version, kind: "auto", createdById: actorId, createdAt: now },
       });
       const stale = await tx.notebookCheckpoint.findMany({
         where: { notebookId, kind: "auto" },

@@ -4,11 +4,15 @@ import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
 import { freeNotebookName, loadNotebookFor } from "@/server/notebooks/notebook-access";
 import { notebookSummarySelect, toNotebookSummary, type NotebookSummary } from "@/server/notebooks/notebook-view";
+import { notifyNotebookChanged } from "@/server/notebooks/live/live-registry";
 
 /** Moves a notebook to the project's trash; it keeps its content and checkpoints until deleted. */
 export async function trashNotebook(db: Db, notebookId: string, actor: Principal): Promise<NotebookSummary> {
   await loadNotebookFor(db, notebookId, actor, "notebooks:write");
-  return toNotebookSummary(await db.notebook.update({ where: { id: notebookId }, data: { trashedAt: new Date() }, select: notebookSummarySelect }));
+  const summary = toNotebookSummary(await db.notebook.update({ where: { id: notebookId }, data: { trashedAt: new Date() }, select: notebookSummarySelect }));
+  // Open tabs close and the kernel is shut down: a trashed notebook holds no host resources.
+  notifyNotebookChanged(notebookId, "trashed");
+  return summary;
 }
 
 /** Restores a notebook from the trash, renamed "Name (restored)" if the name was taken meanwhile. */
@@ -24,4 +28,5 @@ export async function deleteNotebook(db: Db, notebookId: string, actor: Principa
   const notebook = await loadNotebookFor(db, notebookId, actor, "notebooks:write");
   if (!notebook.trashedAt) throw new AppError("conflict", "Move the notebook to the trash first; delete it from there.");
   await db.notebook.delete({ where: { id: notebookId } });
+  notifyNotebookChanged(notebookId, "deleted");
 }

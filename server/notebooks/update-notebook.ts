@@ -6,6 +6,7 @@ import { assertNameFree, loadNotebookFor } from "@/server/notebooks/notebook-acc
 import { checkKernelChoice } from "@/server/notebooks/check-kernel-choice";
 import type { updateNotebookInput } from "@/server/notebooks/notebook-schemas";
 import { notebookSummarySelect, toNotebookSummary, type NotebookSummary } from "@/server/notebooks/notebook-view";
+import { notifyNotebookChanged } from "@/server/notebooks/live/live-registry";
 
 /** Renames a notebook or changes the host and kernel spec it runs on (the content is untouched). */
 export async function updateNotebook(
@@ -20,5 +21,6 @@ export async function updateNotebook(
   const kernelName = input.kernelName === undefined ? notebook.kernelName : input.kernelName;
   if (input.hostId !== undefined || input.kernelName !== undefined) await checkKernelChoice(db, hostId, kernelName);
   const row = await db.notebook.update({ where: { id: notebookId }, data: { name: input.name, hostId, kernelName }, select: notebookSummarySelect });
+  notifyNotebookChanged(notebookId, "settings");
   return toNotebookSummary(row);
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Notebook" ADD COLUMN     "kernelId" TEXT;
+

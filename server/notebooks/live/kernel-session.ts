@@ -1,0 +1,194 @@
+import "server-only";
+import { KernelAPI, KernelConnection, ServerConnection, type Kernel, type KernelMessage } from "@jupyterlab/services";
+import { describeNetworkError, serverSettings, type GatewayTarget } from "@/server/hosts/gateway-client";
+import type { KernelStatus } from "@/lib/notebook-live-protocol";
+
+// One kernel on one host, held by the studio server through @jupyterlab/services. It reports what
+// happens to the kernel in words a person can act on; the notebook session decides what to do.
+
+// Enterprise Gateway refuses kernels without KERNEL_USERNAME when it runs as root; Kernel Gateway
+// passes KERNEL_* variables through to the kernel.
+const KERNEL_USERNAME = "studio";
+const START_TIMEOUT_MS = 120_000;
+
+export interface KernelEvents {
+  status(status: KernelStatus, message: string | null): void;
+  iopub(message: KernelMessage.IIOPubMessage): void;
+}
+
+/** Turns a failure to reach or use a gateway into a sentence for the notebook's banner. */
+export function describeKernelError(target: GatewayTarget, error: unknown): { status: KernelStatus; message: string } {
+  if (error instanceof ServerConnection.ResponseError) {
+    const status = error.response.status;
+    if (status === 401 || status === 403) {
+      return { status: "unreachable", message: `The host refused the studio (${status}): its gateway token changed. An admin can update it on the Compute hosts page.` };
+    }
+    return { status: "dead", message: `The host could not start the kernel (${status}: ${error.message || error.response.statusText}).` };
+  }
+  if (error instanceof ServerConnection.NetworkError || error instanceof TypeError) {
+    return { status: "unreachable", message: `${describeNetworkError(target.url, (error as { cause?: unknown }).cause ?? error).message} Your notebook is saved; run again once the host is back, or pick another host.` };
+  }
+  return { status: "dead", message: `The kernel could not be used: ${(error as Error)?.message ?? String(error)}` };
+}
+
+export class KernelSession {
+  private connection: Kernel.IKernelConnection | null = null;
+  private readonly settings: ServerConnection.ISettings;
+  private lastStatus: KernelStatus = "none";
+  private checkingGone = false;
+
+  constructor(
+    private readonly target: GatewayTarget,
+    readonly kernelName: string,
+    private readonly events: KernelEvents,
+  ) {
+    this.settings = serverSettings(target);
+  }
+
+  get id(): string | null {
+    return this.connection?.id ?? null;
+  }
+
+  get kernel(): Kernel.IKernelConnection {
+    if (!this.connection || this.connection.isDisposed) throw new Error("No kernel is running.");
+    return this.connection;
+  }
+
+  get alive(): boolean {
+    return Boolean(this.connection && !this.connection.isDisposed && this.lastStatus !== "dead" && this.lastStatus !== "culled");
+  }
+
+  /** Starts a new kernel on the host. */
+  async start(): Promise<void> {
+    this.report("starting", null);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const model = await Promise.race([
+        KernelAPI.startNew({ name: this.kernelName, env: { KERNEL_USERNAME } } as KernelAPI.IKernelOptions, this.settings),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`the host did not start a kernel within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+        }),
+      ]);
+      this.attach(model);
+    } catch (error) {
+      const { status, message } = describeKernelError(this.target, error);
+      this.report(status, message);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Reattaches to a kernel started earlier (e.g. before the studio restarted); false if it is gone. */
+  async connect(kernelId: string): Promise<boolean> {
+    const model = await KernelAPI.getKernelModel(kernelId, this.settings).catch(() => undefined);
+    if (!model) return false;
+    this.attach(model);
+    return true;
+  }
+
+  private attach(model: KernelAPI.IModel): void {
+    const kernel = new KernelConnection({ model, serverSettings: this.settings, handleComms: false });
+    this.connection = kernel;
+    kernel.statusChanged.connect((_, status) => {
+      if (kernel !== this.connection) return;
+      switch (status) {
+        case "starting":
+        case "idle":
+        case "busy":
+        case "restarting":
+          this.report(status, null);
+          break;
+        case "autorestarting":
+          this.report("restarting", "The kernel died and is being restarted by its host: variables and imports are gone. Run your cells again.");
+          break;
+        case "dead":
+          this.report("dead", "The kernel died. Restart it to go on; your notebook is saved.");
+          break;
+        default:
+          break;
+      }
+    });
+    kernel.connectionStatusChanged.connect((_, connection) => {
+      if (kernel !== this.connection) return;
+      if (connection === "connecting") {
+        this.report("disconnected", "Lost the connection to the host; reconnecting…");
+        void this.checkGone(kernel);
+      } else if (connection === "disconnected" && !kernel.isDisposed && this.lastStatus !== "dead") {
+        void this.checkGone(kernel, true);
+      }
+    });
+    kernel.iopubMessage.connect((_, message) => {
+      if (kernel === this.connection) this.events.iopub(message);
+    });
+  }
+
+  /** After the socket to the host dropped: was the kernel culled or killed, or is the host away? */
+  private async checkGone(kernel: Kernel.IKernelConnection, gaveUp = false): Promise<void> {
+    if (this.checkingGone) return;
+    this.checkingGone = true;
+    try {
+      const model = await KernelAPI.getKernelModel(kernel.id, this.settings);
+      if (kernel !== this.connection) return;
+      if (!model) {
+        const wasIdle = this.lastStatus === "idle" || this.lastStatus === "disconnected";
+        kernel.dispose();
+        this.report(
+          wasIdle ? "culled" : "dead",
+          wasIdle
+            ? "The host shut this kernel down after it sat idle (culling). Start a new kernel to go on; your notebook is saved."
+            : "The kernel is gone from its host. Start a new kernel to go on; your notebook is saved.",
+        );
+      } else if (gaveUp) {
+        await kernel.reconnect();
+      }
+    } catch (error) {
+      if (kernel !== this.connection) return;
+      const { message } = describeKernelError(this.target, error);
+      this.report("disconnected", message);
+      // Keep trying while the host is away; the kernel itself may be fine.
+      setTimeout(() => {
+        this.checkingGone = false;
+        if (kernel === this.connection && !kernel.isDisposed && kernel.connectionStatus !== "connected") void this.checkGone(kernel, true);
+      }, 5_000).unref();
+      return;
+    } finally {
+      if (this.checkingGone && kernel.connectionStatus === "connected") this.checkingGone = false;
+    }
+    this.checkingGone = false;
+  }
+
+  private report(status: KernelStatus, message: string | null): void {
+    this.lastStatus = status;
+    this.events.status(status, message);
+  }
+
+  async interrupt(): Promise<void> {
+    await this.kernel.interrupt();
+  }
+
+  async restart(): Promise<void> {
+    this.report("restarting", null);
+    await this.kernel.restart();
+  }
+
+  /** Shuts the kernel down on its host. */
+  async shutdown(): Promise<void> {
+    const kernel = this.connection;
+    this.connection = null;
+    if (!kernel) return;
+    try {
+      await kernel.shutdown();
+    } finally {
+      kernel.dispose();
+      this.report("none", null);
+    }
+  }
+
+  /** Lets go of the kernel without stopping it (it keeps running on its host). */
+  detach(): void {
+    const kernel = this.connection;
+    this.connection = null;
+    kernel?.dispose();
+  }
+}
