@@ -18,6 +18,7 @@ test("version history: diff an earlier version against now, checkpoint on demand
   page.on("dialog", (d) => void d.accept());
   await signInPage(page, people.dataScientist);
   await page.goto(`/notebooks/${nb.id}`);
+  await page.getByRole("button", { name: "History" }).click();
   const history = page.getByRole("region", { name: "Version history" });
   await history.getByRole("button", { name: /v1 · Autosave/ }).click();
   const changes = history.getByLabel("Changes since this version");
@@ -30,7 +31,7 @@ test("version history: diff an earlier version against now, checkpoint on demand
   await expect(history.getByRole("button", { name: /v2 · Checkpoint/ })).toBeVisible();
 
   await history.getByRole("button", { name: "Restore this version" }).click();
-  const notebook = page.getByRole("article", { name: "Notebook model" });
+  const notebook = page.getByRole("region", { name: "Notebook model" });
   await expect(notebook.getByText("## Notes")).toHaveCount(0);
   await expect(notebook.getByText("read_csv")).toHaveCount(0);
   await expect(history.getByRole("button", { name: /v2 · Before restore/ })).toBeVisible();
@@ -39,6 +40,9 @@ test("version history: diff an earlier version against now, checkpoint on demand
   const viewerPage = await page.context().browser()!.newPage();
   await signInPage(viewerPage, people.viewer);
   await viewerPage.goto(`/notebooks/${nb.id}`);
+  await expect(viewerPage.getByText("read-only (your role in this project)")).toBeVisible();
+  await expect(viewerPage.getByRole("toolbar", { name: "Notebook actions" })).toHaveCount(0);
+  await viewerPage.getByRole("button", { name: "History" }).click();
   const viewerHistory = viewerPage.getByRole("region", { name: "Version history" });
   await expect(viewerHistory.getByRole("button", { name: /v1 · Autosave/ })).toBeVisible();
   await expect(viewerHistory.getByRole("button", { name: "Create checkpoint" })).toHaveCount(0);

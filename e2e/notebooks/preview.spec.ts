@@ -21,7 +21,7 @@ test("import a notebook in the project page, preview it, rename, duplicate, tras
   await expect(recent.getByRole("link", { name: "real-world" })).toBeVisible();
   await page.goto(`/projects/${project.id}`);
   await row.getByRole("link", { name: "real-world" }).click();
-  const notebook = page.getByRole("article", { name: "Notebook real-world" });
+  const notebook = page.getByRole("region", { name: "Notebook real-world" });
   await expect(notebook.getByRole("heading", { name: "Churn exploration" })).toBeVisible();
   // LaTeX is typeset by the bundled KaTeX (no CDN).
   await expect(notebook.locator(".katex").first()).toContainText("α");

@@ -1,6 +1,6 @@
 import { pageAccess } from "@/server/auth/require-permission";
 import { AccessDenied } from "@/components/shell/access-denied";
-import { NotebookPreview } from "@/components/notebook/notebook-preview";
+import { NotebookPage } from "@/components/notebook/editor/notebook-page";
 
 export const metadata = { title: "Notebook" };
 
@@ -8,5 +8,5 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
   const { user, allowed } = await pageAccess("notebooks:read");
   if (!allowed) return <AccessDenied role={user.role} what="notebooks" />;
   const { id } = await params;
-  return <NotebookPreview notebookId={id} />;
+  return <NotebookPage notebookId={id} />;
 }

@@ -1,0 +1,157 @@
+// The notebook editor in Chromium against the studio's real local kernel gateway: cells typed into
+// Monaco and run with Jupyter's keys, outputs of every kind, stdin, interrupt, restart, and the
+// promise that a cell's output survives the tab being closed while it runs.
+import { expect, test, type Page } from "@playwright/test";
+import { apiAs, people, signInPage } from "../fixtures/studio";
+
+test.describe.configure({ timeout: 120_000 });
+
+async function newNotebook(name: string): Promise<{ id: string; projectId: string }> {
+  const ds = await apiAs(people.dataScientist);
+  const project = await (await ds.post("/api/projects", { data: { name: `${name} ${Date.now()}` } })).json();
+  const notebook = await (await ds.post(`/api/projects/${project.id}/notebooks`, { data: { name } })).json();
+  await ds.dispose();
+  return { id: notebook.id, projectId: project.id };
+}
+
+const cell = (page: Page, index: number) => page.locator(`[data-cell-index="${index}"]`);
+const outputs = (page: Page, index: number) => cell(page, index).getByTestId("cell-outputs");
+
+/** Puts `code` into a cell's Monaco editor (replacing what is there) and leaves the editor focused. */
+async function typeInto(page: Page, index: number, code: string) {
+  const target = cell(page, index);
+  if ((await target.getByTestId("cell-editor").count()) === 0) await target.getByTestId("cell-source").click();
+  const editor = target.getByTestId("cell-editor");
+  await expect(editor.locator(".monaco-editor")).toBeVisible();
+  await editor.locator(".view-lines").click();
+  await page.keyboard.press("ControlOrMeta+a");
+  // Pasted, as people bring code: typed text would be auto-indented a second time by the editor.
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.evaluate((text) => navigator.clipboard.writeText(text), code);
+  await page.keyboard.press("ControlOrMeta+v");
+  await expect(editor.locator(".view-lines")).toContainText(code.split("\n")[0].trim());
+}
+
+async function runCell(page: Page, index: number, code: string) {
+  await typeInto(page, index, code);
+  await page.keyboard.press("Shift+Enter");
+}
+
+async function openEditor(page: Page, id: string) {
+  await signInPage(page, people.dataScientist);
+  await page.goto(`/notebooks/${id}`);
+  await expect(page.getByRole("region", { name: /^Notebook / })).toBeVisible();
+}
+
+test("run 1+1, a print loop, a matplotlib PNG and a traceback; Jupyter's keys add and remove cells", async ({ page }) => {
+  const { id } = await newNotebook("Editor basics");
+  await openEditor(page, id);
+  const status = page.getByTestId("kernel-status");
+  await expect(status).toHaveAttribute("data-status", "none");
+
+  await runCell(page, 0, "1+1");
+  await expect(outputs(page, 0)).toHaveText("2");
+  await expect(cell(page, 0)).toContainText("[1]:");
+  await expect(status).toHaveAttribute("data-status", "idle");
+  await expect(cell(page, 0).getByTestId("cell-timing")).toContainText(/Ran .* took/);
+
+  // Shift+Enter on the last cell added a new one, in edit mode.
+  await expect(cell(page, 1)).toBeVisible();
+  await runCell(page, 1, "for i in range(5):\n    print('line', i)");
+  await expect(outputs(page, 1)).toHaveText("line 0\nline 1\nline 2\nline 3\nline 4");
+
+  await runCell(page, 2, "import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')\nimport matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.show()");
+  const image = outputs(page, 2).getByRole("img", { name: "Image output" });
+  await expect(image).toBeVisible();
+  expect(await image.getAttribute("src")).toMatch(/^data:image\/png;base64,/);
+  expect(await image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
+
+  await runCell(page, 3, "def f():\n    return 1 / 0\nf()");
+  await expect(outputs(page, 3)).toContainText("ZeroDivisionError");
+  await expect(outputs(page, 3)).toContainText("division by zero");
+
+  // Command mode: Esc, then A inserts above, D D deletes, Z brings it back, M makes Markdown.
+  await page.keyboard.press("Escape");
+  const count = await page.locator("[data-cell-index]").count();
+  await page.keyboard.press("a");
+  await expect(page.locator("[data-cell-index]")).toHaveCount(count + 1);
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("d");
+  await page.keyboard.press("d");
+  await expect(page.locator("[data-cell-index]")).toHaveCount(count);
+  await page.keyboard.press("z");
+  await expect(page.locator("[data-cell-index]")).toHaveCount(count + 1);
+  await page.keyboard.press("m");
+  await expect(page.locator("[data-cell-type=markdown]")).toHaveCount(1);
+  await page.keyboard.press("Enter");
+  await page.keyboard.insertText("## Results\nThe mean is $\\mu$.");
+  await page.keyboard.press("Shift+Enter");
+  const rendered = page.getByTestId("markdown-rendered");
+  await expect(rendered.getByRole("heading", { name: "Results" })).toBeVisible();
+  await expect(rendered.locator(".katex")).toBeVisible();
+
+  // Everything above was saved by the server: a reload shows it.
+  await expect(page.getByTestId("save-state")).toContainText("Saved");
+  await page.reload();
+  await expect(outputs(page, 0)).toHaveText("2");
+  await expect(page.getByTestId("markdown-rendered").getByRole("heading", { name: "Results" })).toBeVisible();
+  await page.screenshot({ path: "test-results/notebook-editor.png", fullPage: true });
+});
+
+test("interrupt a sleeping cell, restart the kernel, and answer input()", async ({ page }) => {
+  const { id } = await newNotebook("Editor kernel");
+  await openEditor(page, id);
+  await runCell(page, 0, "import time\nprint('sleeping', flush=True)\ntime.sleep(60)");
+  await expect(outputs(page, 0)).toContainText("sleeping");
+  await expect(cell(page, 0)).toContainText("[*]:");
+  await page.getByRole("button", { name: "■ Interrupt" }).click();
+  await expect(outputs(page, 0)).toContainText("KeyboardInterrupt");
+
+  await runCell(page, 1, "secret = 42\nsecret");
+  await expect(outputs(page, 1)).toHaveText("42");
+  await page.getByRole("button", { name: "↻ Restart" }).click();
+  await expect(page.getByTestId("kernel-status")).toHaveAttribute("data-status", "idle");
+  await runCell(page, 2, "secret");
+  await expect(outputs(page, 2)).toContainText("NameError");
+
+  await runCell(page, 3, "name = input('Your name? ')\nprint('hello', name)");
+  const box = page.getByRole("textbox", { name: "Input for the running cell" });
+  await expect(box).toBeVisible();
+  await box.fill("Ada");
+  await box.press("Enter");
+  await expect(outputs(page, 3)).toHaveText("Your name? Ada\nhello Ada");
+});
+
+test("close the page while a cell prints for 5 s, reopen: every line is there; two tabs see the same output", async ({ page, browser }) => {
+  const { id } = await newNotebook("Editor survives");
+  await openEditor(page, id);
+  await runCell(page, 0, "import time\nfor i in range(25):\n    print('tick', i, flush=True)\n    time.sleep(0.2)");
+  await expect(outputs(page, 0)).toContainText("tick 1");
+  await page.close();
+
+  const context = await browser.newContext();
+  const again = await context.newPage();
+  await openEditor(again, id);
+  const second = await context.newPage();
+  await second.goto(`/notebooks/${id}`);
+  const expected = Array.from({ length: 25 }, (_, i) => `tick ${i}`).join("\n");
+  // The cell is still running when the page comes back; the rest streams in live, to both tabs.
+  await expect(outputs(again, 0)).toHaveText(expected, { timeout: 20_000 });
+  await expect(outputs(second, 0)).toHaveText(expected);
+  await context.close();
+});
+
+test("HTML output with <script> and <img onerror> runs nothing in the studio", async ({ page }) => {
+  const { id } = await newNotebook("Editor untrusted");
+  await openEditor(page, id);
+  await runCell(
+    page,
+    0,
+    "from IPython.display import HTML, SVG\nHTML(\"<b>bold</b><script>window.parent.__pwned = 'script'</script><img src=x onerror=\\\"window.parent.__pwned='img'\\\">\")",
+  );
+  const frame = outputs(page, 0).locator("iframe");
+  await expect(frame).toBeVisible();
+  await expect(page.frameLocator("iframe[title='HTML output']").locator("b")).toHaveText("bold");
+  await page.waitForTimeout(500);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
+});
