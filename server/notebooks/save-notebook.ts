@@ -40,15 +40,17 @@ export async function saveNotebook(
   const notebook = await loadNotebookFor(db, notebookId, actor, "notebooks:write");
   if (notebook.trashedAt) throw new AppError("conflict", "This notebook is in the trash. Restore it to edit it.");
   const content = validateNotebookContent(input.content);
-  const saved = await writeNotebookVersion(db, notebookId, input.baseVersion, content, { content: notebook.content, version: notebook.version }, actor.id, now);
+  const { version, updatedAt, checkpointed } = await writeNotebookVersion(db, notebookId, input.baseVersion, content, { content: notebook.content, version: notebook.version }, actor.id, now);
   notifyNotebookChanged(notebookId, "content");
-  return saved;
+  return { version, updatedAt, checkpointed };
 }
 
 /**
  * Writes `content` as the version after `baseVersion`, keeping an automatic checkpoint of the
  * replaced content (`replaced`, read at `baseVersion`) when one is due. Refused (409) when the
- * notebook is no longer at `baseVersion`. Used by API saves and by the live editor session.
+ * notebook is no longer at `baseVersion`. Used by API saves and by the live editor session, which
+ * saves every second while a cell prints: when the caller knows when the last checkpoint was taken
+ * (`lastCheckpointAt`), a save that is not due one is a single UPDATE.
  */
 export async function writeNotebookVersion(
   db: Db,
@@ -58,12 +60,23 @@ export async function writeNotebookVersion(
   replaced: { content: unknown; version: number },
   actorId: string | null,
   now = new Date(),
-): Promise<{ version: number; updatedAt: string; checkpointed: boolean }> {
+  lastCheckpointAt?: Date | null,
+): Promise<{ version: number; updatedAt: string; checkpointed: boolean; lastCheckpointAt: Date | null }> {
+  const conflict = async () => {
+    const current = await db.notebook.findUnique({ where: { id: notebookId }, select: { version: true } });
+    return new AppError(
+      "conflict",
+      `This notebook was saved elsewhere (now version ${current?.version}) after you opened version ${baseVersion}. Reload to get those changes; copy yours first.`,
+    );
+  };
+  const update = { where: { id: notebookId, version: baseVersion }, data: { content: content as object, version: baseVersion + 1, updatedAt: now } };
+  if (lastCheckpointAt !== undefined && lastCheckpointAt !== null && now.getTime() - lastCheckpointAt.getTime() < AUTO_CHECKPOINT_EVERY_MS) {
+    const { count } = await db.notebook.updateMany(update);
+    if (count === 0) throw await conflict();
+    return { version: baseVersion + 1, updatedAt: now.toISOString(), checkpointed: false, lastCheckpointAt };
+  }
   return db.$transaction(async (tx) => {
-    const { count } = await tx.notebook.updateMany({
-      where: { id: notebookId, version: baseVersion },
-      data: { content: content as object, version: { increment: 1 } },
-    });
+    const { count } = await tx.notebook.updateMany(update);
     if (count === 0) {
       const current = await tx.notebook.findUnique({ where: { id: notebookId }, select: { version: true } });
       throw new AppError(
@@ -86,7 +99,6 @@ export async function writeNotebookVersion(
       });
       if (stale.length > 0) await tx.notebookCheckpoint.deleteMany({ where: { id: { in: stale.map((s) => s.id) } } });
     }
-    const saved = await tx.notebook.findUniqueOrThrow({ where: { id: notebookId }, select: { version: true, updatedAt: true } });
-    return { version: saved.version, updatedAt: saved.updatedAt.toISOString(), checkpointed };
+    return { version: baseVersion + 1, updatedAt: now.toISOString(), checkpointed, lastCheckpointAt: checkpointed ? now : (last?.createdAt ?? null) };
   });
 }

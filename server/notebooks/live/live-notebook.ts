@@ -62,6 +62,8 @@ export class LiveNotebook implements LiveNotebookHandle {
   private persistTimer: NodeJS.Timeout | null = null;
   private evictTimer: NodeJS.Timeout | null = null;
   private lastActorId: string | null = null;
+  /** When the newest checkpoint was taken; unknown (undefined) until the first save finds out. */
+  private lastCheckpointAt: Date | null | undefined = undefined;
   private closed = false;
 
   private constructor(
@@ -511,8 +513,18 @@ export class LiveNotebook implements LiveNotebookHandle {
     this.persisting = true;
     const content = this.doc;
     try {
-      const saved = await writeNotebookVersion(this.db, this.id, this.version, content, { content: this.persistedDoc, version: this.version }, this.lastActorId);
+      const saved = await writeNotebookVersion(
+        this.db,
+        this.id,
+        this.version,
+        content,
+        { content: this.persistedDoc, version: this.version },
+        this.lastActorId,
+        new Date(),
+        this.lastCheckpointAt,
+      );
       this.version = saved.version;
+      this.lastCheckpointAt = saved.lastCheckpointAt;
       this.persistedDoc = content;
       this.broadcast({ type: "saved", version: saved.version, savedAt: saved.updatedAt });
     } catch (error) {
