@@ -10,6 +10,7 @@ import type { KernelStatus } from "@/lib/notebook-live-protocol";
 // passes KERNEL_* variables through to the kernel.
 const KERNEL_USERNAME = "studio";
 const START_TIMEOUT_MS = 120_000;
+export const KERNEL_DIED = "The kernel died (out of memory, a crash, or exit()) and its host restarted it: variables and imports are gone. Run your cells again.";
 
 export interface KernelEvents {
   status(status: KernelStatus, message: string | null): void;
@@ -36,6 +37,8 @@ export class KernelSession {
   private readonly settings: ServerConnection.ISettings;
   private lastStatus: KernelStatus = "none";
   private checkingGone = false;
+  /** True while the studio itself (re)starts the kernel: a "starting" status then is expected. */
+  private expectingStart = false;
 
   constructor(
     private readonly target: GatewayTarget,
@@ -94,13 +97,20 @@ export class KernelSession {
       if (kernel !== this.connection) return;
       switch (status) {
         case "starting":
+          // Not asked for: the kernel process died and its host started a new one.
+          if (!this.expectingStart && (this.lastStatus === "idle" || this.lastStatus === "busy")) {
+            this.report("restarting", KERNEL_DIED);
+            break;
+          }
+          this.report(status, null);
+          break;
         case "idle":
         case "busy":
         case "restarting":
           this.report(status, null);
           break;
         case "autorestarting":
-          this.report("restarting", "The kernel died and is being restarted by its host: variables and imports are gone. Run your cells again.");
+          this.report("restarting", KERNEL_DIED);
           break;
         case "dead":
           this.report("dead", "The kernel died. Restart it to go on; your notebook is saved.");
@@ -169,7 +179,12 @@ export class KernelSession {
 
   async restart(): Promise<void> {
     this.report("restarting", null);
-    await this.kernel.restart();
+    this.expectingStart = true;
+    try {
+      await this.kernel.restart();
+    } finally {
+      this.expectingStart = false;
+    }
   }
 
   /** Shuts the kernel down on its host. */

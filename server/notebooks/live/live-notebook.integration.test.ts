@@ -210,4 +210,43 @@ describe("live notebook on a real kernel", () => {
     expect(tab.closedWith).toBe(4410);
     expect((await db.notebook.findUniqueOrThrow({ where: { id: notebook.id } })).kernelId).toBeNull();
   });
+
+  it("updates a display from a later cell, clears with wait=True like Jupyter, and shows `?` help and %load in cells", async () => {
+    const { live, tab } = await openNotebook();
+    const [show, update, wait, help, load] = addCells(
+      live,
+      tab,
+      "from IPython.display import display, clear_output\nh = display('first', display_id=True)",
+      "h.update('second')",
+      "import time\nfor i in range(3):\n    clear_output(wait=True)\n    print('step', i)",
+      "len?",
+      "%load_ext autoreload",
+    );
+    live.execute(tab, [show, update, wait, help]);
+    await tab.until("all four cells", (s) => Object.keys(s.runs).length === 0 && tab.text(help).length > 0);
+    expect(tab.text(show)).toBe("'second'");
+    expect(tab.text(wait)).toBe("step 2\n");
+    expect(tab.text(help)).toContain("Return the number of items in a container.");
+    void load;
+  });
+
+  it("says so when the kernel dies and its host restarts it, and when the host is disabled", async () => {
+    const { live, tab } = await openNotebook();
+    const [die] = addCells(live, tab, "import os\nos._exit(1)");
+    live.execute(tab, [die]);
+    await tab.until("the restart banner", () => tab.messages.some((m) => m.type === "kernel" && m.kernel.status === "restarting" && m.kernel.message?.includes("died")));
+    await tab.until("the kernel back", (s) => s.kernel.status === "idle");
+    expect(tab.state!.runs).toEqual({});
+    // The banner stays until the person acts, so a death while they looked away is not missed.
+    expect(tab.state!.kernel.message).toContain("The kernel died");
+
+    live.kernelAction(tab, "shutdown");
+    await tab.until("no kernel", (s) => s.kernel.status === "none");
+    await db.computeHost.updateMany({ data: { enabled: false } });
+    const [again] = addCells(live, tab, "1+1");
+    live.execute(tab, [again]);
+    await tab.until("the unreachable banner", (s) => s.kernel.status === "unreachable");
+    expect(tab.state!.kernel.message).toContain("disabled by an admin");
+    expect(tab.state!.runs).toEqual({});
+  });
 });

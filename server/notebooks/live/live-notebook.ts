@@ -3,14 +3,14 @@ import { randomUUID } from "node:crypto";
 import type { KernelMessage } from "@jupyterlab/services";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
-import type { Cell, Notebook, Output } from "@/lib/nbformat";
+import { newCellId, type Cell, type Notebook, type Output } from "@/lib/nbformat";
 import { applyEditOps, type EditOp } from "@/lib/notebook-ops";
 import { applyIopub, emptyOutputState, updateDisplay, type OutputState } from "@/lib/notebook-outputs";
 import type { CellRun, InputRequest, KernelState, KernelStatus, ServerMessage } from "@/lib/notebook-live-protocol";
 import { gatewayTargetOf } from "@/server/hosts/probe-host";
 import type { KernelSpecSummary } from "@/server/hosts/host-status";
 import { writeNotebookVersion } from "@/server/notebooks/save-notebook";
-import { KernelSession } from "@/server/notebooks/live/kernel-session";
+import { KERNEL_DIED, KernelSession } from "@/server/notebooks/live/kernel-session";
 import { liveNotebooks, type ExternalChange, type LiveNotebookHandle } from "@/server/notebooks/live/live-registry";
 
 // One open notebook in the web process: the authoritative document, its kernel and every tab
@@ -65,6 +65,7 @@ export class LiveNotebook implements LiveNotebookHandle {
   /** When the newest checkpoint was taken; unknown (undefined) until the first save finds out. */
   private lastCheckpointAt: Date | null | undefined = undefined;
   private closed = false;
+  private stickyMessage: string | null = null;
 
   private constructor(
     private readonly db: Db,
@@ -177,6 +178,10 @@ export class LiveNotebook implements LiveNotebookHandle {
     this.lastActorId = client.userId;
     this.markDirty(client.userId);
     this.broadcastRuns();
+    if (this.stickyMessage) {
+      this.stickyMessage = null;
+      this.setKernelState(this.kernelState.status, null);
+    }
     if (queued.length === 0) return;
     this.enqueue(async () => {
       if (!(await this.ensureKernel())) {
@@ -207,11 +212,32 @@ export class LiveNotebook implements LiveNotebookHandle {
       const content = reply.content as KernelMessage.IExecuteReplyMsg["content"];
       const count = "execution_count" in content && typeof content.execution_count === "number" ? content.execution_count : null;
       this.recordExecution(cellId, msgId, "shell.execute_reply", count ?? undefined);
+      const payload = "payload" in content && Array.isArray(content.payload) ? content.payload : [];
+      for (const item of payload) this.applyPayload(cellId, item as Record<string, unknown>);
     };
     future.done.then(
       () => this.finish(cellId, msgId),
       () => this.finish(cellId, msgId),
     );
+  }
+
+  /**
+   * Payloads of an execute reply, as JupyterLab handles them: `page` (help from `obj?` / `obj??`)
+   * is shown in the cell's output; `set_next_input` (`%load`, `%recall`) puts text in the next
+   * cell, or replaces this cell's source.
+   */
+  private applyPayload(cellId: string, payload: Record<string, unknown>): void {
+    if (payload.source === "page" && payload.data && typeof payload.data === "object") {
+      const state = this.outputStateOf(cellId);
+      if (state) this.setOutputs(cellId, state, applyIopub(state, { msg_type: "display_data", content: { data: payload.data, metadata: {} } }));
+    } else if (payload.source === "set_next_input" && typeof payload.text === "string") {
+      const ops: EditOp[] = payload.replace
+        ? [{ op: "set_source", cellId, source: payload.text }]
+        : [{ op: "insert_cells", afterId: cellId, cells: [{ id: newCellId(), cell_type: "code", source: payload.text, metadata: {}, execution_count: null, outputs: [] } as Cell] }];
+      this.doc = applyEditOps(this.doc, ops);
+      this.broadcast({ type: "ops", clientId: "kernel", ops });
+      this.markDirty(null);
+    }
   }
 
   private finish(cellId: string, msgId: string): void {
@@ -373,6 +399,7 @@ export class LiveNotebook implements LiveNotebookHandle {
 
   kernelAction(client: LiveClient, action: "start" | "interrupt" | "restart" | "shutdown"): void {
     this.lastActorId = client.userId;
+    this.stickyMessage = null;
     if (action === "interrupt") {
       // Not queued: it must reach the kernel while a cell runs.
       if (this.kernel?.alive) void this.kernel.interrupt().catch((error: unknown) => this.setKernelState("idle", `Interrupt failed: ${(error as Error).message}`));
@@ -432,7 +459,10 @@ export class LiveNotebook implements LiveNotebookHandle {
   }
 
   private setKernelState(status: KernelStatus, message: string | null): void {
-    this.kernelState = { ...this.kernelState, status, message };
+    // "The kernel died" stays up after the host brought a new kernel up, until the next action.
+    if (message === KERNEL_DIED) this.stickyMessage = message;
+    if (status === "none" || status === "dead" || status === "culled" || status === "unreachable") this.stickyMessage = null;
+    this.kernelState = { ...this.kernelState, status, message: message ?? this.stickyMessage };
     this.broadcast({ type: "kernel", kernel: this.kernelState });
     if (status === "dead" || status === "culled") {
       this.abandonRuns();
