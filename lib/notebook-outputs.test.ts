@@ -66,4 +66,13 @@ describe("applyIopub", () => {
       { output_type: "error", ename: "ZeroDivisionError", evalue: "division by zero", traceback: ["\u001b[31mTraceback"] },
     ]);
   });
+
+  it("appends 100,000 printed lines in linear time, progress bars included", () => {
+    let state = emptyOutputState();
+    const started = performance.now();
+    for (let i = 0; i < 100_000; i++) state = applyIopub(state, { msg_type: "stream", content: { name: "stdout", text: i % 1000 === 0 ? `\r${i}` : `line ${i}\n` } });
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(state.outputs).toHaveLength(1);
+    expect((state.outputs[0] as { text: string }).text.endsWith("line 99999\n")).toBe(true);
+  });
 });

@@ -10,6 +10,12 @@ export interface OutputState {
   clearPending: boolean;
   /** display_id → indexes of the outputs that show it (transient: not written to the file). */
   displays: Record<string, number[]>;
+  /**
+   * Whether the last output is a stream ending in "\r" (a progress bar waiting for its next state);
+   * unknown (undefined) for outputs loaded from a file. Kept here because looking at the end of a
+   * long, appended-to string makes the engine copy all of it: printing would turn quadratic.
+   */
+  trailingCR?: boolean;
 }
 
 export const emptyOutputState = (): OutputState => ({ outputs: [], clearPending: false, displays: {} });
@@ -54,7 +60,6 @@ export function collapseControlCharacters(text: string): string {
 // keeps it on the last line. Only the unfinished last line can change, so only it is collapsed
 // again: appending stays linear however long the stream grows (100,000 printed lines).
 function appendStream(previous: string, chunk: string): string {
-  if (!previous.endsWith("\r") && !chunk.includes("\r") && !chunk.includes("\b")) return previous + chunk;
   const cut = previous.lastIndexOf("\n") + 1;
   const tail = previous.slice(cut) + chunk;
   const collapsed = collapseControlCharacters(tail);
@@ -65,7 +70,7 @@ function withOutput(state: OutputState, output: Output, displayId?: string): Out
   const base = state.clearPending ? emptyOutputState() : state;
   const outputs = [...base.outputs, output];
   const displays = displayId ? { ...base.displays, [displayId]: [...(base.displays[displayId] ?? []), outputs.length - 1] } : base.displays;
-  return { outputs, clearPending: false, displays };
+  return { outputs, clearPending: false, displays, trailingCR: false };
 }
 
 const displayIdOf = (content: Record<string, unknown>) => (content.transient as { display_id?: unknown } | undefined)?.display_id;
@@ -80,10 +85,12 @@ export function applyIopub(state: OutputState, message: IopubMessage): OutputSta
       const base = state.clearPending ? emptyOutputState() : state;
       const last = base.outputs[base.outputs.length - 1];
       if (last?.output_type === "stream" && last.name === name) {
-        const outputs = [...base.outputs.slice(0, -1), { ...last, text: appendStream(last.text, text) }];
-        return { ...base, outputs, clearPending: false };
+        const pendingCR = base.trailingCR ?? last.text.endsWith("\r");
+        const plain = !pendingCR && !text.includes("\r") && !text.includes("\b");
+        const outputs = [...base.outputs.slice(0, -1), { ...last, text: plain ? last.text + text : appendStream(last.text, text) }];
+        return { ...base, outputs, clearPending: false, trailingCR: text ? text.endsWith("\r") : pendingCR };
       }
-      return withOutput(base, { output_type: "stream", name, text: appendStream("", text) });
+      return { ...withOutput(base, { output_type: "stream", name, text: appendStream("", text) }), trailingCR: text.endsWith("\r") };
     }
     case "display_data": {
       const id = displayIdOf(c);

@@ -37,6 +37,16 @@ export function MarkdownView({ source, attachments }: { source: string; attachme
 // outputs of any size.
 const TAIL_CHARS = 100_000;
 
+/** Saves text as a file, for outputs too long to read on the page. */
+function download(text: string, filename: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 function StreamView({ text, name }: { text: string; name: string }) {
   const [all, setAll] = useState(false);
   const clipped = !all && text.length > TAIL_CHARS;
@@ -48,6 +58,9 @@ function StreamView({ text, name }: { text: string; name: string }) {
           {(text.length - TAIL_CHARS).toLocaleString()} earlier characters hidden.{" "}
           <button type="button" className="text-sky-700 underline dark:text-sky-400" onClick={() => setAll(true)}>
             Show all
+          </button>{" "}
+          <button type="button" className="text-sky-700 underline dark:text-sky-400" onClick={() => download(text, `${name}.txt`)}>
+            Download
           </button>
         </p>
       ) : null}

@@ -109,6 +109,8 @@ export class LiveNotebook implements LiveNotebookHandle {
   // ——— tabs ———
 
   join(client: LiveClient): void {
+    // The snapshot holds all text so far: appends still queued go to the other tabs first.
+    this.flushAppends();
     if (this.evictTimer) clearTimeout(this.evictTimer);
     this.evictTimer = null;
     this.clients.set(client.id, client);
@@ -135,6 +137,7 @@ export class LiveNotebook implements LiveNotebookHandle {
   }
 
   private broadcast(message: ServerMessage, except?: string): void {
+    if (message.type !== "stream_append" && this.pendingAppends.size > 0) this.flushAppends();
     for (const client of this.clients.values()) if (client.id !== except) client.send(message);
   }
 
@@ -318,13 +321,14 @@ export class LiveNotebook implements LiveNotebookHandle {
     if (!previous) return;
     const next = applyIopub(previous, { msg_type: type, content });
     if (next === previous) return;
+    const chunk = type === "stream" && !previous.clearPending ? String(content.text ?? "") : undefined;
     const displayId = (content.transient as { display_id?: unknown } | undefined)?.display_id;
     if (typeof displayId === "string") {
       const cells = this.displayCells.get(displayId) ?? new Set<string>();
       cells.add(cellId);
       this.displayCells.set(displayId, cells);
     }
-    this.setOutputs(cellId, previous, next);
+    this.setOutputs(cellId, previous, next, chunk);
   }
 
   private outputStateOf(cellId: string): OutputState | null {
@@ -337,8 +341,12 @@ export class LiveNotebook implements LiveNotebookHandle {
     return state;
   }
 
-  /** Stores a cell's new outputs and sends tabs only what changed (usually text appended to a stream). */
-  private setOutputs(cellId: string, previous: OutputState, next: OutputState): void {
+  /**
+   * Stores a cell's new outputs and sends tabs only what changed: usually `chunk`, the text a
+   * stream message appended (recognised by length alone: reading a long appended-to string would
+   * make the engine copy it on every line printed).
+   */
+  private setOutputs(cellId: string, previous: OutputState, next: OutputState, chunk?: string): void {
     this.outputStates.set(cellId, next);
     this.patchCell(cellId, (c) => ({ ...c, outputs: next.outputs }) as Cell);
     const a = previous.outputs;
@@ -349,18 +357,40 @@ export class LiveNotebook implements LiveNotebookHandle {
     const before = a[from];
     const after = b[from];
     if (
+      chunk !== undefined &&
       a.length === b.length &&
       from === b.length - 1 &&
       before?.output_type === "stream" &&
       after?.output_type === "stream" &&
-      after.text.length >= before.text.length &&
-      after.text.startsWith(before.text)
+      before.text.length + chunk.length === after.text.length
     ) {
-      this.broadcast({ type: "stream_append", cellId, index: from, text: after.text.slice(before.text.length) });
+      this.queueAppend(cellId, from, chunk);
     } else {
       this.broadcast({ type: "outputs", cellId, from, outputs: b.slice(from) });
     }
     this.markDirty(null);
+  }
+
+  // A loop printing with flush=True sends a message per line; tabs get them merged per frame.
+  private readonly pendingAppends = new Map<string, { cellId: string; index: number; chunks: string[] }>();
+  private appendTimer: NodeJS.Timeout | null = null;
+
+  private queueAppend(cellId: string, index: number, text: string): void {
+    const key = `${cellId}:${index}`;
+    const pending = this.pendingAppends.get(key);
+    if (pending) pending.chunks.push(text);
+    else this.pendingAppends.set(key, { cellId, index, chunks: [text] });
+    this.appendTimer ??= setTimeout(() => this.flushAppends(), 16);
+  }
+
+  /** Sends merged appends; runs before any other message so tabs see everything in order. */
+  private flushAppends(): void {
+    if (this.appendTimer) clearTimeout(this.appendTimer);
+    this.appendTimer = null;
+    if (this.pendingAppends.size === 0) return;
+    const pending = [...this.pendingAppends.values()];
+    this.pendingAppends.clear();
+    for (const { cellId, index, chunks } of pending) this.broadcast({ type: "stream_append", cellId, index, text: chunks.join("") });
   }
 
   replyInput(client: LiveClient, value: string): void {
@@ -618,6 +648,7 @@ export class LiveNotebook implements LiveNotebookHandle {
   }
 
   private resync(): void {
+    this.flushAppends();
     for (const client of this.clients.values()) client.send(this.snapshot(client));
   }
 
