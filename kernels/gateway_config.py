@@ -72,8 +72,11 @@ elif len(_token) < 16 and not _env_flag("STUDIO_ALLOW_WEAK_TOKEN"):
     )
 c.KernelGatewayApp.auth_token = _token
 # Kernels inherit the gateway's environment. Drop the token from it so notebook
-# code does not see it in os.environ (defence in depth only: kernels run as the
-# same OS user as the gateway, so anyone running code on the host is trusted).
+# code does not see it in os.environ. Defence in depth only: kernels run as the
+# same OS user as the gateway, and /proc/<gateway pid>/environ still holds the
+# token. On the studio's local host the gateway and its kernels share one
+# bubblewrap sandbox (scripts/lib/setup.mjs `sandboxed`), which keeps them away
+# from the studio's own files and processes, not from each other.
 os.environ.pop("KG_AUTH_TOKEN", None)
 
 # --- CORS ------------------------------------------------------------------------

@@ -2,26 +2,47 @@
 // tests, and stops it again together with everything it spawned (its process group).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+// @ts-expect-error -- plain JavaScript (scripts/ run before node_modules exist); typed below.
+import { gatewayLaunch as untypedGatewayLaunch } from "../scripts/lib/processes.mjs";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
 export const JUPYTER = path.join(repoRoot, "kernels/.venv/bin/jupyter");
-const PYTHON = path.join(repoRoot, "kernels/.venv/bin/python");
 /** Jupyter Enterprise Gateway needs jupyter-server<2, so it has a venv of its own (kernels/requirements-eg.txt). */
 export const EG_JUPYTER = path.join(repoRoot, "kernels/.venv-eg/bin/jupyter");
 
+export interface SandboxedCommand {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** false only with STUDIO_UNSANDBOXED_KERNELS=1 */
+  sandboxed: boolean;
+}
+
+/** The local gateway's launch command exactly as `npm start` builds it (scripts/lib/processes.mjs): in the kernel sandbox. */
+export const gatewayLaunch = untypedGatewayLaunch as (options: {
+  port: number;
+  token: string;
+  env: NodeJS.ProcessEnv;
+  workspace: string;
+  readOnly?: string[];
+}) => SandboxedCommand;
+
 // Runs the gateway and stops it when its stdin closes: when stop() ends the pipe, and also when
-// the test worker dies without cleaning up (Ctrl-C, a crash, a killed worker). Kernels exit with
-// the gateway on their own (ipykernel watches JPY_PARENT_PID).
+// the test worker dies without cleaning up (Ctrl-C, a crash, a killed worker). Stopping sends
+// SIGTERM to the whole process group, as `npm start` does: the sandbox (bwrap) ignores it and waits
+// while the gateway inside shuts its kernels down. The system python3 runs this, never
+// kernels/.venv: kernels can write that venv, so it runs only inside their sandbox.
 const WATCHDOG = `
-import os, subprocess, sys, threading
+import os, signal, subprocess, sys, threading
 gateway = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL)
 threading.Thread(target=lambda: os._exit(gateway.wait()), daemon=True).start()
 sys.stdin.buffer.read()
-gateway.terminate()
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+os.killpg(0, signal.SIGTERM)
 try:
     gateway.wait(10)
 except subprocess.TimeoutExpired:
@@ -44,6 +65,10 @@ export function freePort(): Promise<number> {
 export interface RunningGateway {
   url: string;
   token: string;
+  /** The watchdog process that started the gateway (its parent; the leader of its process group). */
+  pid: number;
+  /** Kernels' working directory: a fresh temporary directory, removed by stop(). Kernel Gateway only. */
+  workspace?: string;
   stop(): Promise<void>;
 }
 
@@ -88,14 +113,26 @@ export async function startGateway({ timeoutMs = 60_000, flavor = "kernel", fake
     writeFileSync(path.join(bin, "nvidia-smi"), `#!/bin/sh\ncat <<'EOF'\n${fakeGpus.join("\n")}\nEOF\n`, { mode: 0o755 });
     pathPrefix = `${bin}:`;
   }
-  const command =
-    flavor === "kernel"
-      ? [jupyter, "kernelgateway", "--config", "kernels/gateway_config.py"]
-      : [jupyter, "enterprisegateway", "--ip=127.0.0.1", `--port=${port}`, "--port_retries=0"];
+  const env = { ...process.env, PATH: pathPrefix + (process.env.PATH ?? ""), STUDIO_LOG_LEVEL: "WARN" };
+  let workspace: string | undefined;
+  let launch: { command: string; args: string[]; env: NodeJS.ProcessEnv };
+  if (flavor === "kernel") {
+    // The same sandboxed command line as `npm start`; the stand-in nvidia-smi lives in the host's
+    // /tmp, which the sandbox replaces, so it is shown read-only.
+    workspace = mkdtempSync(path.join(os.tmpdir(), "studio-kernels-"));
+    try {
+      launch = gatewayLaunch({ port, token, env, workspace, readOnly: fakeGpus ? [pathPrefix.slice(0, -1)] : [] });
+    } catch (error) {
+      rmSync(workspace, { recursive: true, force: true });
+      throw error;
+    }
+  } else {
+    launch = { command: jupyter, args: ["enterprisegateway", "--ip=127.0.0.1", `--port=${port}`, "--port_retries=0"], env: { ...env, EG_AUTH_TOKEN: token } };
+  }
   // detached: the watchdog leads its own process group, so stop() can also signal the whole group.
-  const child = spawn(PYTHON, ["-c", WATCHDOG, ...command], {
+  const child = spawn("python3", ["-c", WATCHDOG, launch.command, ...launch.args], {
     cwd: repoRoot,
-    env: { ...process.env, PATH: pathPrefix + (process.env.PATH ?? ""), KG_IP: "127.0.0.1", KG_PORT: String(port), KG_AUTH_TOKEN: token, EG_AUTH_TOKEN: token, STUDIO_LOG_LEVEL: "WARN" },
+    env: launch.env,
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -104,24 +141,27 @@ export async function startGateway({ timeoutMs = 60_000, flavor = "kernel", fake
   child.stderr!.on("data", (d) => (log += d));
 
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const done = exited(child);
-    child.stdin!.end();
-    const timer = setTimeout(() => killGroup(child, "SIGKILL"), 15_000);
-    await done;
-    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      const done = exited(child);
+      child.stdin!.end();
+      const timer = setTimeout(() => killGroup(child, "SIGKILL"), 15_000);
+      await done;
+      clearTimeout(timer);
+    }
     // Nothing of the group may outlive the test.
     killGroup(child, "SIGKILL");
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
+      await stop();
       throw new Error(`The kernel gateway exited (${child.exitCode ?? child.signalCode}) before answering:\n${log}`);
     }
     try {
       const res = await fetch(`${url}/api`, { headers: { Authorization: `token ${token}` }, signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return { url, token, stop };
+      if (res.status === 200) return { url, token, pid: child.pid!, workspace, stop };
     } catch {
       // Not listening yet.
     }

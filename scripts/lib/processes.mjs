@@ -6,7 +6,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { dataDir, root, venvBin } from "./setup.mjs";
+import { dataDir, kernelSafeEnv, root, sandboxed, venvBin } from "./setup.mjs";
+
+export { kernelSafeEnv };
 
 const children = [];
 let stopping = false;
@@ -113,7 +115,9 @@ function signalGroup(child, signal) {
   }
 }
 
-// The gateway shuts its kernels down on SIGTERM; 10 s is ample for that and for in-flight requests.
+// The gateway shuts its kernels down on SIGTERM (its sandbox, bwrap, ignores the signal and waits for
+// it); 10 s is ample for that and for in-flight requests. After a SIGKILL of the group, bwrap's
+// --die-with-parent takes everything inside the sandbox down too.
 const GRACE_MS = 10_000;
 
 export async function stopAll(tag, exitCode = 0) {
@@ -161,31 +165,38 @@ export async function waitForHttp(url, { headers = {}, timeoutMs = 120_000, what
   throw new Error(`${what} did not answer at ${url} within ${timeoutMs / 1000} s`);
 }
 
-/** The local compute host: a Jupyter Kernel Gateway on loopback with a fresh random token. */
-export async function startGateway(tag, env) {
-  const port = await freePort();
-  const token = randomBytes(32).toString("base64url");
-  launch(tag, "gateway", venvBin("jupyter"), ["kernelgateway", "--config", path.join(root, "kernels/gateway_config.py")], {
-    ...kernelSafeEnv(env),
+/**
+ * How the local gateway is launched, sandboxed (see `sandboxed` in setup.mjs): `npm start` and the
+ * tests (test/gateway.ts) run this same command line. `env` is the studio's environment; the
+ * gateway gets it without the studio's secrets.
+ */
+export function gatewayLaunch({ port, token, env, workspace, readOnly = [] }) {
+  const gatewayEnv = {
+    ...env,
     KG_IP: "127.0.0.1",
     KG_PORT: String(port),
     KG_AUTH_TOKEN: token,
     // The worker probes this gateway every few seconds; INFO would log each request.
     STUDIO_LOG_LEVEL: env.STUDIO_LOG_LEVEL ?? "WARN",
-    // Kernels start in data/work so notebooks' files do not land in the source tree.
-    STUDIO_KERNEL_ROOT_DIR: env.STUDIO_KERNEL_ROOT_DIR ?? path.join(dataDir, "work"),
-  });
-  mkdirSync(env.STUDIO_KERNEL_ROOT_DIR ?? path.join(dataDir, "work"), { recursive: true });
+    STUDIO_KERNEL_ROOT_DIR: workspace,
+  };
+  const args = ["kernelgateway", "--config", path.join(root, "kernels/gateway_config.py")];
+  return sandboxed(venvBin("jupyter"), args, { env: gatewayEnv, workspace, databaseUrl: env.DATABASE_URL, readOnly });
+}
+
+/** The local compute host: a Jupyter Kernel Gateway on loopback with a fresh random token. */
+export async function startGateway(tag, env) {
+  const port = await freePort();
+  const token = randomBytes(32).toString("base64url");
+  // data/ must exist before the sandbox hides it. Kernels start in data/work, the one part of data/
+  // they see, so notebooks' files land neither in the source tree nor next to the secrets.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const workspace = env.STUDIO_KERNEL_ROOT_DIR ?? path.join(dataDir, "work");
+  const gateway = gatewayLaunch({ port, token, env, workspace });
+  launch(tag, "gateway", gateway.command, gateway.args, gateway.env);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/api`, { headers: { Authorization: `token ${token}` }, timeoutMs: 60_000, what: "The local kernel gateway" });
   return { url, token };
-}
-
-// Kernels inherit the gateway's environment and run users' code: keep the studio's secrets out.
-const STUDIO_SECRETS = /^(DATABASE_URL|NEXTAUTH_.*|STUDIO_SECRET_KEY|STUDIO_ADMIN_.*|LOCAL_GATEWAY_.*)$/;
-
-export function kernelSafeEnv(env) {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !STUDIO_SECRETS.test(key)));
 }
 
 export function onShutdownSignals(tag) {
