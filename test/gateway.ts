@@ -108,8 +108,9 @@ export async function startGateway({ timeoutMs = 60_000, flavor = "kernel", fake
   const token = randomBytes(24).toString("base64url");
   const url = `http://127.0.0.1:${port}`;
   let pathPrefix = "";
+  let bin: string | undefined;
   if (fakeGpus) {
-    const bin = mkdtempSync(path.join(os.tmpdir(), "fake-nvidia-smi-"));
+    bin = mkdtempSync(path.join(os.tmpdir(), "fake-nvidia-smi-"));
     writeFileSync(path.join(bin, "nvidia-smi"), `#!/bin/sh\ncat <<'EOF'\n${fakeGpus.join("\n")}\nEOF\n`, { mode: 0o755 });
     pathPrefix = `${bin}:`;
   }
@@ -123,7 +124,7 @@ export async function startGateway({ timeoutMs = 60_000, flavor = "kernel", fake
     try {
       launch = gatewayLaunch({ port, token, env, workspace, readOnly: fakeGpus ? [pathPrefix.slice(0, -1)] : [] });
     } catch (error) {
-      rmSync(workspace, { recursive: true, force: true });
+      for (const dir of [workspace, bin]) if (dir) rmSync(dir, { recursive: true, force: true });
       throw error;
     }
   } else {
@@ -150,7 +151,7 @@ export async function startGateway({ timeoutMs = 60_000, flavor = "kernel", fake
     }
     // Nothing of the group may outlive the test.
     killGroup(child, "SIGKILL");
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
+    for (const dir of [workspace, bin]) if (dir) rmSync(dir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + timeoutMs;
