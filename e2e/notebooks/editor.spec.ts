@@ -1,7 +1,7 @@
 // The notebook editor in Chromium against the studio's real local kernel gateway: cells typed into
 // Monaco and run with Jupyter's keys, outputs of every kind, stdin, interrupt, restart, and the
 // promise that a cell's output survives the tab being closed while it runs.
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
 import { apiAs, people, signInPage } from "../fixtures/studio";
 
 test.describe.configure({ timeout: 120_000 });
@@ -154,4 +154,38 @@ test("HTML output with <script> and <img onerror> runs nothing in the studio", a
   await expect(page.frameLocator("iframe[title='HTML output']").locator("b")).toHaveText("bold");
   await page.waitForTimeout(500);
   expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
+});
+
+test("a dropped connection reconnects by itself, catches up on output, and keeps edits made meanwhile", async ({ page }) => {
+  const { id } = await newNotebook("Editor reconnect");
+  const routes: WebSocketRoute[] = [];
+  let holdNext = false;
+  const held: (() => void)[] = [];
+  // Every notebook socket goes through here, so the test can cut it like a network drop would.
+  await page.routeWebSocket(/\/api\/notebooks\/.*\/socket$/, (ws) => {
+    routes.push(ws);
+    if (holdNext) held.push(() => ws.connectToServer());
+    else ws.connectToServer();
+  });
+  await openEditor(page, id);
+  await runCell(page, 0, "import time\nfor i in range(30):\n    print('tick', i, flush=True)\n    time.sleep(0.1)");
+  await expect(outputs(page, 0)).toContainText("tick 2");
+
+  // The connection drops and the studio stays away for a moment.
+  holdNext = true;
+  await routes.at(-1)!.close({ code: 4000, reason: "network drop" });
+  await expect(page.getByRole("alert").filter({ hasText: "Connection to the studio lost" })).toBeVisible();
+  await page.waitForTimeout(600);
+  // Typing while away is kept and sent once the socket is back.
+  await typeInto(page, 1, "edited_while_offline = True");
+  holdNext = false;
+  for (const connect of held.splice(0)) connect();
+  await expect(page.getByRole("alert").filter({ hasText: "Connection to the studio lost" })).toHaveCount(0, { timeout: 15_000 });
+  const expected = Array.from({ length: 30 }, (_, i) => `tick ${i}`).join("\n");
+  await expect(outputs(page, 0)).toHaveText(expected, { timeout: 20_000 });
+  await expect(page.getByTestId("save-state")).toContainText("Saved");
+  await page.waitForTimeout(1_500);
+  await page.reload();
+  await expect(cell(page, 1)).toContainText("edited_while_offline = True");
+  await expect(outputs(page, 0)).toHaveText(expected);
 });

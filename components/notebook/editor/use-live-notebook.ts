@@ -125,6 +125,18 @@ export function useLiveNotebook(notebookId: string): LiveNotebook {
         const delay = BACKOFF_MS[Math.min(attempt.current, BACKOFF_MS.length - 1)];
         attempt.current += 1;
         setConnection({ state: "reconnecting", attempt: attempt.current, retryAt: Date.now() + delay });
+        // A refused upgrade only shows as a dropped socket: after a few, ask over HTTP why.
+        if (attempt.current >= 3) {
+          void fetch(`/api/notebooks/${encodeURIComponent(notebookId)}`, { credentials: "same-origin" })
+            .then((res) => {
+              if (res.status === 401) setConnection({ state: "closed", code: SOCKET_CLOSE.unauthenticated, reason: "You were signed out. Sign in again to go on; the notebook is saved." });
+              else if (res.status === 404 || res.status === 403) setConnection({ state: "closed", code: SOCKET_CLOSE.notFound, reason: "You no longer have access to this notebook." });
+              else return;
+              if (retryTimer.current) clearTimeout(retryTimer.current);
+              disposed = true;
+            })
+            .catch(() => undefined);
+        }
         retryTimer.current = setTimeout(connect, delay);
       };
     };
