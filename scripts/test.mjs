@@ -14,16 +14,17 @@ import {
   ensureVenv,
   migrate,
   root,
+  sandboxed,
   venvBin,
 } from "./lib/setup.mjs";
 
 const results = [];
 const started = Date.now();
 
-function step(name, command, args, { env = {}, count } = {}) {
+function step(name, command, args, { env = {}, fullEnv, count } = {}) {
   const t0 = Date.now();
   console.log(`\n=== ${name} ===`);
-  const res = spawnSync(command, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+  const res = spawnSync(command, args, { cwd: root, stdio: "inherit", env: fullEnv ?? { ...process.env, ...env } });
   const ok = res.status === 0;
   let counts = ok ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
   if (count) {
@@ -68,9 +69,17 @@ step("unit + integration (vitest, SQLite and PostgreSQL)", "npx", ["vitest", "ru
   },
 });
 
-step("python (pytest)", venvBin("python"), ["-m", "pytest", "kernels/tests", "-q", "--junitxml=test-results/pytest.xml"], {
+// kernels/.venv is writable from inside notebooks' kernels, so it only ever runs in their sandbox:
+// pytest too, with its scratch space (and report) in a workspace of its own.
+const pytestWork = path.join(root, "data/pytest-work");
+rmSync(pytestWork, { recursive: true, force: true });
+const pytest = sandboxed(venvBin("python"), ["-m", "pytest", path.join(root, "kernels/tests"), "-q", "-p", "no:cacheprovider", `--rootdir=${root}`, `--junitxml=${pytestWork}/pytest.xml`], {
+  workspace: pytestWork,
+});
+step("python (pytest, in the kernel sandbox)", pytest.command, pytest.args, {
+  fullEnv: pytest.env,
   count: () => {
-    const xml = readFileSync(path.join(root, "test-results/pytest.xml"), "utf8");
+    const xml = readFileSync(path.join(pytestWork, "pytest.xml"), "utf8");
     const attr = (n) => Number(new RegExp(`<testsuite[^>]*\\b${n}="(\\d+)"`).exec(xml)?.[1] ?? 0);
     const failed = attr("failures") + attr("errors");
     return { passed: attr("tests") - failed - attr("skipped"), failed };

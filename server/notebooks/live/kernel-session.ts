@@ -123,49 +123,66 @@ export class KernelSession {
       if (kernel !== this.connection) return;
       if (connection === "connecting") {
         this.report("disconnected", "Lost the connection to the host; reconnecting…");
-        void this.checkGone(kernel);
-      } else if (connection === "disconnected" && !kernel.isDisposed && this.lastStatus !== "dead") {
-        void this.checkGone(kernel, true);
+        void this.checkGone(kernel, { reconnect: false });
+      } else if (connection === "connected") {
+        // Back: the status it had may not change (no event), so say it again.
+        const status = kernel.status;
+        this.report(status === "busy" || status === "starting" || status === "restarting" ? status : "idle", null);
+      } else if (!kernel.isDisposed && this.lastStatus !== "dead") {
+        void this.checkGone(kernel, { reconnect: true });
       }
     });
     kernel.iopubMessage.connect((_, message) => {
       if (kernel === this.connection) this.events.iopub(message);
     });
+    // A kernel the host shuts down (culling, an admin) does not always close its socket: ask.
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = setInterval(() => {
+      if (kernel !== this.connection || kernel.isDisposed) {
+        if (this.watchTimer) clearInterval(this.watchTimer);
+        return;
+      }
+      void this.checkGone(kernel, { reconnect: false });
+    }, KernelSession.watchEveryMs);
+    this.watchTimer.unref();
   }
 
-  /** After the socket to the host dropped: was the kernel culled or killed, or is the host away? */
-  private async checkGone(kernel: Kernel.IKernelConnection, gaveUp = false): Promise<void> {
+  /** How often a kernel's existence is checked on its host (JupyterLab polls every 10 s too). */
+  static watchEveryMs = 10_000;
+  private watchTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Is the kernel still on its host? Gone (culled or killed) ends the session with a banner; a
+   * host that does not answer is reported while `reconnect` keeps trying every 5 s.
+   */
+  private async checkGone(kernel: Kernel.IKernelConnection, { reconnect }: { reconnect: boolean }): Promise<void> {
     if (this.checkingGone) return;
     this.checkingGone = true;
+    let model: KernelAPI.IModel | undefined;
     try {
-      const model = await KernelAPI.getKernelModel(kernel.id, this.settings);
-      if (kernel !== this.connection) return;
-      if (!model) {
-        const wasIdle = this.lastStatus === "idle" || this.lastStatus === "disconnected";
-        kernel.dispose();
-        this.report(
-          wasIdle ? "culled" : "dead",
-          wasIdle
-            ? "The host shut this kernel down after it sat idle (culling). Start a new kernel to go on; your notebook is saved."
-            : "The kernel is gone from its host. Start a new kernel to go on; your notebook is saved.",
-        );
-      } else if (gaveUp) {
-        await kernel.reconnect();
-      }
+      model = await KernelAPI.getKernelModel(kernel.id, this.settings);
     } catch (error) {
-      if (kernel !== this.connection) return;
-      const { message } = describeKernelError(this.target, error);
-      this.report("disconnected", message);
-      // Keep trying while the host is away; the kernel itself may be fine.
-      setTimeout(() => {
-        this.checkingGone = false;
-        if (kernel === this.connection && !kernel.isDisposed && kernel.connectionStatus !== "connected") void this.checkGone(kernel, true);
-      }, 5_000).unref();
+      if (reconnect && kernel === this.connection && !kernel.isDisposed) {
+        this.report("disconnected", describeKernelError(this.target, error).message);
+        setTimeout(() => void this.checkGone(kernel, { reconnect: true }), 5_000).unref();
+      }
       return;
     } finally {
-      if (this.checkingGone && kernel.connectionStatus === "connected") this.checkingGone = false;
+      this.checkingGone = false;
     }
-    this.checkingGone = false;
+    if (kernel !== this.connection || kernel.isDisposed) return;
+    if (!model || model.execution_state === "dead") {
+      const wasIdle = this.lastStatus === "idle" || this.lastStatus === "disconnected";
+      kernel.dispose();
+      this.report(
+        wasIdle && !model ? "culled" : "dead",
+        wasIdle && !model
+          ? "The host shut this kernel down after it sat idle (culling). Start a new kernel to go on; your notebook is saved."
+          : "The kernel is gone from its host. Start a new kernel to go on; your notebook is saved.",
+      );
+      return;
+    }
+    if (reconnect && kernel.connectionStatus === "disconnected") await kernel.reconnect().catch(() => undefined);
   }
 
   private report(status: KernelStatus, message: string | null): void {
@@ -191,6 +208,7 @@ export class KernelSession {
   async shutdown(): Promise<void> {
     const kernel = this.connection;
     this.connection = null;
+    if (this.watchTimer) clearInterval(this.watchTimer);
     if (!kernel) return;
     try {
       await kernel.shutdown();
@@ -204,6 +222,7 @@ export class KernelSession {
   detach(): void {
     const kernel = this.connection;
     this.connection = null;
+    if (this.watchTimer) clearInterval(this.watchTimer);
     kernel?.dispose();
   }
 }

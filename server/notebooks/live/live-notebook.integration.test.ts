@@ -14,6 +14,7 @@ import { updateNotebook } from "@/server/notebooks/update-notebook";
 import { trashNotebook } from "@/server/notebooks/trash-notebook";
 import { LiveNotebook, persistAllLiveNotebooks, type LiveClient } from "@/server/notebooks/live/live-notebook";
 import { liveNotebooks } from "@/server/notebooks/live/live-registry";
+import { KernelSession } from "@/server/notebooks/live/kernel-session";
 import { applyServerMessage, type LiveState } from "@/lib/notebook-live-state";
 import type { ServerMessage } from "@/lib/notebook-live-protocol";
 import type { EditOp } from "@/lib/notebook-ops";
@@ -23,6 +24,8 @@ const db = setupTestDb();
 let gateway: RunningGateway;
 
 beforeAll(async () => {
+  // Culling is noticed by polling the host; quicker here than the 10 s people get.
+  KernelSession.watchEveryMs = 300;
   gateway = await startGateway();
 }, 90_000);
 
@@ -217,7 +220,7 @@ describe("live notebook on a real kernel", () => {
 
   it("updates a display from a later cell, clears with wait=True like Jupyter, and shows `?` help and %load in cells", async () => {
     const { live, tab } = await openNotebook();
-    const [show, update, wait, help, load] = addCells(
+    const [show, update, wait, help, load, progress] = addCells(
       live,
       tab,
       "from IPython.display import display, clear_output\nh = display('first', display_id=True)",
@@ -225,9 +228,12 @@ describe("live notebook on a real kernel", () => {
       "import time\nfor i in range(3):\n    clear_output(wait=True)\n    print('step', i)",
       "len?",
       "%load_ext autoreload",
+      "from tqdm import tqdm\nimport time\nfor _ in tqdm(range(20), mininterval=0):\n    time.sleep(0.01)",
     );
-    live.execute(tab, [show, update, wait, help]);
-    await tab.until("all four cells", (s) => Object.keys(s.runs).length === 0 && tab.text(help).length > 0);
+    live.execute(tab, [show, update, wait, help, progress]);
+    await tab.until("all five cells", (s) => Object.keys(s.runs).length === 0 && tab.text(progress).includes("20/20"));
+    // tqdm redraws its bar with "\r": one line, in its final state.
+    expect(tab.text(progress)).toMatch(/^100%\|█+\| 20\/20 \[[^\n\r]*\]\n$/);
     expect(tab.text(show)).toBe("'second'");
     expect(tab.text(wait)).toBe("step 2\n");
     expect(tab.text(help)).toContain("Return the number of items in a container.");
@@ -252,5 +258,21 @@ describe("live notebook on a real kernel", () => {
     await tab.until("the unreachable banner", (s) => s.kernel.status === "unreachable");
     expect(tab.state!.kernel.message).toContain("disabled by an admin");
     expect(tab.state!.runs).toEqual({});
+  });
+
+  it("tells the tab when the host shut an idle kernel down (culling), and starts a new one on the next run", async () => {
+    const { live, tab, notebook } = await openNotebook();
+    const [id] = addCells(live, tab, "1+1");
+    live.execute(tab, [id]);
+    await tab.until("the first result", (s) => s.kernel.status === "idle" && !s.runs[id] && tab.text(id) === "2");
+    const { kernelId } = await db.notebook.findUniqueOrThrow({ where: { id: notebook.id } });
+    // What the gateway's culler does to a kernel idle for too long.
+    const culled = await fetch(`${gateway.url}/api/kernels/${kernelId}`, { method: "DELETE", headers: { Authorization: `token ${gateway.token}` } });
+    expect(culled.status).toBe(204);
+    await tab.until("the culled banner", (s) => s.kernel.status === "culled");
+    expect(tab.state!.kernel.message).toContain("idle");
+    live.execute(tab, [id]);
+    await tab.until("a new kernel's result", (s) => s.kernel.status === "idle" && !s.runs[id] && tab.text(id) === "2");
+    expect((await db.notebook.findUniqueOrThrow({ where: { id: notebook.id } })).kernelId).not.toBe(kernelId);
   });
 });
