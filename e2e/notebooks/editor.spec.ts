@@ -189,3 +189,65 @@ test("a dropped connection reconnects by itself, catches up on output, and keeps
   await expect(cell(page, 1)).toContainText("edited_while_offline = True");
   await expect(outputs(page, 0)).toHaveText(expected);
 });
+
+test("Tab completes from the kernel, Shift+Tab shows help, and the kernel menu offers the hosts' kernel specs", async ({ page }) => {
+  const { id } = await newNotebook("Editor completion");
+  await openEditor(page, id);
+  await runCell(page, 0, "import os");
+  await expect(page.getByTestId("kernel-status")).toHaveAttribute("data-status", "idle");
+  await expect(cell(page, 0)).toContainText("[1]:");
+
+  await typeInto(page, 1, "os.getcw");
+  await page.keyboard.press("End");
+  await page.keyboard.press("Tab");
+  const suggestions = page.locator(".suggest-widget");
+  await expect(suggestions).toBeVisible();
+  await expect(suggestions).toContainText("getcwd");
+  await page.keyboard.press("Enter");
+  await expect(cell(page, 1).locator(".view-lines")).toContainText("os.getcwd");
+
+  await page.keyboard.press("Shift+Tab");
+  const help = cell(page, 1).getByRole("tooltip", { name: "Help from the kernel" });
+  await expect(help).toContainText("current working directory");
+  await help.getByRole("button", { name: "Close help" }).click();
+  await expect(help).toHaveCount(0);
+
+  const picker = page.getByRole("combobox", { name: "Compute host and kernel" });
+  await expect(picker).toHaveValue(/\|python3$/);
+  await expect(picker.locator("option:checked")).toHaveText(/^local · Python 3/);
+  await page.screenshot({ path: "test-results/notebook-completion.png" });
+});
+
+test("a kernel that dies says so in a banner that stays until the next run; a viewer watches read-only", async ({ page, browser }) => {
+  const { id, projectId } = await newNotebook("Editor banners");
+  await openEditor(page, id);
+  await page.getByRole("button", { name: "Start kernel" }).click();
+  await expect(page.getByTestId("kernel-status")).toHaveAttribute("data-status", "idle");
+  await runCell(page, 0, "import os\nos._exit(1)");
+  const banner = page.getByTestId("kernel-banner");
+  await expect(banner).toContainText("The kernel died");
+  await expect(page.getByTestId("kernel-status")).toHaveAttribute("data-status", "idle", { timeout: 30_000 });
+  await expect(banner).toContainText("The kernel died");
+  await page.screenshot({ path: "test-results/notebook-kernel-died.png" });
+  await runCell(page, 1, "'back'");
+  await expect(outputs(page, 1)).toHaveText("'back'");
+  await expect(banner).toHaveCount(0);
+
+  // A viewer member sees the same notebook live, with no way to change or run it.
+  const ds = await apiAs(people.dataScientist);
+  const directory = await (await ds.get("/api/users/directory")).json();
+  const viewerId = directory.find((u: { email: string }) => u.email === people.viewer.email).id;
+  expect((await ds.post(`/api/projects/${projectId}/members`, { data: { userId: viewerId, role: "viewer" } })).status()).toBe(200);
+  await ds.dispose();
+  const viewer = await (await browser.newContext()).newPage();
+  await signInPage(viewer, people.viewer);
+  await viewer.goto(`/notebooks/${id}`);
+  await expect(outputs(viewer, 1)).toHaveText("'back'");
+  await expect(viewer.getByRole("toolbar", { name: "Notebook actions" })).toHaveCount(0);
+  await viewer.locator('[data-cell-index="1"]').getByTestId("cell-source").click();
+  await expect(viewer.getByTestId("cell-editor")).toHaveCount(0);
+  await runCell(page, 2, "print('seen by the viewer')");
+  await expect(outputs(viewer, 2)).toHaveText("seen by the viewer");
+  await viewer.screenshot({ path: "test-results/notebook-viewer.png" });
+  await viewer.context().close();
+});

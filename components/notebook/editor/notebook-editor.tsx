@@ -462,6 +462,11 @@ export function NotebookEditor({ notebookId, projectId }: { notebookId: string; 
             <span className={`size-2.5 rounded-full ${statusTone[kernel.status]}`} aria-hidden />
             Kernel: {statusLabel[kernel.status]}
           </span>
+          {canWrite && (kernel.status === "none" || kernel.status === "culled" || kernel.status === "dead") ? (
+            <button type="button" className={`${toolbarButton} border border-zinc-300 bg-white`} onClick={() => kernelAction("start")}>
+              Start kernel
+            </button>
+          ) : null}
           <KernelPicker notebookId={notebookId} kernel={kernel} disabled={!canWrite} />
           <a href={`/api/notebooks/${notebookId}/export`} className={`${toolbarButton} inline-flex items-center border border-zinc-300 bg-white`}>
             Export .ipynb
