@@ -12,5 +12,10 @@ export const queryKeys = {
     checkpoints: (id: string) => ["notebooks", "checkpoints", id] as const,
     diff: (id: string, checkpointId: string) => ["notebooks", "diff", id, checkpointId] as const,
   },
+  datasets: {
+    byProject: (projectId: string) => ["datasets", "list", projectId] as const,
+    detail: (id: string) => ["datasets", "detail", id] as const,
+    version: (id: string, version: number) => ["datasets", "version", id, version] as const,
+  },
   audit: { list: (filters: { action?: string; actor?: string }) => ["audit", filters] as const },
 };

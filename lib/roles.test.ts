@@ -3,9 +3,9 @@ import { can, navigation, navigationFor, permissions, roles, type Permission, ty
 
 const expected: Record<Role, Permission[]> = {
   admin: [...permissions],
-  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write"],
+  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write"],
   labeler: ["projects:read", "tokens:own"],
-  viewer: ["projects:read", "tokens:own", "notebooks:read"],
+  viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read"],
 };
 
 function hrefs(role: Role): string[] {

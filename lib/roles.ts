@@ -23,15 +23,17 @@ export const permissions = [
   "tokens:own",
   "notebooks:read",
   "notebooks:write",
+  "datasets:read",
+  "datasets:write",
 ] as const;
 export type Permission = (typeof permissions)[number];
 
 const grants: Record<Role, readonly Permission[]> = {
   admin: permissions,
   // Data scientists pick hosts for notebooks and jobs, so they see them, but only admins change them.
-  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write"],
+  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write"],
   labeler: ["projects:read", "tokens:own"],
-  viewer: ["projects:read", "tokens:own", "notebooks:read"],
+  viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read"],
 };
 
 export function can(role: Role, permission: Permission): boolean {

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { formatDateTime } from "@/lib/format";
 import { can, roleLabels, roles, type Role } from "@/lib/roles";
 import { NotebooksPanel } from "@/components/notebook/notebooks-panel";
+import { DatasetsPanel } from "@/components/datasets/datasets-panel";
 import { Button } from "@/components/ui/button";
 import { Card, ErrorNotice, PageHeader } from "@/components/ui/card";
 import { controlClass } from "@/components/ui/field";
@@ -81,6 +82,13 @@ export function ProjectDetailPage({ projectId, isStudioAdmin }: { projectId: str
         <>
           <h2 className="mb-2 text-sm font-semibold">Notebooks</h2>
           <NotebooksPanel projectId={projectId} canWrite={can(role, "notebooks:write")} />
+          <div className="mb-8" />
+        </>
+      ) : null}
+      {role && can(role, "datasets:read") ? (
+        <>
+          <h2 className="mb-2 text-sm font-semibold">Datasets</h2>
+          <DatasetsPanel projectId={projectId} canWrite={can(role, "datasets:write")} />
           <div className="mb-8" />
         </>
       ) : null}

@@ -6,6 +6,8 @@ import { env } from "@/server/env";
 import { ensureInitialAdmin } from "@/server/users/ensure-initial-admin";
 import { registerLocalHost } from "@/server/hosts/register-local-host";
 import { hostsDueForProbe, probeHost } from "@/server/hosts/probe-host";
+import { artifactStore } from "@/server/artifacts/artifact-store";
+import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
 
 // The loop wakes every second so a "Probe now" or a newly added host is picked up at once;
 // each wake-up is one indexed query.
@@ -16,7 +18,16 @@ const MAX_CONCURRENT_PROBES = 4;
 const inFlight = new Set<string>();
 let stopping = false;
 
+// Profiling a large upload takes a while; one batch at a time, beside the probes.
+let profiling = false;
+
 async function tick(): Promise<void> {
+  if (!profiling) {
+    profiling = true;
+    processPendingDatasetVersions(db(), artifactStore())
+      .catch((error) => console.error("[worker] dataset profiling failed:", error))
+      .finally(() => (profiling = false));
+  }
   const due = await hostsDueForProbe(db(), env().STUDIO_PROBE_INTERVAL_SECONDS * 1000);
   for (const hostId of due) {
     if (inFlight.has(hostId) || inFlight.size >= MAX_CONCURRENT_PROBES) continue;

@@ -1,0 +1,135 @@
+import "server-only";
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { AppError } from "@/server/errors";
+import { formatBytes } from "@/lib/format";
+
+// Where files of datasets (and later models and job outputs) live. The local store keeps them in a
+// directory (data/artifacts by default); an S3-compatible store can implement the same interface.
+// Writes stream to a temporary object that becomes visible under its key only on commit, so a
+// failed or refused upload leaves nothing behind.
+
+/** Bytes kept from the start of every write, for sniffing the format without reading the file again. */
+export const HEAD_BYTES = 64 * 1024;
+
+export interface PendingArtifact {
+  size: number;
+  sha256: string;
+  /** The first HEAD_BYTES bytes (fewer for a shorter file). */
+  head: Buffer;
+  /** Makes the object visible under `key`. */
+  commit(key: string): Promise<void>;
+  /** Drops the temporary object. */
+  discard(): Promise<void>;
+}
+
+export interface ArtifactStore {
+  /** Streams `source` into a temporary object; refused (413) past `maxBytes`, with nothing kept. */
+  write(source: Readable, options: { maxBytes: number }): Promise<PendingArtifact>;
+  read(key: string): Readable;
+  size(key: string): Promise<number | null>;
+  delete(key: string): Promise<void>;
+  /** A path on this machine for workers that read files directly (null for remote stores). */
+  localPath(key: string): string | null;
+}
+
+const KEY = /^[a-zA-Z0-9][a-zA-Z0-9._/-]{0,500}$/;
+
+function checkKey(key: string): void {
+  if (!KEY.test(key) || key.split("/").some((part) => part === ".." || part === "." || part === "")) {
+    throw new Error(`Invalid artifact key: ${JSON.stringify(key)}`);
+  }
+}
+
+export class LocalArtifactStore implements ArtifactStore {
+  constructor(readonly root: string) {}
+
+  private pathOf(key: string): string {
+    checkKey(key);
+    return path.join(this.root, "objects", key);
+  }
+
+  async write(source: Readable, { maxBytes }: { maxBytes: number }): Promise<PendingArtifact> {
+    const tmpDir = path.join(this.root, "tmp");
+    await mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    const tmp = path.join(tmpDir, randomUUID());
+    const hash = createHash("sha256");
+    const headChunks: Buffer[] = [];
+    let headLength = 0;
+    let size = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        size += chunk.length;
+        if (size > maxBytes) {
+          callback(new AppError("payload_too_large", `The file is larger than the ${formatBytes(maxBytes)} this studio accepts.`));
+          return;
+        }
+        hash.update(chunk);
+        if (headLength < HEAD_BYTES) {
+          const part = chunk.subarray(0, HEAD_BYTES - headLength);
+          headChunks.push(part);
+          headLength += part.length;
+        }
+        callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, meter, createWriteStream(tmp, { mode: 0o600 }));
+      // On disk before the database says it exists.
+      const handle = await open(tmp, "r");
+      await handle.sync();
+      await handle.close();
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+    let settled = false;
+    return {
+      size,
+      sha256: hash.digest("hex"),
+      head: Buffer.concat(headChunks),
+      commit: async (key) => {
+        const target = this.pathOf(key);
+        await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+        await rename(tmp, target);
+        settled = true;
+      },
+      discard: async () => {
+        if (!settled) await rm(tmp, { force: true });
+        settled = true;
+      },
+    };
+  }
+
+  read(key: string): Readable {
+    return createReadStream(this.pathOf(key));
+  }
+
+  async size(key: string): Promise<number | null> {
+    try {
+      return (await stat(this.pathOf(key))).size;
+    } catch {
+      return null;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  localPath(key: string): string {
+    return this.pathOf(key);
+  }
+}
+
+const globalStore = globalThis as unknown as { studioArtifacts?: ArtifactStore };
+
+/** The studio's artifact store: STUDIO_ARTIFACTS_DIR, or data/artifacts. */
+export function artifactStore(): ArtifactStore {
+  globalStore.studioArtifacts ??= new LocalArtifactStore(process.env.STUDIO_ARTIFACTS_DIR ?? path.join(process.cwd(), "data", "artifacts"));
+  return globalStore.studioArtifacts;
+}
