@@ -14,6 +14,10 @@ const envSchema = z.object({
   LOCAL_GATEWAY_TOKEN: z.string().min(16).optional(),
   STUDIO_ADMIN_EMAIL: z.email().optional(),
   STUDIO_ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** Where the local artifact store keeps dataset (and later model) files; default data/artifacts. */
+  STUDIO_ARTIFACTS_DIR: z.string().min(1).optional(),
+  /** Largest file an upload may be, in bytes; default 20 GiB. */
+  STUDIO_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
   /** How often the worker re-probes every host, in seconds. */
   STUDIO_PROBE_INTERVAL_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
 });

@@ -17,6 +17,6 @@ if (process.env.STUDIO_TEST_SECRETS !== "1") {
   process.env.STUDIO_TEST_SECRETS = "1";
 }
 // Keep tests hermetic: the developer's shell must not change what the domain layer sees.
-for (const name of ["LOCAL_GATEWAY_URL", "LOCAL_GATEWAY_TOKEN", "STUDIO_ADMIN_EMAIL", "STUDIO_ADMIN_PASSWORD", "STUDIO_PROBE_INTERVAL_SECONDS"]) {
+for (const name of ["LOCAL_GATEWAY_URL", "LOCAL_GATEWAY_TOKEN", "STUDIO_ADMIN_EMAIL", "STUDIO_ADMIN_PASSWORD", "STUDIO_PROBE_INTERVAL_SECONDS", "STUDIO_ARTIFACTS_DIR", "STUDIO_MAX_UPLOAD_BYTES"]) {
   delete process.env[name];
 }

@@ -7,6 +7,7 @@ import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AppError } from "@/server/errors";
 import { formatBytes } from "@/lib/format";
+import { env } from "@/server/env";
 
 // Where files of datasets (and later models and job outputs) live. The local store keeps them in a
 // directory (data/artifacts by default); an S3-compatible store can implement the same interface.
@@ -130,6 +131,6 @@ const globalStore = globalThis as unknown as { studioArtifacts?: ArtifactStore }
 
 /** The studio's artifact store: STUDIO_ARTIFACTS_DIR, or data/artifacts. */
 export function artifactStore(): ArtifactStore {
-  globalStore.studioArtifacts ??= new LocalArtifactStore(process.env.STUDIO_ARTIFACTS_DIR ?? path.join(process.cwd(), "data", "artifacts"));
+  globalStore.studioArtifacts ??= new LocalArtifactStore(env().STUDIO_ARTIFACTS_DIR ?? path.join(process.cwd(), "data", "artifacts"));
   return globalStore.studioArtifacts;
 }

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { z } from "zod";
 import type { Db } from "@/server/db";
+import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
 import { requireProjectPermission } from "@/server/projects/project-access";
@@ -11,11 +12,6 @@ import { DatasetFormatError, sniffFormat } from "@/server/datasets/profile-datas
 import type { uploadDatasetQuery } from "@/server/datasets/dataset-schemas";
 import { toVersionView, versionSelect, type DatasetVersionView } from "@/server/datasets/dataset-view";
 
-/** Largest upload accepted: STUDIO_MAX_UPLOAD_BYTES, or 20 GiB. */
-export function maxUploadBytes(): number {
-  const configured = Number(process.env.STUDIO_MAX_UPLOAD_BYTES);
-  return Number.isFinite(configured) && configured > 0 ? configured : 20 * 1024 ** 3;
-}
 
 /**
  * Stores an uploaded file as the next version of a project's dataset (created on first upload).
@@ -30,7 +26,7 @@ export async function uploadDatasetVersion(
   input: z.infer<typeof uploadDatasetQuery>,
   body: Readable,
   actor: Principal,
-  maxBytes = maxUploadBytes(),
+  maxBytes = env().STUDIO_MAX_UPLOAD_BYTES,
 ): Promise<{ datasetId: string; version: DatasetVersionView }> {
   await requireProjectPermission(db, projectId, actor, "datasets:write");
   const pending = await store.write(body, { maxBytes });
