@@ -39,6 +39,7 @@ describe("navigationFor", () => {
     const h = hrefs("data_scientist");
     expect(h).toContain("/admin/hosts");
     expect(h).toContain("/projects");
+    expect(h).toContain("/datasets");
     expect(h).toContain("/settings/tokens");
     expect(h).not.toContain("/admin/users");
     expect(h).not.toContain("/admin/audit");
@@ -48,8 +49,8 @@ describe("navigationFor", () => {
     expect(hrefs("labeler").sort()).toEqual(["/", "/projects", "/settings/tokens"]);
   });
 
-  it("shows viewers notebooks (read-only) but no hosts, users or audit", () => {
-    expect(hrefs("viewer").sort()).toEqual(["/", "/notebooks", "/projects", "/settings/tokens"]);
+  it("shows viewers notebooks and datasets (read-only) but no hosts, users or audit", () => {
+    expect(hrefs("viewer").sort()).toEqual(["/", "/datasets", "/notebooks", "/projects", "/settings/tokens"]);
   });
 
   it("never shows an item whose permission the role lacks, and drops empty groups", () => {

@@ -61,6 +61,7 @@ export const navigation: NavGroup[] = [
       { href: "/notebooks", label: "Notebooks", permission: "notebooks:read" },
     ],
   },
+  { label: "Data", items: [{ href: "/datasets", label: "Datasets", permission: "datasets:read" }] },
   {
     label: "Admin",
     items: [

@@ -43,6 +43,12 @@ test("upload a CSV, see its schema, stats and first rows; a second upload is ver
   const { readFileSync } = await import("node:fs");
   expect(readFileSync((await download.path())!)).toEqual(csv);
 
+  // The Data → Datasets page in the left rail lists it with its project.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Datasets" }).click();
+  const listed = page.getByRole("table", { name: "All datasets" }).getByRole("row").filter({ hasText: project.name });
+  await expect(listed.getByRole("link", { name: "houses" })).toBeVisible();
+  await expect(listed).toContainText("v2 · JSONL");
+
   // Not a dataset: refused at once with the reason, and nothing is added.
   await page.goto(`/projects/${project.id}`);
   await panel.getByLabel("Dataset file").setInputFiles({ name: "photo.csv", mimeType: "text/csv", buffer: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 0xfe)]) });

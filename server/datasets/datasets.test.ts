@@ -12,7 +12,7 @@ import { createProject } from "@/server/projects/create-project";
 import { setProjectMember } from "@/server/projects/set-project-member";
 import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
 import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
-import { getDataset, getDatasetVersion, listDatasets } from "@/server/datasets/list-datasets";
+import { getDataset, getDatasetVersion, listDatasets, listDatasetsAcrossProjects } from "@/server/datasets/list-datasets";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
 
 const db = setupTestDb();
@@ -115,5 +115,22 @@ describe("datasets", () => {
     const { principal: outsider } = await makePrincipal(db, "data_scientist");
     await expectAppError(getDataset(db, upload.datasetId, outsider), "not_found");
     await expectAppError(listDatasets(db, projectId, outsider), "not_found");
+  });
+
+  it("lists datasets across the projects where the caller's role may read them, searchable by name", async () => {
+    const { principal, projectId } = await project();
+    await uploadDatasetVersion(db, store, projectId, { name: "Churn 2026", filename: "c.csv" }, chunked("a\n1\n"), principal);
+    const other = await project();
+    await uploadDatasetVersion(db, store, other.projectId, { name: "elsewhere", filename: "e.csv" }, chunked("a\n1\n"), other.principal);
+    const mine = await listDatasetsAcrossProjects(db, principal);
+    expect(mine.map((d) => [d.name, d.projectId])).toEqual([["Churn 2026", projectId]]);
+    expect(mine[0].projectName).toMatch(/^D /);
+    expect(await listDatasetsAcrossProjects(db, principal, "churn")).toHaveLength(1);
+    expect(await listDatasetsAcrossProjects(db, principal, "nothing")).toEqual([]);
+    const { principal: admin } = await makePrincipal(db, "admin");
+    expect((await listDatasetsAcrossProjects(db, admin)).map((d) => d.name).sort()).toEqual(["Churn 2026", "elsewhere"]);
+    const { principal: labeler } = await makePrincipal(db, "labeler");
+    await setProjectMember(db, projectId, { userId: labeler.id, role: "labeler" }, principal);
+    expect(await listDatasetsAcrossProjects(db, labeler)).toEqual([]);
   });
 });

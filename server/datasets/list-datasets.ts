@@ -2,9 +2,9 @@ import "server-only";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
-import { requireProjectPermission } from "@/server/projects/project-access";
+import { projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
 import { datasetProfileSchema, type DatasetProfile } from "@/server/datasets/dataset-profile";
-import { toVersionView, versionSelect, type DatasetVersionDetail, type DatasetVersionView, type DatasetView } from "@/server/datasets/dataset-view";
+import { toVersionView, versionSelect, type DatasetVersionDetail, type DatasetVersionView, type DatasetView, type VersionRow } from "@/server/datasets/dataset-view";
 
 /** A project's datasets, newest change first, each with its latest version. */
 export async function listDatasets(db: Db, projectId: string, principal: Principal): Promise<DatasetView[]> {
@@ -14,7 +14,44 @@ export async function listDatasets(db: Db, projectId: string, principal: Princip
     orderBy: { updatedAt: "desc" },
     include: { versions: { orderBy: { version: "desc" }, take: 1, select: versionSelect }, _count: { select: { versions: true } } },
   });
-  return rows.map((d) => ({
+  return rows.map(toDatasetView);
+}
+
+// The Datasets page lists what people use now, not an archive: the most recently changed 500.
+const ACROSS_PROJECTS_LIMIT = 500;
+
+/** Datasets across every project the caller may read them in, most recently changed first (?q= searches names). */
+export async function listDatasetsAcrossProjects(db: Db, principal: Principal, q?: string): Promise<(DatasetView & { projectName: string })[]> {
+  const projectIds = await projectIdsWhere(db, principal, "datasets:read");
+  const needle = q?.trim().toLowerCase();
+  const rows = await db.dataset.findMany({
+    where: projectIds ? { projectId: { in: projectIds } } : {},
+    orderBy: { updatedAt: "desc" },
+    include: {
+      project: { select: { name: true } },
+      versions: { orderBy: { version: "desc" }, take: 1, select: versionSelect },
+      _count: { select: { versions: true } },
+    },
+    // Case-insensitive name search on both databases is done here; without one the limit is SQL's.
+    ...(needle ? {} : { take: ACROSS_PROJECTS_LIMIT }),
+  });
+  return rows
+    .filter((d) => !needle || d.name.toLowerCase().includes(needle))
+    .slice(0, ACROSS_PROJECTS_LIMIT)
+    .map((d) => ({ ...toDatasetView(d), projectName: d.project.name }));
+}
+
+function toDatasetView(d: {
+  id: string;
+  projectId: string;
+  name: string;
+  description: string;
+  createdAt: Date;
+  updatedAt: Date;
+  versions: VersionRow[];
+  _count: { versions: number };
+}): DatasetView {
+  return {
     id: d.id,
     projectId: d.projectId,
     name: d.name,
@@ -23,7 +60,7 @@ export async function listDatasets(db: Db, projectId: string, principal: Princip
     updatedAt: d.updatedAt.toISOString(),
     latest: d.versions[0] ? toVersionView(d.versions[0]) : null,
     versionCount: d._count.versions,
-  }));
+  };
 }
 
 async function loadDatasetFor(db: Db, datasetId: string, principal: Principal) {

@@ -35,3 +35,13 @@ export async function requireProjectPermission(db: Db, projectId: string, princi
   if (!role || !can(role, permission)) throw new AppError("forbidden", "Your role in this project does not allow this.");
   return { project, role };
 }
+
+/**
+ * The projects whose data the caller's role there allows `permission` on, for listings across
+ * projects: undefined for studio admins (every project), else the ids of their memberships.
+ */
+export async function projectIdsWhere(db: Db, principal: Principal, permission: Permission): Promise<string[] | undefined> {
+  if (principal.role === "admin") return undefined;
+  const memberships = await db.projectMember.findMany({ where: { userId: principal.id }, select: { projectId: true, role: true } });
+  return memberships.filter((m) => can(m.role as Role, permission)).map((m) => m.projectId);
+}
