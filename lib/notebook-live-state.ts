@@ -1,7 +1,7 @@
 // A tab's copy of an open notebook, kept in step with the server by applying its socket messages.
 // Pure: the editor uses it, and so do the server's tests (as a second tab would).
 import type { Cell, Notebook, Output } from "@/lib/nbformat";
-import { applyEditOps, type EditOp } from "@/lib/notebook-ops";
+import { applyEditOps, updateCell, type EditOp } from "@/lib/notebook-ops";
 import type { CellRun, InputRequest, KernelState, ServerMessage } from "@/lib/notebook-live-protocol";
 
 export interface LiveState {
@@ -17,16 +17,8 @@ export interface LiveState {
   input: InputRequest | null;
 }
 
-function patchCell(content: Notebook, cellId: string, f: (cell: Cell) => Cell): Notebook {
-  const index = content.cells.findIndex((c) => c.id === cellId);
-  if (index === -1) return content;
-  const cells = [...content.cells];
-  cells[index] = f(cells[index]);
-  return { ...content, cells };
-}
-
 function patchOutputs(content: Notebook, cellId: string, f: (outputs: Output[]) => Output[]): Notebook {
-  return patchCell(content, cellId, (c) => (c.cell_type === "code" ? ({ ...c, outputs: f(c.outputs as Output[]) } as Cell) : c));
+  return updateCell(content, cellId, (c) => (c.cell_type === "code" ? ({ ...c, outputs: f(c.outputs as Output[]) } as Cell) : c));
 }
 
 /** The state after one server message (messages that carry no state, like replies, leave it as is). */
@@ -55,7 +47,7 @@ export function applyServerMessage(state: LiveState | null, message: ServerMessa
     case "cell_execution":
       return {
         ...state,
-        content: patchCell(state.content, message.cellId, (c) =>
+        content: updateCell(state.content, message.cellId, (c) =>
           c.cell_type === "code" ? ({ ...c, execution_count: message.executionCount, metadata: { ...c.metadata, execution: message.execution } } as Cell) : c,
         ),
       };

@@ -30,6 +30,15 @@ export function convertCell(cell: Cell, cellType: Cell["cell_type"]): Cell {
   return { id, cell_type: cellType, source, metadata, ...attachments } as Cell;
 }
 
+/** The notebook with one cell replaced by `f(cell)`; unchanged if no cell has that id. */
+export function updateCell(notebook: Notebook, cellId: string, f: (cell: Cell) => Cell): Notebook {
+  const index = notebook.cells.findIndex((c) => c.id === cellId);
+  if (index === -1) return notebook;
+  const cells = [...notebook.cells];
+  cells[index] = f(cells[index]);
+  return { ...notebook, cells };
+}
+
 function insertAfter(cells: Cell[], afterId: string | null, inserted: Cell[]): Cell[] {
   if (afterId === null) return [...inserted, ...cells];
   const at = cells.findIndex((c) => c.id === afterId);
@@ -43,13 +52,7 @@ function insertAfter(cells: Cell[], afterId: string | null, inserted: Cell[]): C
  */
 export function applyEditOp(notebook: Notebook, op: EditOp): Notebook {
   const cells = notebook.cells;
-  const mapCell = (id: string, f: (c: Cell) => Cell): Notebook => {
-    const index = cells.findIndex((c) => c.id === id);
-    if (index === -1) return notebook;
-    const next = [...cells];
-    next[index] = f(cells[index]);
-    return { ...notebook, cells: next };
-  };
+  const mapCell = (id: string, f: (c: Cell) => Cell): Notebook => updateCell(notebook, id, f);
   switch (op.op) {
     case "set_source":
       return mapCell(op.cellId, (c) => (c.source === op.source ? c : { ...c, source: op.source }));

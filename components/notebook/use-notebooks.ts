@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
-import type { NotebookDocument, NotebookSummary } from "@/server/notebooks/notebook-view";
+import type { NotebookSummary } from "@/server/notebooks/notebook-view";
 import type { CheckpointView } from "@/server/notebooks/checkpoints";
 import type { NotebookDiff } from "@/lib/notebook-diff";
 
@@ -17,8 +17,9 @@ export function useNotebooks(projectId: string, filters: { q?: string; trashed: 
   });
 }
 
-export function useNotebook(id: string) {
-  return useQuery({ queryKey: queryKeys.notebooks.detail(id), queryFn: () => api<NotebookDocument & { canWrite: boolean }>(`/api/notebooks/${id}`) });
+/** A notebook's summary (who may write, project, trash); its content comes over the notebook socket. */
+export function useNotebookSummary(id: string) {
+  return useQuery({ queryKey: queryKeys.notebooks.detail(id), queryFn: () => api<NotebookSummary & { canWrite: boolean }>(`/api/notebooks/${id}?content=false`) });
 }
 
 export function useCheckpoints(id: string) {

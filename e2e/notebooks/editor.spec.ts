@@ -152,7 +152,8 @@ test("HTML output with <script> and <img onerror> runs nothing in the studio", a
   const frame = outputs(page, 0).locator("iframe");
   await expect(frame).toBeVisible();
   await expect(page.frameLocator("iframe[title='HTML output']").locator("b")).toHaveText("bold");
-  await page.waitForTimeout(500);
+  // The broken image has failed to load, so its onerror would have fired by now.
+  await expect.poll(() => page.frameLocator("iframe[title='HTML output']").locator("img").evaluate((img: HTMLImageElement) => img.complete)).toBe(true);
   expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
 });
 
@@ -175,7 +176,8 @@ test("a dropped connection reconnects by itself, catches up on output, and keeps
   holdNext = true;
   await routes.at(-1)!.close({ code: 4000, reason: "network drop" });
   await expect(page.getByRole("alert").filter({ hasText: "Connection to the studio lost" })).toBeVisible();
-  await page.waitForTimeout(600);
+  // The tab's own retry is held back: the studio stays away while the person types.
+  await expect.poll(() => held.length).toBeGreaterThan(0);
   // Typing while away is kept and sent once the socket is back.
   await typeInto(page, 1, "edited_while_offline = True");
   holdNext = false;
@@ -184,7 +186,10 @@ test("a dropped connection reconnects by itself, catches up on output, and keeps
   const expected = Array.from({ length: 30 }, (_, i) => `tick ${i}`).join("\n");
   await expect(outputs(page, 0)).toHaveText(expected, { timeout: 20_000 });
   await expect(page.getByTestId("save-state")).toContainText("Saved");
-  await page.waitForTimeout(1_500);
+  // Saved by the server (not just kept by the tab) before the page goes away.
+  await expect
+    .poll(async () => JSON.stringify((await (await page.request.get(`/api/notebooks/${id}`)).json()).content))
+    .toContain("edited_while_offline = True");
   await page.reload();
   await expect(cell(page, 1)).toContainText("edited_while_offline = True");
   await expect(outputs(page, 0)).toHaveText(expected);

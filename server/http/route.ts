@@ -8,6 +8,7 @@ import { can, type Permission } from "@/lib/roles";
 import { requestPrincipal } from "@/server/auth/current-user";
 import type { Principal } from "@/server/auth/principal";
 import { clientIpFromHeaders } from "@/server/http/client-ip";
+import { originMatchesHost } from "@/server/http/same-origin";
 
 type Access = Permission | "signed-in";
 
@@ -95,11 +96,7 @@ export function assertSameOrigin(req: NextRequest): void {
   const site = req.headers.get("sec-fetch-site");
   let sameOrigin = true;
   if (origin) {
-    try {
-      sameOrigin = new URL(origin).host === req.headers.get("host");
-    } catch {
-      sameOrigin = false;
-    }
+    sameOrigin = originMatchesHost(origin, req.headers.get("host"));
   } else if (site) {
     sameOrigin = site === "same-origin" || site === "none";
   }

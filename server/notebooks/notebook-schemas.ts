@@ -42,3 +42,6 @@ export const listNotebooksQuery = z.object({
 });
 
 export const createCheckpointInput = z.object({ label: z.string().trim().max(120).optional() });
+
+/** The editor needs only the summary over HTTP (its content comes over the notebook socket). */
+export const getNotebookQuery = z.object({ content: z.enum(["true", "false"]).default("true") });

@@ -62,8 +62,9 @@ export async function writeNotebookVersion(
   now = new Date(),
   lastCheckpointAt?: Date | null,
 ): Promise<{ version: number; updatedAt: string; checkpointed: boolean; lastCheckpointAt: Date | null }> {
-  const conflict = async () => {
-    const current = await db.notebook.findUnique({ where: { id: notebookId }, select: { version: true } });
+  // Read through the caller's client (inside the transaction when there is one).
+  const conflict = async (client: Pick<Db, "notebook">) => {
+    const current = await client.notebook.findUnique({ where: { id: notebookId }, select: { version: true } });
     return new AppError(
       "conflict",
       `This notebook was saved elsewhere (now version ${current?.version}) after you opened version ${baseVersion}. Reload to get those changes; copy yours first.`,
@@ -72,18 +73,12 @@ export async function writeNotebookVersion(
   const update = { where: { id: notebookId, version: baseVersion }, data: { content: content as object, version: baseVersion + 1, updatedAt: now } };
   if (lastCheckpointAt !== undefined && lastCheckpointAt !== null && now.getTime() - lastCheckpointAt.getTime() < AUTO_CHECKPOINT_EVERY_MS) {
     const { count } = await db.notebook.updateMany(update);
-    if (count === 0) throw await conflict();
+    if (count === 0) throw await conflict(db);
     return { version: baseVersion + 1, updatedAt: now.toISOString(), checkpointed: false, lastCheckpointAt };
   }
   return db.$transaction(async (tx) => {
     const { count } = await tx.notebook.updateMany(update);
-    if (count === 0) {
-      const current = await tx.notebook.findUnique({ where: { id: notebookId }, select: { version: true } });
-      throw new AppError(
-        "conflict",
-        `This notebook was saved elsewhere (now version ${current?.version}) after you opened version ${baseVersion}. Reload to get those changes; copy yours first.`,
-      );
-    }
+    if (count === 0) throw await conflict(tx);
     const last = await tx.notebookCheckpoint.findFirst({ where: { notebookId }, orderBy: { createdAt: "desc" }, select: { createdAt: true } });
     const checkpointed = !last || now.getTime() - last.createdAt.getTime() >= AUTO_CHECKPOINT_EVERY_MS;
     if (checkpointed) {

@@ -4,7 +4,7 @@ import type { KernelMessage } from "@jupyterlab/services";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import { newCellId, type Cell, type Notebook, type Output } from "@/lib/nbformat";
-import { applyEditOps, type EditOp } from "@/lib/notebook-ops";
+import { applyEditOps, updateCell, type EditOp } from "@/lib/notebook-ops";
 import { applyIopub, emptyOutputState, updateDisplay, type OutputState } from "@/lib/notebook-outputs";
 import type { CellRun, InputRequest, KernelState, KernelStatus, ServerMessage } from "@/lib/notebook-live-protocol";
 import { gatewayTargetOf } from "@/server/hosts/probe-host";
@@ -245,7 +245,7 @@ export class LiveNotebook implements LiveNotebookHandle {
 
   private finish(cellId: string, msgId: string): void {
     if (this.runs.get(cellId)?.msgId === msgId) this.runs.delete(cellId);
-    if (this.input && this.input.parent && this.input.request.cellId === cellId) {
+    if (this.input?.request.cellId === cellId) {
       this.input = null;
       this.broadcast({ type: "input", input: null });
     }
@@ -263,22 +263,19 @@ export class LiveNotebook implements LiveNotebookHandle {
 
   private recordExecution(cellId: string, msgId: string, key: string, executionCount?: number): void {
     if (this.msgToCell.get(msgId) !== cellId) return;
-    let changed: { count: number | null; execution: Record<string, string> } | null = null;
-    this.patchCell(cellId, (c) => {
-      if (c.cell_type !== "code") return c;
-      const execution = { ...((c.metadata.execution as Record<string, string> | undefined) ?? {}), [key]: iso() };
-      if (key === "iopub.status.busy") {
-        delete execution["iopub.execute_input"];
-        delete execution["shell.execute_reply"];
-        delete execution["iopub.status.idle"];
-      }
-      const count = executionCount ?? c.execution_count;
-      changed = { count, execution };
-      return { ...c, execution_count: count, metadata: { ...c.metadata, execution } } as Cell;
-    });
-    const update = changed as { count: number | null; execution: Record<string, string> } | null;
-    if (update) this.broadcast({ type: "cell_execution", cellId, executionCount: update.count, execution: update.execution });
+    const cell = this.cell(cellId);
+    if (cell?.cell_type !== "code") return;
+    const execution = { ...((cell.metadata.execution as Record<string, string> | undefined) ?? {}), [key]: iso() };
+    if (key === "iopub.status.busy") {
+      delete execution["iopub.execute_input"];
+      delete execution["shell.execute_reply"];
+      delete execution["iopub.status.idle"];
+    }
+    const count = executionCount ?? cell.execution_count;
+    this.patchCell(cellId, (c) => ({ ...c, execution_count: count, metadata: { ...c.metadata, execution } }) as Cell);
+    this.broadcast({ type: "cell_execution", cellId, executionCount: count, execution });
   }
+
 
   private onIopub(session: KernelSession, message: KernelMessage.IIOPubMessage): void {
     if (session !== this.kernel) return;
@@ -694,11 +691,7 @@ export class LiveNotebook implements LiveNotebookHandle {
   }
 
   private patchCell(cellId: string, f: (cell: Cell) => Cell): void {
-    const index = this.doc.cells.findIndex((c) => c.id === cellId);
-    if (index === -1) return;
-    const cells = [...this.doc.cells];
-    cells[index] = f(cells[index]);
-    this.doc = { ...this.doc, cells };
+    this.doc = updateCell(this.doc, cellId, f);
   }
 }
 

@@ -9,6 +9,8 @@ import { AppError } from "@/server/errors";
 import { can, type Role } from "@/lib/roles";
 import type { Principal } from "@/server/auth/principal";
 import { authenticateApiToken } from "@/server/tokens/authenticate-api-token";
+import { principalForSession } from "@/server/auth/session-principal";
+import { originMatchesHost } from "@/server/http/same-origin";
 import { clientMessageSchema, NOTEBOOK_SOCKET_PATTERN, SOCKET_CLOSE, type ClientMessage, type ServerMessage } from "@/lib/notebook-live-protocol";
 import { LiveNotebook, newClientId, type LiveClient } from "@/server/notebooks/live/live-notebook";
 
@@ -37,13 +39,6 @@ function parseCookies(header: string | undefined): Record<string, string> {
   return cookies;
 }
 
-/** Same-origin check for cookie-authenticated sockets: browsers always send Origin on WebSocket requests. */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin || !URL.canParse(origin)) return false;
-  return new URL(origin).host === req.headers.host;
-}
-
 async function authenticate(db: Db, req: IncomingMessage): Promise<Caller | null> {
   const authorization = req.headers.authorization;
   if (authorization) {
@@ -51,14 +46,14 @@ async function authenticate(db: Db, req: IncomingMessage): Promise<Caller | null
     const principal = match ? await authenticateApiToken(db, match[1]) : null;
     return principal ? { principal, sessionVersion: null } : null;
   }
-  if (!sameOrigin(req)) return null;
+  // Browsers always send Origin on WebSocket requests: another site's page is refused.
+  if (!originMatchesHost(req.headers.origin, req.headers.host)) return null;
   // next-auth's own reader (cookie name, chunking, decryption); it is given only the cookies.
   const claims = await getToken({ req: { cookies: parseCookies(req.headers.cookie), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"], secret: env().NEXTAUTH_SECRET });
   if (!claims?.sub) return null;
-  const user = await db.user.findUnique({ where: { id: claims.sub } });
   const sessionVersion = typeof claims.sv === "number" ? claims.sv : 0;
-  if (!user || user.disabled || user.sessionVersion !== sessionVersion) return null;
-  return { principal: { id: user.id, email: user.email, name: user.name, role: user.role as Role, via: "session" }, sessionVersion };
+  const principal = await principalForSession(db, claims.sub, sessionVersion);
+  return principal ? { principal, sessionVersion } : null;
 }
 
 interface AccessRow {
