@@ -3,13 +3,14 @@
 // processes and source; all of it must fail, while the kernels' workspace, /tmp, the network and
 // `%pip install` keep working. Then: the sandbox dies with its launcher, and without bwrap the
 // studio refuses to start kernels unless STUDIO_UNSANDBOXED_KERNELS=1.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
 import { expect, test } from "@playwright/test";
+import { alive, descendants, processTable } from "../fixtures/processes";
 import { baseURL } from "../fixtures/studio";
 import { gatewayLaunch, startGateway } from "../../test/gateway";
 
@@ -283,34 +284,13 @@ test("the sandbox dies with the process that launched it, kernels included", asy
   try {
     const kernel = await openKernel(gateway);
     expect(await kernel.run("print('up')")).toBe("up\n");
-    const tree = execFileSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" })
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => line.trim().split(/\s+/))
-      .map(([pid, ppid, ...args]) => ({ pid: Number(pid), ppid: Number(ppid), cmd: args.join(" ") }));
-    const below = new Set([gateway.pid]);
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const p of tree) {
-        if (below.has(p.ppid) && !below.has(p.pid)) {
-          below.add(p.pid);
-          grew = true;
-        }
-      }
-    }
+    const tree = processTable();
+    const below = new Set(descendants(gateway.pid, tree));
     const sandbox = tree.filter((p) => below.has(p.pid) && p.pid !== gateway.pid);
     expect(sandbox.some((p) => p.cmd.includes("bwrap"))).toBe(true);
     expect(sandbox.some((p) => p.cmd.includes("ipykernel"))).toBe(true);
     // Only the launcher (the test watchdog) is killed, with no chance to clean up; no group signal.
     process.kill(gateway.pid, "SIGKILL");
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     await expect.poll(() => sandbox.filter((p) => alive(p.pid)).map((p) => p.cmd), { timeout: 10_000 }).toEqual([]);
   } finally {
     await gateway.stop();

@@ -6,40 +6,8 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { expect, test } from "@playwright/test";
 import { freePort } from "../../test/gateway";
+import { alive, descendants, processTable } from "../fixtures/processes";
 
-function processTable(): { pid: number; ppid: number; pgid: number; cmd: string }[] {
-  return execFileSync("ps", ["-eo", "pid=,ppid=,pgid=,args="], { encoding: "utf8" })
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => {
-      const [pid, ppid, pgid, ...cmd] = line.trim().split(/\s+/);
-      return { pid: Number(pid), ppid: Number(ppid), pgid: Number(pgid), cmd: cmd.join(" ") };
-    });
-}
-
-function descendants(root: number): number[] {
-  const table = processTable();
-  const out = new Set<number>([root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of table) {
-      if (out.has(p.ppid) && !out.has(p.pid)) {
-        out.add(p.pid);
-        grew = true;
-      }
-    }
-  }
-  return [...out];
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test("first run: setup page creates the admin; Ctrl-C stops web, worker, gateway and its kernels", async ({ page }) => {
   test.setTimeout(120_000);
