@@ -25,15 +25,17 @@ export const permissions = [
   "notebooks:write",
   "datasets:read",
   "datasets:write",
+  "training:read",
+  "training:write",
 ] as const;
 export type Permission = (typeof permissions)[number];
 
 const grants: Record<Role, readonly Permission[]> = {
   admin: permissions,
   // Data scientists pick hosts for notebooks and jobs, so they see them, but only admins change them.
-  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write"],
+  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write", "training:read", "training:write"],
   labeler: ["projects:read", "tokens:own"],
-  viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read"],
+  viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read", "training:read"],
 };
 
 export function can(role: Role, permission: Permission): boolean {
@@ -62,6 +64,13 @@ export const navigation: NavGroup[] = [
     ],
   },
   { label: "Data", items: [{ href: "/datasets", label: "Datasets", permission: "datasets:read" }] },
+  {
+    label: "Training",
+    items: [
+      { href: "/jobs", label: "Training jobs", permission: "training:read" },
+      { href: "/experiments", label: "Experiments", permission: "training:read" },
+    ],
+  },
   {
     label: "Admin",
     items: [

@@ -18,6 +18,15 @@ const envSchema = z.object({
   STUDIO_ARTIFACTS_DIR: z.string().min(1).optional(),
   /** Largest file an upload may be, in bytes; default 20 GiB. */
   STUDIO_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
+  /** The web server's port (`npm start` sets it). */
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /**
+   * How code on remote compute hosts reaches the studio (the SDK in kernels and jobs), e.g.
+   * https://studio.example.com. The local host always uses http://127.0.0.1:$PORT.
+   */
+  STUDIO_PUBLIC_URL: z.url().optional(),
+  /** How long a training job waits for its compute host to come back before it fails, in seconds. */
+  STUDIO_JOB_HOST_WAIT_SECONDS: z.coerce.number().int().min(5).max(86_400).default(600),
   /** How often the worker re-probes every host, in seconds. */
   STUDIO_PROBE_INTERVAL_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
 });

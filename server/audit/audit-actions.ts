@@ -20,6 +20,8 @@ export const auditActions = [
   "host.create",
   "host.update",
   "host.delete",
+  "job.create",
+  "job.stop",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

@@ -14,7 +14,8 @@ export async function loadProjectFor(db: Db, projectId: string, principal: Princ
     include: { members: { where: { userId: principal.id } }, _count: { select: { members: true } } },
   });
   const myRole = (project?.members[0]?.role as Role | undefined) ?? null;
-  if (!project || (!myRole && principal.role !== "admin")) throw new AppError("not_found", "No project with that id.");
+  const outOfScope = principal.scope !== undefined && principal.scope.projectId !== projectId;
+  if (!project || outOfScope || (!myRole && principal.role !== "admin")) throw new AppError("not_found", "No project with that id.");
   return { project, myRole };
 }
 
@@ -41,6 +42,10 @@ export async function requireProjectPermission(db: Db, projectId: string, princi
  * projects: undefined for studio admins (every project), else the ids of their memberships.
  */
 export async function projectIdsWhere(db: Db, principal: Principal, permission: Permission): Promise<string[] | undefined> {
+  if (principal.scope) {
+    const { role } = await requireProjectPermission(db, principal.scope.projectId, principal, permission).catch(() => ({ role: null }));
+    return role ? [principal.scope.projectId] : [];
+  }
   if (principal.role === "admin") return undefined;
   const memberships = await db.projectMember.findMany({ where: { userId: principal.id }, select: { projectId: true, role: true } });
   return memberships.filter((m) => can(m.role as Role, permission)).map((m) => m.projectId);

@@ -16,5 +16,11 @@ export async function authenticateApiToken(db: Db, token: string, now = new Date
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
   }
-  return { id: row.user.id, email: row.user.email, name: row.user.name, role: row.user.role as Role, via: "token", tokenId: row.id };
+  const principal: Principal = { id: row.user.id, email: row.user.email, name: row.user.name, role: row.user.role as Role, via: "token", tokenId: row.id };
+  if (row.kind !== "personal") {
+    // A scoped token without its project is broken: refuse it rather than let it act unscoped.
+    if (!row.projectId || (row.kind !== "kernel" && row.kind !== "job")) return null;
+    principal.scope = { kind: row.kind, projectId: row.projectId, ...(row.jobId ? { jobId: row.jobId } : {}) };
+  }
+  return principal;
 }

@@ -61,13 +61,13 @@ export class KernelSession {
     return Boolean(this.connection && !this.connection.isDisposed && this.lastStatus !== "dead" && this.lastStatus !== "culled");
   }
 
-  /** Starts a new kernel on the host. */
-  async start(): Promise<void> {
+  /** Starts a new kernel on the host; `env` (KERNEL_* names) goes into the kernel's environment. */
+  async start(env: Record<string, string> = {}): Promise<void> {
     this.report("starting", null);
     let timer: NodeJS.Timeout | undefined;
     try {
       const model = await Promise.race([
-        KernelAPI.startNew({ name: this.kernelName, env: { KERNEL_USERNAME } } as KernelAPI.IKernelOptions, this.settings),
+        KernelAPI.startNew({ name: this.kernelName, env: { ...env, KERNEL_USERNAME } } as KernelAPI.IKernelOptions, this.settings),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`the host did not start a kernel within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
         }),

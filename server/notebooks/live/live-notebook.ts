@@ -8,6 +8,12 @@ import { applyEditOps, updateCell, type EditOp } from "@/lib/notebook-ops";
 import { applyIopub, emptyOutputState, updateDisplay, type OutputState } from "@/lib/notebook-outputs";
 import type { CellRun, InputRequest, KernelState, KernelStatus, ServerMessage } from "@/lib/notebook-live-protocol";
 import { gatewayTargetOf } from "@/server/hosts/probe-host";
+import { kernelEnv, studioUrlForHost } from "@/server/hosts/studio-url";
+import { createScopedToken } from "@/server/tokens/scoped-tokens";
+
+// A kernel token outlives any sensible idle period (the host culls idle kernels after an hour) but
+// not a forgotten kernel by much.
+const KERNEL_TOKEN_TTL_MS = 7 * 86_400_000;
 import type { KernelSpecSummary } from "@/server/hosts/host-status";
 import { writeNotebookVersion } from "@/server/notebooks/save-notebook";
 import { KERNEL_DIED, KernelSession } from "@/server/notebooks/live/kernel-session";
@@ -539,13 +545,27 @@ export class LiveNotebook implements LiveNotebookHandle {
     const session = this.newSession(host);
     this.kernel = session;
     try {
-      await session.start();
+      await session.start(await this.sdkEnv(host));
     } catch {
       if (this.kernel === session) this.kernel = null;
       return false;
     }
     await this.saveKernelId(session.id);
     return true;
+  }
+
+  /**
+   * The studio SDK's settings for this notebook's kernel: `import studio` logs into this project
+   * with a token scoped to it, acting for whoever started the kernel. None if the host cannot
+   * reach the studio (a remote host without STUDIO_PUBLIC_URL).
+   */
+  private async sdkEnv(host: { kind: string }): Promise<Record<string, string>> {
+    const url = studioUrlForHost(host);
+    const row = await this.db.notebook.findUnique({ where: { id: this.id }, select: { projectId: true, name: true, createdById: true } });
+    const userId = this.lastActorId ?? row?.createdById ?? null;
+    if (!url || !row || !userId) return {};
+    const token = await createScopedToken(this.db, { kind: "kernel", userId, projectId: row.projectId, name: `Kernel of notebook ${row.name}`, ttlMs: KERNEL_TOKEN_TTL_MS });
+    return kernelEnv({ STUDIO_URL: url, STUDIO_TOKEN: token, STUDIO_PROJECT_ID: row.projectId, STUDIO_NOTEBOOK_ID: this.id, STUDIO_NOTEBOOK_NAME: row.name });
   }
 
   private async saveKernelId(kernelId: string | null): Promise<void> {

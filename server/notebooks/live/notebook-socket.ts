@@ -44,7 +44,8 @@ async function authenticate(db: Db, req: IncomingMessage): Promise<Caller | null
   if (authorization) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     const principal = match ? await authenticateApiToken(db, match[1]) : null;
-    return principal ? { principal, sessionVersion: null } : null;
+    // Kernel and job tokens are for the SDK only, never for driving a notebook.
+    return principal && !principal.scope ? { principal, sessionVersion: null } : null;
   }
   // Browsers always send Origin on WebSocket requests: another site's page is refused.
   if (!originMatchesHost(req.headers.origin, req.headers.host)) return null;

@@ -2,4 +2,4 @@
 import { idParams, route } from "@/server/http/route";
 import { getDataset } from "@/server/datasets/list-datasets";
 
-export const GET = route({ access: "datasets:read", params: idParams }, async ({ db, params, user }) => getDataset(db, params.id, user));
+export const GET = route({ access: "datasets:read", sdk: true, params: idParams }, async ({ db, params, user }) => getDataset(db, params.id, user));

@@ -3,7 +3,7 @@ import { route } from "@/server/http/route";
 import { getDatasetVersion } from "@/server/datasets/list-datasets";
 import { versionParams } from "@/server/datasets/dataset-schemas";
 
-export const GET = route({ access: "datasets:read", params: versionParams }, async ({ db, params, user }) => {
+export const GET = route({ access: "datasets:read", sdk: true, params: versionParams }, async ({ db, params, user }) => {
   const { storageKey: _key, ...version } = await getDatasetVersion(db, params.id, params.version, user);
   void _key;
   return version;

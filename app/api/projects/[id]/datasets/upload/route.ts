@@ -9,7 +9,7 @@ import { artifactStore } from "@/server/artifacts/artifact-store";
 import { uploadDatasetQuery } from "@/server/datasets/dataset-schemas";
 import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
 
-export const POST = route({ access: "datasets:write", params: idParams, query: uploadDatasetQuery }, async ({ db, params, query, user, req }) => {
+export const POST = route({ access: "datasets:write", sdk: true, params: idParams, query: uploadDatasetQuery }, async ({ db, params, query, user, req }) => {
   if (!req.body) throw new AppError("bad_request", "Send the file as the request body.");
   const body = Readable.fromWeb(req.body as unknown as WebReadableStream<Uint8Array>);
   return created(await uploadDatasetVersion(db, artifactStore(), params.id, query, body, user));
