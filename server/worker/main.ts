@@ -1,6 +1,6 @@
 // The worker process: everything long-running or periodic happens here, never in a web request.
-// Today it registers the local gateway and probes compute hosts; later work (jobs, tuning,
-// monitoring) is claimed from the database by the same loop.
+// It registers the local gateway, probes compute hosts, profiles dataset uploads and starts and
+// watches training jobs; later work (tuning, monitoring) is claimed from the database by the same loop.
 import { db } from "@/server/db";
 import { env } from "@/server/env";
 import { ensureInitialAdmin } from "@/server/users/ensure-initial-admin";
@@ -8,6 +8,7 @@ import { registerLocalHost } from "@/server/hosts/register-local-host";
 import { hostsDueForProbe, probeHost } from "@/server/hosts/probe-host";
 import { artifactStore } from "@/server/artifacts/artifact-store";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
+import { disposeJobConnections, tickTrainingJobs } from "@/server/jobs/run-training-jobs";
 
 // The loop wakes every second so a "Probe now" or a newly added host is picked up at once;
 // each wake-up is one indexed query.
@@ -20,8 +21,16 @@ let stopping = false;
 
 // Profiling a large upload takes a while; one batch at a time, beside the probes.
 let profiling = false;
+// Training jobs: one pass at a time (a pass starts kernels in the background and returns).
+let jobsTicking = false;
 
 async function tick(): Promise<void> {
+  if (!jobsTicking) {
+    jobsTicking = true;
+    tickTrainingJobs(db())
+      .catch((error) => console.error("[worker] training jobs pass failed:", error))
+      .finally(() => (jobsTicking = false));
+  }
   if (!profiling) {
     profiling = true;
     processPendingDatasetVersions(db(), artifactStore())
@@ -60,6 +69,7 @@ async function main(): Promise<void> {
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     stopping = true;
+    disposeJobConnections();
     // Give in-flight probes a moment to shut their kernels down.
     setTimeout(() => process.exit(0), inFlight.size > 0 ? 3_000 : 0).unref();
     if (inFlight.size === 0) process.exit(0);
