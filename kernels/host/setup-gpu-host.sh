@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Turn a Linux machine (typically a GPU box) into a studio compute host:
-#   - a Python venv with kernels/requirements.txt (+ optionally a pinned CUDA torch)
+#   - a Python venv with kernels/requirements.txt and the studio SDK (kernels/sdk)
+#     (+ optionally a pinned CUDA torch)
 #   - a random access token (unless one is given; kept across re-runs)
 #   - a systemd unit running Jupyter Kernel Gateway with kernels/gateway_config.py
 # and print the URL + token to paste into the studio's Admin -> Compute hosts page.
@@ -83,8 +84,8 @@ done
 
 # --- checks -----------------------------------------------------------------------
 [ "$(uname -s)" = Linux ] || die "this script sets up Linux hosts only"
-if [ ! -f "$KERNELS_DIR/requirements.txt" ] || [ ! -f "$KERNELS_DIR/gateway_config.py" ]; then
-  die "run me from a checkout: $KERNELS_DIR has no requirements.txt/gateway_config.py"
+if [ ! -f "$KERNELS_DIR/requirements.txt" ] || [ ! -f "$KERNELS_DIR/gateway_config.py" ] || [ ! -f "$KERNELS_DIR/sdk/pyproject.toml" ]; then
+  die "run me from a checkout: $KERNELS_DIR has no requirements.txt/gateway_config.py/sdk"
 fi
 if ! [[ "$PORT" =~ ^[0-9]+$ ]] || [ "$PORT" -lt 1 ] || [ "$PORT" -gt 65535 ]; then
   die "bad --port: $PORT"
@@ -138,6 +139,10 @@ install -m 0644 "$KERNELS_DIR/gateway_config.py" "$PREFIX/gateway_config.py"
 [ -x "$PREFIX/venv/bin/python" ] || "$PYTHON" -m venv "$PREFIX/venv"
 "$PREFIX/venv/bin/python" -m pip install --quiet --upgrade pip
 "$PREFIX/venv/bin/python" -m pip install --quiet -r "$PREFIX/requirements.txt"
+# The studio's Python SDK (`import studio`): notebooks log runs with it and jobs run through
+# `studio._runner`. Reinstalled on every run so a pulled checkout updates it.
+log "installing the studio SDK (kernels/sdk)"
+"$PREFIX/venv/bin/python" -m pip install --quiet --no-deps --force-reinstall "$KERNELS_DIR/sdk"
 if [ -n "$TORCH_VERSION" ]; then
   # Pin rule: always an exact torch version, never a bare `torch`.
   log "installing torch==$TORCH_VERSION"

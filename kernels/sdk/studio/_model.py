@@ -1,0 +1,216 @@
+"""Models: a folder with the model file(s) and `studio-model.json`, what deployments serve from."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+MANIFEST = "studio-model.json"
+FORMAT = "studio-model/1"
+FRAMEWORKS = ("sklearn", "xgboost", "custom")
+SCHEMA_TYPES = ("integer", "float", "string", "boolean")
+
+# Libraries whose versions matter when a model file is loaded again (recorded when imported).
+_LIBRARIES = {
+    "sklearn": "scikit-learn",
+    "xgboost": "xgboost",
+    "lightgbm": "lightgbm",
+    "catboost": "catboost",
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "scipy": "scipy",
+    "joblib": "joblib",
+    "torch": "torch",
+    "tensorflow": "tensorflow",
+}
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        return _jsonable(value.tolist())
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None  # JSON has no NaN / Infinity
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def schema_type(dtype: Any) -> str:
+    kind = getattr(dtype, "kind", None)
+    if kind == "b":
+        return "boolean"
+    if kind in ("i", "u"):
+        return "integer"
+    if kind == "f":
+        return "float"
+    name = str(dtype).lower()
+    if name.startswith(("int", "uint")):
+        return "integer"  # pandas nullable Int64 etc.
+    if name.startswith("float"):
+        return "float"
+    if name == "boolean":
+        return "boolean"
+    return "string"
+
+
+def infer_schema(example: Any) -> list[dict[str, str]]:
+    """[{name, type}] from a pandas DataFrame (its columns and dtypes)."""
+    dtypes = getattr(example, "dtypes", None)
+    if dtypes is None or not hasattr(example, "columns"):
+        raise TypeError("input_example must be a pandas DataFrame (to infer the input schema from its columns).")
+    return [{"name": str(column), "type": schema_type(dtype)} for column, dtype in dtypes.items()]
+
+
+def _normalize_schema(schema: Any) -> list[dict[str, str]]:
+    if isinstance(schema, Mapping):
+        schema = [{"name": k, "type": v} for k, v in schema.items()]
+    out = []
+    for column in schema:
+        if not isinstance(column, Mapping) or "name" not in column or column.get("type") not in SCHEMA_TYPES:
+            raise ValueError(f"input_schema entries are {{'name': ..., 'type': one of {SCHEMA_TYPES}}}, not {column!r}")
+        out.append({"name": str(column["name"]), "type": str(column["type"])})
+    return out
+
+
+def _framework_of(obj: Any) -> str:
+    module = type(obj).__module__.split(".")[0]
+    if module == "xgboost":
+        return "xgboost"
+    if module == "sklearn":
+        return "sklearn"
+    return "custom"
+
+
+def _task_of(obj: Any) -> str | None:
+    estimator_type = getattr(obj, "_estimator_type", None)
+    if estimator_type is None:
+        try:  # scikit-learn >= 1.6 describes estimators with tags
+            from sklearn.utils import get_tags  # type: ignore
+
+            estimator_type = get_tags(obj).estimator_type
+        except Exception:
+            estimator_type = None
+    if estimator_type == "classifier":
+        classes = getattr(obj, "classes_", None)
+        if classes is not None:
+            return "binary_classification" if len(classes) == 2 else "multiclass_classification"
+        return None
+    if estimator_type == "regressor":
+        return "regression"
+    if estimator_type == "clusterer":
+        return "clustering"
+    return None
+
+
+def _libraries() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for module, distribution in _LIBRARIES.items():
+        if module in sys.modules:
+            try:
+                found[distribution] = importlib.metadata.version(distribution)
+            except importlib.metadata.PackageNotFoundError:
+                version = getattr(sys.modules[module], "__version__", None)
+                if version:
+                    found[distribution] = str(version)
+    return found
+
+
+def save_model(
+    path_or_object: Any,
+    directory: str | os.PathLike,
+    *,
+    name: str = "model",
+    framework: str | None = None,
+    input_schema: Sequence[Mapping[str, str]] | Mapping[str, str] | None = None,
+    input_example: Any = None,
+    metrics: Mapping[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Writes a model folder (the model file(s) + studio-model.json) into `directory`; returns the manifest.
+
+    `path_or_object`: a fitted object (saved with joblib as model.joblib; it must have .predict,
+    and .predict_proba for probabilities, taking a pandas DataFrame), or a path to a model file or
+    folder (copied; give loader="custom" / model_file= as extra keys when it is not a joblib pickle).
+    Extra keyword arguments go into the manifest (algorithm, task, target, classes, loader, ...).
+    """
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "name": name,
+        "framework": framework,
+        "algorithm": None,
+        "task": None,
+        "loader": "joblib",
+        "model_file": "model.joblib",
+        "input_schema": None,
+        "target": None,
+        "classes": None,
+        "metrics": {},
+        "libraries": {},
+        "created_at": None,
+    }
+    if isinstance(path_or_object, (str, os.PathLike)):
+        source = Path(path_or_object)
+        if source.is_dir():
+            shutil.copytree(source, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(MANIFEST))
+            manifest["model_file"] = extra.pop("model_file", None) or ("model.joblib" if (source / "model.joblib").exists() else None)
+        elif source.is_file():
+            shutil.copy2(source, out / source.name)
+            manifest["model_file"] = source.name
+        else:
+            raise FileNotFoundError(f"No such model file or folder: {str(source)!r}")
+        if manifest["model_file"] is None or not str(manifest["model_file"]).endswith((".joblib", ".pkl", ".pickle")):
+            manifest["loader"] = "custom"
+        manifest["framework"] = framework or "custom"
+    else:
+        import joblib  # every studio host has it (scikit-learn depends on it)
+
+        obj = path_or_object
+        joblib.dump(obj, out / "model.joblib")
+        manifest["framework"] = framework or _framework_of(obj)
+        manifest["task"] = _task_of(obj)
+        classes = getattr(obj, "classes_", None)
+        if classes is not None:
+            manifest["classes"] = _jsonable(classes)
+    if manifest["framework"] not in FRAMEWORKS:
+        raise ValueError(f"framework must be one of {FRAMEWORKS}, not {manifest['framework']!r}")
+    if input_schema is not None:
+        manifest["input_schema"] = _normalize_schema(input_schema)
+    elif input_example is not None:
+        manifest["input_schema"] = infer_schema(input_example)
+    if metrics:
+        manifest["metrics"] = {str(k): _jsonable(v) for k, v in metrics.items()}
+    for key, value in extra.items():
+        manifest[key] = _jsonable(value)
+    manifest["libraries"] = {**_libraries(), **(manifest.get("libraries") or {})}
+    manifest["created_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    return manifest
+
+
+def log_model(session, path_or_object: Any, name: str = "model", **kwargs: Any) -> dict[str, Any]:
+    """See studio.log_model."""
+    from ._artifacts import artifact_key, upload_tree
+    from ._tracking import flush_timeout_default
+
+    key = artifact_key(name)
+    run = session.current(create=True)
+    with tempfile.TemporaryDirectory(prefix="studio-model-") as tmp:
+        manifest = save_model(path_or_object, Path(tmp) / "model", name=name, **kwargs)
+        run_id = run.id
+        upload_tree(run._client, run_id, Path(tmp) / "model", key, time.monotonic() + flush_timeout_default())
+    return {**manifest, "run_id": run_id, "artifact_path": key}
