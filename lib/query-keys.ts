@@ -18,4 +18,20 @@ export const queryKeys = {
     version: (id: string, version: number) => ["datasets", "version", id, version] as const,
   },
   audit: { list: (filters: { action?: string; actor?: string }) => ["audit", filters] as const },
+  experiments: {
+    all: ["experiments"] as const,
+    list: (projectId?: string) => ["experiments", "list", projectId ?? "all"] as const,
+    detail: (id: string) => ["experiments", "detail", id] as const,
+    compare: (id: string, runIds: string[], key: string, range: { minStep?: number; maxStep?: number }) => ["experiments", "compare", id, runIds, key, range] as const,
+  },
+  runs: {
+    detail: (id: string) => ["runs", "detail", id] as const,
+    metric: (id: string, key: string, range: { minStep?: number; maxStep?: number }) => ["runs", "metric", id, key, range] as const,
+  },
+  jobs: {
+    all: ["jobs"] as const,
+    list: (projectId?: string) => ["jobs", "list", projectId ?? "all"] as const,
+    detail: (id: string) => ["jobs", "detail", id] as const,
+    run: (runId: string) => ["jobs", "run", runId] as const,
+  },
 };

@@ -5,6 +5,8 @@ import { formatDateTime } from "@/lib/format";
 import { can, roleLabels, roles, type Role } from "@/lib/roles";
 import { NotebooksPanel } from "@/components/notebook/notebooks-panel";
 import { DatasetsPanel } from "@/components/datasets/datasets-panel";
+import { ProjectJobsPanel } from "@/components/jobs/project-jobs-panel";
+import { ProjectExperiments } from "@/components/experiments/project-experiments";
 import { Button } from "@/components/ui/button";
 import { Card, ErrorNotice, PageHeader } from "@/components/ui/card";
 import { controlClass } from "@/components/ui/field";
@@ -92,6 +94,8 @@ export function ProjectDetailPage({ projectId, isStudioAdmin }: { projectId: str
           <div className="mb-8" />
         </>
       ) : null}
+      {role && can(role, "training:read") ? <ProjectExperiments projectId={projectId} /> : null}
+      {role && can(role, "training:read") ? <ProjectJobsPanel projectId={projectId} canWrite={can(role, "training:write")} /> : null}
       <h2 className="mb-2 text-sm font-semibold">Members</h2>
       {canManage ? <AddMemberForm projectId={projectId} existing={new Set(project.members.map((m) => m.userId))} /> : null}
       <div className="mb-2">

@@ -1,0 +1,75 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { Badge, type Tone } from "@/components/ui/status-badge";
+import type { JobView } from "@/components/jobs/use-jobs";
+
+// PRODUCT.md's palette: pending grey, running blue, succeeded green, failed red, stopped amber.
+const jobTones: Record<string, { tone: Tone; label: string }> = {
+  pending: { tone: "grey", label: "Pending" },
+  starting: { tone: "blue", label: "Starting" },
+  running: { tone: "blue", label: "Running" },
+  completed: { tone: "green", label: "Completed" },
+  failed: { tone: "red", label: "Failed" },
+  stopped: { tone: "amber", label: "Stopped" },
+};
+
+export const jobStatusOptions = Object.entries(jobTones).map(([value, { label }]) => ({ value, label }));
+
+export function JobStatusBadge({ job }: { job: Pick<JobView, "status" | "stopRequestedAt" | "statusReason"> }) {
+  const { tone, label } = jobTones[job.status] ?? { tone: "grey" as const, label: job.status };
+  const active = job.status === "pending" || job.status === "starting" || job.status === "running";
+  const stopping = active && job.stopRequestedAt !== null;
+  return (
+    <Badge tone={stopping ? "amber" : tone} title={job.statusReason ?? undefined}>
+      <span className={`size-1.5 rounded-full bg-current ${active ? "animate-pulse" : ""}`} aria-hidden />
+      {stopping ? "Stopping" : label}
+    </Badge>
+  );
+}
+
+/** Run time as people say it: 42 s, 3 min 5 s, 2 h 10 min, 3 d 4 h. */
+export function formatDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms) || ms < 0) return "–";
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  return h % 24 ? `${Math.floor(h / 24)} d ${h % 24} h` : `${Math.floor(h / 24)} d`;
+}
+
+export function jobDurationMs(job: Pick<JobView, "startedAt" | "endedAt">, now: number): number | null {
+  if (!job.startedAt) return null;
+  return (job.endedAt ? Date.parse(job.endedAt) : now) - Date.parse(job.startedAt);
+}
+
+/** The current time, ticking every second while `live` (for durations of running jobs). */
+export function useNow(live: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, [live]);
+  return now;
+}
+
+export const algorithmLabels: Record<string, string> = { xgboost: "XGBoost", linear: "Linear model", random_forest: "Random forest", kmeans: "k-means" };
+
+/** What the job runs, in a few words: the algorithm, the script (and entry point) or the notebook. */
+export function jobSourceLabel(job: Pick<JobView, "sourceType" | "algorithm" | "codeFilename" | "entryPoint">): string {
+  if (job.sourceType === "builtin") return `Built-in · ${algorithmLabels[job.algorithm ?? ""] ?? job.algorithm ?? "?"}`;
+  if (job.sourceType === "notebook") return `Notebook · ${job.codeFilename ?? "?"}`;
+  return job.entryPoint ? `Script · ${job.codeFilename} → ${job.entryPoint}` : `Script · ${job.codeFilename ?? "?"}`;
+}
+
+/** The last line of a failure reason (a traceback's "ValueError: …"), for tables. */
+export function reasonHeadline(reason: string | null): string {
+  if (!reason) return "";
+  const lines = reason.split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines[0] ?? "";
+}
+
+export const linkClass = "text-sky-700 hover:underline dark:text-sky-400";
