@@ -4,7 +4,8 @@ import path from "node:path";
 // The e2e suite runs against a real studio (web + worker + local kernel gateway) on its own port
 // and its own SQLite database, started the same way `npm start` starts it.
 const port = Number(process.env.E2E_PORT ?? 3100);
-export const e2eDataDir = path.resolve("data/e2e");
+// E2E_DATA_DIR lets a second run (another port) keep its own database beside the first.
+export const e2eDataDir = path.resolve(process.env.E2E_DATA_DIR ?? "data/e2e");
 
 export default defineConfig({
   testDir: "e2e",
@@ -35,7 +36,8 @@ export default defineConfig({
     gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
     env: {
       PORT: String(port),
-      STUDIO_INSTANCE: "e2e",
+      // Its own instance tag per port: the launcher reaps leftovers of its tag, never another run's.
+      STUDIO_INSTANCE: port === 3100 ? "e2e" : `e2e-${port}`,
       DATABASE_URL: `file:${path.join(e2eDataDir, "studio.db")}`,
       STUDIO_ADMIN_EMAIL: "admin@e2e.test",
       STUDIO_ADMIN_PASSWORD: "admin-e2e-password",

@@ -25,7 +25,7 @@ export default defineConfig({
       extends: true as const,
       test: {
         name: provider,
-        include: ["server/**/*.test.ts", "lib/**/*.test.ts"],
+        include: ["server/**/*.test.ts", "lib/**/*.test.ts", "components/**/*.test.ts"],
         environment: "node",
         // Files in a worker share loaded modules (the Prisma client import dominates otherwise: ~2x faster).
         isolate: false,

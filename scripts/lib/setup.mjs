@@ -102,6 +102,17 @@ export function ensureVenv({ dev = false } = {}) {
     const result = inSandbox(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", path.join(root, requirements)], { stdio: "inherit" });
     if (result.status !== 0) throw new Error(`pip install -r ${requirements} failed (exit ${result.status ?? result.signal})`);
   });
+  // The studio's Python SDK (`import studio`, kernels/sdk): what notebooks log with and what runs
+  // jobs. Built by flit_core, which writes only into pip's temporary directory: the checkout is
+  // read-only inside the sandbox. Any change to its files reinstalls it (same version number, so
+  // --force-reinstall; --no-deps: it has none, and the venv's packages stay as pinned above).
+  const sdkFiles = listFiles("kernels/sdk", (file) => !file.endsWith(".pyc") && !file.includes(".egg-info"));
+  stamped("kernels/.venv/.studio-stamp-sdk", hashFiles(sdkFiles) + python.stdout, () => {
+    log("installing the studio SDK (kernels/sdk) into kernels/.venv…");
+    const args = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--force-reinstall", path.join(root, "kernels/sdk")];
+    const result = inSandbox(args, { stdio: "inherit" });
+    if (result.status !== 0) throw new Error(`pip install kernels/sdk failed (exit ${result.status ?? result.signal})`);
+  });
 }
 
 /** Jupyter Enterprise Gateway in a venv of its own, for the tests that keep the studio compatible with it. */

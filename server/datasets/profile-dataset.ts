@@ -7,6 +7,9 @@ import { pipeline } from "node:stream/promises";
 import { isUtf8 } from "node:buffer";
 import { CsvError, parse as parseCsv } from "csv-parse";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData, type SchemaTree } from "hyparquet";
+// Snappy is built into hyparquet; these add gzip, zstd and brotli (what pandas/pyarrow/Spark write).
+// pyarrow's LZ4 pages fail to decode with hyparquet-compressors 1.1.2 ("lz4 offset out of range").
+import { compressors } from "hyparquet-compressors";
 import yauzl from "yauzl";
 import {
   DISTINCT_CAP,
@@ -1158,6 +1161,7 @@ async function profileParquet(filePath: string, size: number): Promise<TableProf
         await parquetRead({
           file,
           metadata,
+          compressors,
           columns: [column.name],
           rowStart: groupStart,
           rowEnd: groupEnd,
@@ -1198,7 +1202,7 @@ function parquetError(error: unknown, size: number): DatasetFormatError {
   const codec = /unsupported compression codec: (\w+)/.exec(message);
   if (codec) {
     return new DatasetFormatError(
-      `The Parquet file is compressed with ${codec[1]}, which the studio cannot read yet. Write it with snappy compression (pandas: df.to_parquet(path, compression="snappy")) or none.`,
+      `The Parquet file is compressed with ${codec[1]}, which the studio cannot read. Write it with snappy, gzip or zstd compression (pandas: df.to_parquet(path, compression="snappy")) or none.`,
     );
   }
   if (/footer != PAR1|metadata length|exceeds available buffer|too short/i.test(message) || size < 12) {
@@ -1218,7 +1222,7 @@ function unsafeEntryPath(fileName: string): string | null {
   return null;
 }
 
-async function profileZip(filePath: string): Promise<FilesProfile> {
+export async function profileZip(filePath: string): Promise<FilesProfile> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
     yauzl.open(filePath, { lazyEntries: true, autoClose: true, decodeStrings: true, validateEntrySizes: true }, (error, opened) => {
       if (error) reject(zipError(error, 0));
