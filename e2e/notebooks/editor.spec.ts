@@ -3,6 +3,7 @@
 // promise that a cell's output survives the tab being closed while it runs.
 import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
 import { apiAs, people, signInPage } from "../fixtures/studio";
+import { cell, outputs, runCell, typeInto } from "../fixtures/notebook-editor";
 
 test.describe.configure({ timeout: 120_000 });
 
@@ -12,29 +13,6 @@ async function newNotebook(name: string): Promise<{ id: string; projectId: strin
   const notebook = await (await ds.post(`/api/projects/${project.id}/notebooks`, { data: { name } })).json();
   await ds.dispose();
   return { id: notebook.id, projectId: project.id };
-}
-
-const cell = (page: Page, index: number) => page.locator(`[data-cell-index="${index}"]`);
-const outputs = (page: Page, index: number) => cell(page, index).getByTestId("cell-outputs");
-
-/** Puts `code` into a cell's Monaco editor (replacing what is there) and leaves the editor focused. */
-async function typeInto(page: Page, index: number, code: string) {
-  const target = cell(page, index);
-  if ((await target.getByTestId("cell-editor").count()) === 0) await target.getByTestId("cell-source").click();
-  const editor = target.getByTestId("cell-editor");
-  await expect(editor.locator(".monaco-editor")).toBeVisible();
-  await editor.locator(".view-lines").click();
-  await page.keyboard.press("ControlOrMeta+a");
-  // Pasted, as people bring code: typed text would be auto-indented a second time by the editor.
-  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
-  await page.evaluate((text) => navigator.clipboard.writeText(text), code);
-  await page.keyboard.press("ControlOrMeta+v");
-  await expect(editor.locator(".view-lines")).toContainText(code.split("\n")[0].trim());
-}
-
-async function runCell(page: Page, index: number, code: string) {
-  await typeInto(page, index, code);
-  await page.keyboard.press("Shift+Enter");
 }
 
 async function openEditor(page: Page, id: string) {
