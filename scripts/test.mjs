@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import {
   ensureBuild,
+  ensureChromium,
   ensureEnterpriseGatewayVenv,
   ensureNodeModules,
   ensurePrismaClients,
@@ -49,6 +50,7 @@ try {
   ensureSecrets();
   ensurePrismaClients();
   ensureBuild();
+  ensureChromium();
 } catch (error) {
   console.error(`[test] set-up failed: ${error.message}`);
   console.log("\n0 passed, 1 failed");

@@ -353,22 +353,40 @@ function sandboxHelp(problem) {
 
 const isDebian = () => existsSync("/etc/debian_version");
 
+/** Installs a Debian package when running as root on Debian/Ubuntu; false where it cannot try. */
+function aptInstall(pkg, env) {
+  if (process.getuid?.() !== 0 || !isDebian() || !which("apt-get", env)) return false;
+  const aptEnv = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = () => spawnSync("apt-get", ["install", "-y", "-qq", pkg], { stdio: "inherit", env: aptEnv }).status === 0;
+  if (install()) return true;
+  // A fresh machine may have no package lists yet.
+  spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env: aptEnv });
+  return install();
+}
+
 /** Set-up step: bwrap installed (apt-get as root on Debian/Ubuntu) and able to sandbox here. */
 export function ensureBubblewrap(env = process.env) {
   if (sandboxOptedOut(env)) return;
   let problem = bubblewrapProblem(env);
-  if (problem?.missing && process.getuid?.() === 0 && isDebian() && which("apt-get", env)) {
+  if (problem?.missing) {
     log("installing bubblewrap (apt-get install -y bubblewrap): kernels run in its sandbox…");
-    const aptEnv = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    const install = () => spawnSync("apt-get", ["install", "-y", "-qq", "bubblewrap"], { stdio: "inherit", env: aptEnv }).status === 0;
-    if (!install()) {
-      // A fresh machine may have no package lists yet.
-      spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env: aptEnv });
-      install();
-    }
-    problem = bubblewrapProblem(env);
+    if (aptInstall("bubblewrap", env)) problem = bubblewrapProblem(env);
   }
   if (problem) throw new Error(sandboxHelp(problem));
+}
+
+/**
+ * Test set-up step: the Chromium the e2e suite drives (`CHROMIUM_PATH`, default /usr/bin/chromium;
+ * Playwright's own browser download is not used). Installed with apt-get as root on Debian/Ubuntu.
+ */
+export function ensureChromium(env = process.env) {
+  const executable = env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (existsSync(executable)) return;
+  log(`installing Chromium for the browser tests (apt-get install -y chromium; ${executable} is missing)…`);
+  if (!env.CHROMIUM_PATH && aptInstall("chromium", env) && existsSync(executable)) return;
+  throw new Error(
+    `The browser tests need Chromium at ${executable}. Install it (Debian/Ubuntu: \`sudo apt-get install chromium\`) or set CHROMIUM_PATH to a Chromium or Chrome executable.`,
+  );
 }
 
 let warnedUnsandboxed = false;
