@@ -176,10 +176,13 @@ function Lineage({ run }: { run: RunDetail }) {
       </li>,
     );
   }
-  if (run.codeKey) {
+  if (run.hasCode) {
     items.push(
       <li key="code">
-        <span className="text-zinc-500">Code: </span>a snapshot of the code that ran is stored with the run{run.jobId ? " (see its training job)" : ""}
+        <span className="text-zinc-500">Code: </span>
+        <a href={`/api/runs/${run.id}/code`} download className={linkClass}>
+          download the snapshot that ran
+        </a>
       </li>,
     );
   }

@@ -9,7 +9,7 @@ import type { RunView } from "@/server/tracking/run-view";
 import type { ProjectDetail } from "@/components/projects/use-projects";
 
 export type { ExperimentView, MetricHistory, RunArtifactView, RunView };
-export type RunDetail = RunView & { artifacts: RunArtifactView[]; codeKey?: string | null };
+export type RunDetail = RunView & { artifacts: RunArtifactView[]; hasCode: boolean };
 
 /** A step range of a chart; empty means the whole run. */
 export interface StepRange {

@@ -26,6 +26,8 @@ import { appendJobLogs, reportJobStatus } from "@/server/jobs/job-runtime";
 import { stopTrainingJob } from "@/server/jobs/stop-training-job";
 import { jobStartsSettled, tickTrainingJobs, STOP_GRACE_MS } from "@/server/jobs/run-training-jobs";
 import { getRun } from "@/server/tracking/list-runs";
+import { getRunCode } from "@/server/tracking/run-artifacts";
+import { text } from "node:stream/consumers";
 import { createScopedToken } from "@/server/tokens/scoped-tokens";
 import { authenticateApiToken } from "@/server/tokens/authenticate-api-token";
 import type { Principal } from "@/server/auth/principal";
@@ -179,6 +181,11 @@ describe("running jobs on a real kernel", () => {
     expect(run.inputs).toMatchObject([{ channel: "train", name: "points", version: 1 }]);
     expect(run.artifacts.map((a) => a.path)).toContain("model/model.txt");
     expect(run.status).toBe("completed");
+    // The run keeps the code that ran, under the name it was uploaded with.
+    expect(run.hasCode).toBe(true);
+    const code = await getRunCode(db, run.id, principal);
+    expect(code.filename).toBe("train.py");
+    expect((await text(store.read(code.key))).startsWith("import os, sys, json, studio\n")).toBe(true);
     // The worker shuts the finished job's kernel down.
     await tick();
     expect((await db.trainingJob.findUniqueOrThrow({ where: { id: job.id } })).kernelId).toBeNull();
@@ -211,9 +218,9 @@ describe("running jobs on a real kernel", () => {
     expect(run.params.num_round).toBe("20");
     expect(run.artifacts.map((a) => a.path)).toEqual(expect.arrayContaining(["model/model.joblib", "model/studio-model.json"]));
     const key = (await db.runArtifact.findFirstOrThrow({ where: { runId: run.id, path: "model/studio-model.json" } })).storageKey;
-    const chunks: Buffer[] = [];
-    for await (const c of store.read(key)) chunks.push(c as Buffer);
-    const descriptor = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    const descriptor = JSON.parse(await text(store.read(key)));
+    expect(run.hasCode).toBe(false); // a built-in algorithm has no code of the user's
+    await expectAppError(getRunCode(db, run.id, principal), "not_found");
     expect(descriptor).toMatchObject({ format: "studio-model/1", algorithm: "xgboost", task: "binary_classification", loader: "joblib", target: "churned" });
     expect(descriptor.input_schema.map((c: { name: string }) => c.name)).toEqual(["x", "noise", "colour"]);
   }, 150_000);

@@ -125,12 +125,13 @@ export interface RunArtifactView {
   createdAt: string;
 }
 
-export async function getRun(db: Db, runId: string, principal: Principal): Promise<RunView & { artifacts: RunArtifactView[] }> {
+export async function getRun(db: Db, runId: string, principal: Principal): Promise<RunView & { artifacts: RunArtifactView[]; hasCode: boolean }> {
   await requireRunAccess(db, runId, principal, "training:read");
   const row = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { ...runViewInclude, artifacts: { orderBy: { path: "asc" } } } });
   return {
     ...toRunView(row),
     artifacts: row.artifacts.map((a) => ({ path: a.path, sizeBytes: Number(a.sizeBytes), sha256: a.sha256, createdAt: a.createdAt.toISOString() })),
+    hasCode: row.codeKey !== null,
   };
 }
 

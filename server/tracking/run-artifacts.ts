@@ -50,3 +50,12 @@ export async function getRunArtifact(db: Db, runId: string, path: string, princi
   if (!row) throw new AppError("not_found", `The run has no artifact "${path}".`);
   return row;
 }
+
+/** The code snapshot a run ran (a training job's script, zipped folder or notebook). */
+export async function getRunCode(db: Db, runId: string, principal: Principal): Promise<{ key: string; filename: string }> {
+  const access = await requireRunAccess(db, runId, principal, "training:read");
+  const run = await db.run.findUniqueOrThrow({ where: { id: runId }, select: { codeKey: true } });
+  if (!run.codeKey) throw new AppError("not_found", "No code snapshot is stored with this run (runs of training jobs have one).");
+  const job = access.jobId ? await db.trainingJob.findUnique({ where: { id: access.jobId }, select: { codeFilename: true } }) : null;
+  return { key: run.codeKey, filename: job?.codeFilename ?? "code" };
+}

@@ -8,7 +8,7 @@ import { idParams, route } from "@/server/http/route";
 import { artifactStore } from "@/server/artifacts/artifact-store";
 import { getRunArtifact, putRunArtifact } from "@/server/tracking/run-artifacts";
 import { artifactQuery } from "@/server/tracking/tracking-queries";
-import { attachmentHeaders } from "@/server/http/attachment";
+import { artifactDownload } from "@/server/http/attachment";
 
 export const PUT = route({ access: "training:write", sdk: true, params: idParams, query: artifactQuery }, async ({ db, params, query, user, req }) => {
   if (!req.body) throw new AppError("bad_request", "Send the file as the request body.");
@@ -18,9 +18,8 @@ export const PUT = route({ access: "training:write", sdk: true, params: idParams
 
 export const GET = route({ access: "training:read", sdk: true, params: idParams, query: artifactQuery }, async ({ db, params, query, user }) => {
   const artifact = await getRunArtifact(db, params.id, query.path, user);
-  const store = artifactStore();
-  if ((await store.size(artifact.storageKey)) === null) throw new AppError("not_found", "The file of this artifact is missing from the artifact store.");
-  return new Response(Readable.toWeb(store.read(artifact.storageKey)) as ReadableStream, {
-    headers: attachmentHeaders(artifact.path.split("/").pop() ?? "artifact", Number(artifact.sizeBytes), artifact.sha256),
-  });
+  return artifactDownload(
+    { key: artifact.storageKey, filename: artifact.path.split("/").pop() ?? "artifact", sha256: artifact.sha256 },
+    "The file of this artifact is missing from the artifact store.",
+  );
 });
