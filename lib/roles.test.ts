@@ -3,9 +3,9 @@ import { can, navigation, navigationFor, permissions, roles, type Permission, ty
 
 const expected: Record<Role, Permission[]> = {
   admin: [...permissions],
-  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write", "training:read", "training:write"],
+  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write", "training:read", "training:write", "models:read", "models:write", "models:approve"],
   labeler: ["projects:read", "tokens:own"],
-  viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read", "training:read"],
+  viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read", "training:read", "models:read"],
 };
 
 function hrefs(role: Role): string[] {
@@ -49,8 +49,8 @@ describe("navigationFor", () => {
     expect(hrefs("labeler").sort()).toEqual(["/", "/projects", "/settings/tokens"]);
   });
 
-  it("shows viewers notebooks, datasets, jobs and experiments (read-only) but no hosts, users or audit", () => {
-    expect(hrefs("viewer").sort()).toEqual(["/", "/datasets", "/experiments", "/jobs", "/notebooks", "/projects", "/settings/tokens"]);
+  it("shows viewers notebooks, datasets, jobs, experiments and models (read-only) but no hosts, users or audit", () => {
+    expect(hrefs("viewer").sort()).toEqual(["/", "/datasets", "/experiments", "/jobs", "/models", "/notebooks", "/projects", "/settings/tokens"]);
   });
 
   it("never shows an item whose permission the role lacks, and drops empty groups", () => {

@@ -27,15 +27,18 @@ export const permissions = [
   "datasets:write",
   "training:read",
   "training:write",
+  "models:read",
+  "models:write",
+  "models:approve",
 ] as const;
 export type Permission = (typeof permissions)[number];
 
 const grants: Record<Role, readonly Permission[]> = {
   admin: permissions,
   // Data scientists pick hosts for notebooks and jobs, so they see them, but only admins change them.
-  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write", "training:read", "training:write"],
+  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write", "training:read", "training:write", "models:read", "models:write", "models:approve"],
   labeler: ["projects:read", "tokens:own"],
-  viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read", "training:read"],
+  viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read", "training:read", "models:read"],
 };
 
 export function can(role: Role, permission: Permission): boolean {
@@ -71,6 +74,7 @@ export const navigation: NavGroup[] = [
       { href: "/experiments", label: "Experiments", permission: "training:read" },
     ],
   },
+  { label: "Models", items: [{ href: "/models", label: "Model registry", permission: "models:read" }] },
   {
     label: "Admin",
     items: [

@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { constants as fsConstants, createReadStream, createWriteStream } from "node:fs";
+import { copyFile, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -34,6 +34,8 @@ export interface ArtifactStore {
   read(key: string): Readable;
   size(key: string): Promise<number | null>;
   delete(key: string): Promise<void>;
+  /** Copies an object to another key (whole or not at all); false when `from` does not exist. */
+  copy(from: string, to: string): Promise<boolean>;
   /** A path on this machine for workers that read files directly (null for remote stores). */
   localPath(key: string): string | null;
 }
@@ -120,6 +122,25 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  async copy(from: string, to: string): Promise<boolean> {
+    const source = this.pathOf(from);
+    const target = this.pathOf(to);
+    const tmpDir = path.join(this.root, "tmp");
+    await mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    const tmp = path.join(tmpDir, randomUUID());
+    try {
+      // A reflink where the file system has them (instant, no extra space), else a plain copy.
+      await copyFile(source, tmp, fsConstants.COPYFILE_FICLONE);
+      await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+      await rename(tmp, target);
+      return true;
+    } catch (error) {
+      await rm(tmp, { force: true });
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" && (await this.size(from)) === null) return false;
+      throw error;
+    }
   }
 
   localPath(key: string): string {

@@ -22,6 +22,8 @@ export const auditActions = [
   "host.delete",
   "job.create",
   "job.stop",
+  "model.register",
+  "model.approval",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

@@ -1,18 +1,15 @@
 // PUT /api/runs/[id]/artifacts?path=model/model.joblib – the body is the file, streamed to the
 // artifact store (the same path again replaces it)
 // GET /api/runs/[id]/artifacts?path=… – downloads it
-import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { AppError } from "@/server/errors";
 import { idParams, route } from "@/server/http/route";
 import { artifactStore } from "@/server/artifacts/artifact-store";
+import { fileBody } from "@/server/http/file-body";
 import { getRunArtifact, putRunArtifact } from "@/server/tracking/run-artifacts";
 import { artifactQuery } from "@/server/tracking/tracking-queries";
 import { artifactDownload } from "@/server/http/attachment";
 
 export const PUT = route({ access: "training:write", sdk: true, params: idParams, query: artifactQuery }, async ({ db, params, query, user, req }) => {
-  if (!req.body) throw new AppError("bad_request", "Send the file as the request body.");
-  const body = Readable.fromWeb(req.body as unknown as WebReadableStream<Uint8Array>);
+  const body = fileBody(req);
   return putRunArtifact(db, artifactStore(), params.id, query.path, body, user);
 });
 

@@ -1,0 +1,113 @@
+// The model registry's vocabulary and wire types: safe for browser and server.
+import { z } from "zod";
+import type { WireNumber } from "@/lib/metric-values";
+import type { RunInputs } from "@/server/tracking/run-view";
+
+/** SageMaker's ModelApprovalStatus values, so users' habits and tools carry over. */
+export const approvalStatuses = ["PendingManualApproval", "Approved", "Rejected"] as const;
+export type ApprovalStatus = (typeof approvalStatuses)[number];
+export const approvalLabels: Record<ApprovalStatus, string> = {
+  PendingManualApproval: "Pending approval",
+  Approved: "Approved",
+  Rejected: "Rejected",
+};
+
+export const frameworks = ["sklearn", "xgboost", "pytorch", "onnx", "custom"] as const;
+export type Framework = (typeof frameworks)[number];
+export const frameworkLabels: Record<Framework, string> = {
+  sklearn: "scikit-learn",
+  xgboost: "XGBoost",
+  pytorch: "PyTorch (TorchScript)",
+  onnx: "ONNX",
+  custom: "Custom",
+};
+
+export const tasks = ["binary_classification", "multiclass_classification", "regression", "clustering"] as const;
+export type Task = (typeof tasks)[number];
+
+export const columnTypes = ["integer", "float", "string", "boolean"] as const;
+export const signatureColumn = z.object({
+  name: z.string().trim().min(1, "is required").max(200),
+  type: z.enum(columnTypes, { error: `must be one of ${columnTypes.join(", ")}` }),
+});
+export type SignatureColumn = z.infer<typeof signatureColumn>;
+export interface Signature {
+  inputs: SignatureColumn[];
+  outputs: SignatureColumn[];
+}
+
+export const modelName = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(120, "is at most 120 characters")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "starts with a letter or digit and has only letters, digits, '.', '_' and '-'");
+
+/** File extensions an upload may have, per framework (what the serving runtimes can load). */
+export const uploadExtensions: Record<Framework, readonly string[]> = {
+  sklearn: [".joblib", ".pkl", ".pickle"],
+  xgboost: [".json", ".ubj", ".joblib", ".pkl", ".pickle"],
+  pytorch: [".pt", ".pth"],
+  onnx: [".onnx"],
+  custom: [".joblib", ".pkl", ".pickle"],
+};
+
+export interface ModelSummaryView {
+  id: string;
+  projectId: string;
+  projectName: string;
+  name: string;
+  description: string;
+  versionCount: number;
+  latestVersion: { id: string; version: number; approvalStatus: ApprovalStatus; framework: Framework; createdAt: string } | null;
+  latestApproved: { id: string; version: number } | null;
+  updatedAt: string;
+}
+
+export interface ModelVersionView {
+  id: string;
+  modelId: string;
+  modelName: string;
+  projectId: string;
+  version: number;
+  framework: Framework;
+  task: Task | null;
+  algorithm: string | null;
+  modelFile: string;
+  signature: Signature;
+  metrics: Record<string, WireNumber>;
+  description: string;
+  source: "run" | "upload";
+  runId: string | null;
+  runName: string | null;
+  experimentId: string | null;
+  jobId: string | null;
+  inputs: RunInputs;
+  approvalStatus: ApprovalStatus;
+  approvalComment: string;
+  approvalBy: string | null;
+  approvalAt: string | null;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+export interface ModelVersionFileView {
+  path: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+export interface ModelVersionEventView {
+  status: "registered" | ApprovalStatus;
+  comment: string;
+  actor: string | null;
+  createdAt: string;
+}
+
+export type ModelVersionDetail = ModelVersionView & {
+  files: ModelVersionFileView[];
+  events: ModelVersionEventView[];
+  manifest: Record<string, unknown>;
+};
+
+export type ModelDetail = ModelSummaryView & { versions: ModelVersionView[] };

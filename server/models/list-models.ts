@@ -1,0 +1,83 @@
+import "server-only";
+import type { Db } from "@/server/db";
+import { AppError } from "@/server/errors";
+import type { Principal } from "@/server/auth/principal";
+import { can, type Permission, type Role } from "@/lib/roles";
+import { loadProjectFor, projectIdsWhere } from "@/server/projects/project-access";
+import type { ModelDetail, ModelSummaryView, ModelVersionDetail, ModelVersionEventView } from "@/lib/model-registry";
+import { jsonColumn, toModelSummary, toVersionViews, userNames, versionInclude } from "@/server/models/model-view";
+
+const summaryInclude = {
+  project: { select: { name: true } },
+  _count: { select: { versions: true } },
+  versions: { orderBy: { version: "desc" }, select: { id: true, version: true, approvalStatus: true, framework: true, createdAt: true } },
+} as const;
+
+/** Registered models in the projects where the caller may read models, newest activity first. */
+export async function listModels(db: Db, principal: Principal, query: { q?: string; projectId?: string }): Promise<ModelSummaryView[]> {
+  const projectIds = await projectIdsWhere(db, principal, "models:read");
+  if (query.projectId && projectIds && !projectIds.includes(query.projectId)) return [];
+  const rows = await db.registeredModel.findMany({
+    where: {
+      ...(projectIds ? { projectId: { in: projectIds } } : {}),
+      ...(query.projectId ? { projectId: query.projectId } : {}),
+      ...(query.q ? { name: { contains: query.q } } : {}),
+    },
+    include: summaryInclude,
+    orderBy: { updatedAt: "desc" },
+    take: 500,
+  });
+  return rows.map(toModelSummary);
+}
+
+async function requireModelRole(db: Db, projectId: string, principal: Principal, permission: Permission, what: string): Promise<Role> {
+  const { myRole } = await loadProjectFor(db, projectId, principal).catch(() => {
+    throw new AppError("not_found", `No ${what} with that id.`);
+  });
+  const role: Role | null = principal.role === "admin" ? "admin" : myRole;
+  if (!role || !can(role, "models:read")) throw new AppError("not_found", `No ${what} with that id.`);
+  if (!can(role, permission)) throw new AppError("forbidden", "Your role in this project does not allow this.");
+  return role;
+}
+
+export async function loadModelFor(db: Db, modelId: string, principal: Principal, permission: Permission) {
+  const model = await db.registeredModel.findUnique({ where: { id: modelId }, include: summaryInclude });
+  if (!model) throw new AppError("not_found", "No model with that id.");
+  await requireModelRole(db, model.projectId, principal, permission, "model");
+  return model;
+}
+
+export async function loadVersionFor(db: Db, versionId: string, principal: Principal, permission: Permission) {
+  const version = await db.modelVersion.findUnique({ where: { id: versionId }, include: versionInclude });
+  if (!version) throw new AppError("not_found", "No model version with that id.");
+  await requireModelRole(db, version.model.projectId, principal, permission, "model version");
+  return version;
+}
+
+export async function getModel(db: Db, modelId: string, principal: Principal): Promise<ModelDetail> {
+  const model = await loadModelFor(db, modelId, principal, "models:read");
+  const rows = await db.modelVersion.findMany({ where: { modelId }, include: versionInclude, orderBy: { version: "desc" } });
+  return { ...toModelSummary(model), versions: await toVersionViews(db, rows) };
+}
+
+export async function getModelVersion(db: Db, versionId: string, principal: Principal): Promise<ModelVersionDetail> {
+  const row = await loadVersionFor(db, versionId, principal, "models:read");
+  const [view] = await toVersionViews(db, [row]);
+  const files = await db.modelVersionFile.findMany({ where: { versionId }, orderBy: { path: "asc" } });
+  const events = await db.modelVersionEvent.findMany({ where: { versionId }, orderBy: { createdAt: "asc" } });
+  const names = await userNames(db, events.map((e) => e.actorId));
+  return {
+    ...view,
+    files: files.map((f) => ({ path: f.path, sizeBytes: Number(f.sizeBytes), sha256: f.sha256 })),
+    events: events.map((e) => ({ status: e.status as ModelVersionEventView["status"], comment: e.comment, actor: e.actorId ? (names.get(e.actorId) ?? null) : null, createdAt: e.createdAt.toISOString() })),
+    manifest: jsonColumn<Record<string, unknown>>(row.manifest, {}),
+  };
+}
+
+/** One file of a version, for download. */
+export async function getModelVersionFile(db: Db, versionId: string, path: string, principal: Principal) {
+  await loadVersionFor(db, versionId, principal, "models:read");
+  const file = await db.modelVersionFile.findUnique({ where: { versionId_path: { versionId, path } } });
+  if (!file) throw new AppError("not_found", `The version has no file "${path}".`);
+  return { key: file.storageKey, filename: path.split("/").pop() ?? "model", sha256: file.sha256 };
+}
