@@ -45,3 +45,30 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   return data as T;
 }
+
+/**
+ * POSTs a file as the request body (streamed by the browser, never read into memory), with
+ * progress; the error envelope becomes an ApiError. XMLHttpRequest, because fetch reports no
+ * upload progress.
+ */
+export function uploadFile<T>(url: string, file: Blob, onProgress: (fraction: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onload = () => {
+      let body: unknown = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        /* not JSON */
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(body as T);
+      const error = (body as { error?: { code?: string; message?: string; issues?: ApiIssue[] } } | null)?.error;
+      reject(new ApiError(xhr.status, error?.code ?? "internal", error?.message ?? `Upload failed (${xhr.status}).`, error?.issues ?? []));
+    };
+    xhr.onerror = () => reject(new Error("The upload was interrupted: check the connection and try again."));
+    xhr.send(file);
+  });
+}

@@ -34,4 +34,10 @@ export const queryKeys = {
     detail: (id: string) => ["jobs", "detail", id] as const,
     run: (runId: string) => ["jobs", "run", runId] as const,
   },
+  models: {
+    all: ["models"] as const,
+    list: (filters: { projectId?: string }) => ["models", "list", filters] as const,
+    detail: (id: string) => ["models", "detail", id] as const,
+    version: (id: string) => ["models", "version", id] as const,
+  },
 };

@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { api } from "@/lib/api-client";
+import { api, uploadFile } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
 import type { DatasetVersionDetail, DatasetVersionView, DatasetView } from "@/server/datasets/dataset-view";
 
@@ -33,28 +33,7 @@ export function useDatasetVersion(id: string, version: number | null) {
   });
 }
 
-/**
- * Sends a file as the body of an upload (streamed by the browser, never read into memory), with
- * progress. XMLHttpRequest, because fetch reports no upload progress.
- */
+/** Uploads a file as the dataset's next version (streamed, with progress). */
 export function uploadDataset(projectId: string, file: File, name: string, onProgress: (fraction: number) => void): Promise<{ datasetId: string; version: DatasetVersionView }> {
-  return new Promise((resolve, reject) => {
-    const qs = new URLSearchParams({ name, filename: file.name });
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", `/api/projects/${projectId}/datasets/upload?${qs}`);
-    xhr.setRequestHeader("Content-Type", "application/octet-stream");
-    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-    xhr.onload = () => {
-      let body: unknown = null;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {
-        /* not JSON */
-      }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body as { datasetId: string; version: DatasetVersionView });
-      else reject(new Error((body as { error?: { message?: string } } | null)?.error?.message ?? `Upload failed (${xhr.status}).`));
-    };
-    xhr.onerror = () => reject(new Error("The upload was interrupted: check the connection and try again."));
-    xhr.send(file);
-  });
+  return uploadFile(`/api/projects/${projectId}/datasets/upload?${new URLSearchParams({ name, filename: file.name })}`, file, onProgress);
 }

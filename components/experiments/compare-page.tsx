@@ -10,8 +10,9 @@ import { controlClass } from "@/components/ui/field";
 import { Table, Td, Th } from "@/components/ui/table";
 import { MetricChart, type ChartSeries } from "@/components/experiments/metric-chart";
 import { ParallelCoordinates, type PcRun } from "@/components/experiments/parallel-coordinates";
-import { linkClass, runColor, RunStatusBadge } from "@/components/experiments/run-status";
+import { runColor, RunStatusBadge } from "@/components/experiments/run-status";
 import { compareQueryOptions, useCompareSeries, useExperiment, type RunView, type StepRange } from "@/components/experiments/use-experiments";
+import { linkClass } from "@/components/ui/link";
 
 const collator = new Intl.Collator(undefined, { numeric: true });
 const DEFAULT_CHARTS = 6;

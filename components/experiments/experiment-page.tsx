@@ -5,14 +5,15 @@ import { useRouter } from "next/navigation";
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { compareWire, formatMetric } from "@/lib/metric-values";
-import { formatDateTime } from "@/lib/format";
+import { formatDateTime, formatDuration } from "@/lib/format";
 import { Button } from "@/components/ui/button";
 import { ErrorNotice, PageHeader } from "@/components/ui/card";
 import { controlClass } from "@/components/ui/field";
 import { filterHelp, parseRunFilter } from "@/components/experiments/run-filter";
 import { NoRunsHint } from "@/components/experiments/experiments-page";
-import { formatDuration, linkClass, runDurationMs, RunStatusBadge, runStatusOptions } from "@/components/experiments/run-status";
+import { runDurationMs, RunStatusBadge, runStatusOptions } from "@/components/experiments/run-status";
 import { useExperiment, type RunView } from "@/components/experiments/use-experiments";
+import { linkClass } from "@/components/ui/link";
 
 type FixedColumn = "status" | "name" | "started" | "duration" | "source";
 type ColumnId = FixedColumn | `metrics.${string}` | `params.${string}`;

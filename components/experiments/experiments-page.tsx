@@ -6,8 +6,8 @@ import { formatRelative } from "@/lib/format";
 import { EmptyState, ErrorNotice, PageHeader } from "@/components/ui/card";
 import { controlClass } from "@/components/ui/field";
 import { Table, Td, Th } from "@/components/ui/table";
-import { linkClass } from "@/components/experiments/run-status";
 import { useExperiments } from "@/components/experiments/use-experiments";
+import { linkClass } from "@/components/ui/link";
 
 export const sdkSnippet = `import studio
 

@@ -4,9 +4,9 @@ import Link from "next/link";
 import { formatRelative } from "@/lib/format";
 import { ErrorNotice } from "@/components/ui/card";
 import { Table, Td, Th } from "@/components/ui/table";
-import { linkClass } from "@/components/experiments/run-status";
 import { NoRunsHint } from "@/components/experiments/experiments-page";
 import { useExperiments } from "@/components/experiments/use-experiments";
+import { linkClass } from "@/components/ui/link";
 
 /** The project page's Experiments section: this project's experiments, most recent run first. */
 export function ProjectExperiments({ projectId }: { projectId: string }) {

@@ -3,12 +3,15 @@
 import Link from "next/link";
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { formatMetric } from "@/lib/metric-values";
-import { formatBytes, formatDateTime } from "@/lib/format";
+import { formatBytes, formatDateTime, formatDuration } from "@/lib/format";
 import { Card, EmptyState, ErrorNotice, PageHeader } from "@/components/ui/card";
 import { Table, Td, Th } from "@/components/ui/table";
+import { Detail, Section } from "@/components/ui/section";
+import { RegisterModelButton } from "@/components/models/register-model-dialog";
 import { MetricChart } from "@/components/experiments/metric-chart";
-import { formatDuration, linkClass, runColor, runDurationMs, RunStatusBadge } from "@/components/experiments/run-status";
+import { runColor, runDurationMs, RunStatusBadge } from "@/components/experiments/run-status";
 import { useMetricHistory, useRun, useRunProject, type RunArtifactView, type RunDetail, type StepRange } from "@/components/experiments/use-experiments";
+import { linkClass } from "@/components/ui/link";
 
 /** Mounts its children once they come near the viewport: a run with 50 metrics fetches only what is seen. */
 function WhenVisible({ children, height }: { children: ReactNode; height: number }) {
@@ -47,27 +50,6 @@ function RunMetricChart({ run, metricKey }: { run: RunDetail; metricKey: string 
       />
       <ErrorNotice error={error} />
     </>
-  );
-}
-
-function Detail({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="min-w-0">
-      <dt className="text-[11px] font-semibold tracking-wider text-zinc-500 uppercase">{label}</dt>
-      <dd className="mt-0.5 truncate text-sm">{children}</dd>
-    </div>
-  );
-}
-
-function Section({ title, children, count }: { title: string; children: ReactNode; count?: number }) {
-  return (
-    <section aria-label={title} className="mb-8">
-      <h2 className="mb-2 text-sm font-semibold">
-        {title}
-        {count !== undefined ? <span className="ml-1.5 font-normal text-zinc-500">{count.toLocaleString()}</span> : null}
-      </h2>
-      {children}
-    </section>
   );
 }
 
@@ -227,13 +209,15 @@ function SourceLink({ run }: { run: RunDetail }) {
 }
 
 /** One run: what it was (header, lineage), what it logged (params, tags, metrics with charts) and what it made (artifacts). */
-export function RunPage({ runId }: { runId: string }) {
+export function RunPage({ runId, canRegisterModels }: { runId: string; canRegisterModels: boolean }) {
   const { data: run, error, isLoading } = useRun(runId);
   const project = useRunProject(run?.projectId);
   if (isLoading) return <p className="text-sm text-zinc-500">Loading run…</p>;
   if (error || !run) return <ErrorNotice error={error ?? new Error("Run not found.")} />;
   const who = run.createdById ? (project.data?.members.find((m) => m.userId === run.createdById)?.name ?? "a former member") : "the studio";
   const metricKeys = Object.keys(run.metrics).sort((a, b) => a.localeCompare(b));
+  // A folder the SDK's log_model or a built-in algorithm wrote (its studio-model.json).
+  const modelFolder = run.artifacts.find((a) => a.path.endsWith("/studio-model.json"))?.path.replace(/\/studio-model\.json$/, "") ?? null;
   return (
     <>
       <PageHeader
@@ -336,7 +320,11 @@ export function RunPage({ runId }: { runId: string }) {
         </Section>
       </div>
 
-      <Section title="Artifacts" count={run.artifacts.length}>
+      <Section
+        title="Artifacts"
+        count={run.artifacts.length}
+        actions={canRegisterModels && modelFolder ? <RegisterModelButton runId={run.id} projectId={run.projectId} runName={run.name} folder={modelFolder} /> : null}
+      >
         <Artifacts runId={run.id} artifacts={run.artifacts} />
       </Section>
     </>

@@ -20,18 +20,6 @@ export function RunStatusBadge({ status }: { status: string }) {
   );
 }
 
-/** Run time as people say it: 42 s, 3 min 5 s, 2 h 10 min, 3 d 4 h. */
-export function formatDuration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms) || ms < 0) return "–";
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${s % 60} s`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h} h ${m % 60} min`;
-  return `${Math.floor(h / 24)} d ${h % 24} h`;
-}
-
 export function runDurationMs(run: { startedAt: string; endedAt: string | null; status: string }, now = Date.now()): number | null {
   const start = Date.parse(run.startedAt);
   if (run.endedAt) return Date.parse(run.endedAt) - start;
@@ -49,4 +37,3 @@ export function runColor(index: number): string {
   return runPalette[index % runPalette.length];
 }
 
-export const linkClass = "text-sky-700 hover:underline dark:text-sky-400";

@@ -4,15 +4,16 @@ import Link from "next/link";
 import { useEffect, useState, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { queryKeys } from "@/lib/query-keys";
-import { formatBytes, formatDateTime } from "@/lib/format";
+import { formatBytes, formatDateTime, formatDuration } from "@/lib/format";
 import { formatMetric } from "@/lib/metric-values";
 import { Button } from "@/components/ui/button";
 import { Card, ErrorNotice } from "@/components/ui/card";
 import { Dialog } from "@/components/ui/dialog";
 import { isActive, useJob, useJobRun, useStopJob, type JobView } from "@/components/jobs/use-jobs";
-import { JobStatusBadge, algorithmLabels, formatDuration, jobDurationMs, linkClass, useNow } from "@/components/jobs/job-status";
+import { JobStatusBadge, algorithmLabels, jobDurationMs, useNow } from "@/components/jobs/job-status";
 import { JobLogViewer } from "@/components/jobs/job-log-viewer";
 import { MetricSparkline } from "@/components/jobs/metric-sparkline";
+import { linkClass } from "@/components/ui/link";
 
 const secondaryLink =
   "inline-flex h-9 items-center rounded-md border border-zinc-300 bg-white px-3.5 text-sm font-medium text-zinc-800 hover:bg-zinc-100 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 dark:hover:bg-zinc-800";

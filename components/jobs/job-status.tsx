@@ -28,18 +28,6 @@ export function JobStatusBadge({ job }: { job: Pick<JobView, "status" | "stopReq
   );
 }
 
-/** Run time as people say it: 42 s, 3 min 5 s, 2 h 10 min, 3 d 4 h. */
-export function formatDuration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms) || ms < 0) return "–";
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${s % 60} s`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-  return h % 24 ? `${Math.floor(h / 24)} d ${h % 24} h` : `${Math.floor(h / 24)} d`;
-}
-
 export function jobDurationMs(job: Pick<JobView, "startedAt" | "endedAt">, now: number): number | null {
   if (!job.startedAt) return null;
   return (job.endedAt ? Date.parse(job.endedAt) : now) - Date.parse(job.startedAt);
@@ -72,4 +60,3 @@ export function reasonHeadline(reason: string | null): string {
   return lines[0] ?? "";
 }
 
-export const linkClass = "text-sky-700 hover:underline dark:text-sky-400";

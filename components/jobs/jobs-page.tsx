@@ -2,12 +2,13 @@
 
 import Link from "next/link";
 import { useDeferredValue, useMemo, useState } from "react";
-import { formatDateTime, formatRelative } from "@/lib/format";
+import { formatDateTime, formatRelative, formatDuration } from "@/lib/format";
 import { EmptyState, ErrorNotice, PageHeader } from "@/components/ui/card";
 import { controlClass } from "@/components/ui/field";
 import { Table, Td, Th } from "@/components/ui/table";
 import { isActive, useJobs, type JobView } from "@/components/jobs/use-jobs";
-import { JobStatusBadge, formatDuration, jobDurationMs, jobSourceLabel, jobStatusOptions, linkClass, reasonHeadline, useNow } from "@/components/jobs/job-status";
+import { JobStatusBadge, jobDurationMs, jobSourceLabel, jobStatusOptions, reasonHeadline, useNow } from "@/components/jobs/job-status";
+import { linkClass } from "@/components/ui/link";
 
 const buttonLink = "inline-flex h-9 items-center rounded-md bg-sky-600 px-3.5 text-sm font-medium text-white hover:bg-sky-700";
 

@@ -16,8 +16,8 @@ import { useHosts } from "@/components/hosts/use-hosts";
 import { useDatasets, useDatasetVersion } from "@/components/datasets/use-datasets";
 import { uploadJobCode, useCreateJob, useDatasetVersions, useJob, type CreateJobBody, type JobCodeUpload, type JobView } from "@/components/jobs/use-jobs";
 import { algorithms, checkHyperparameter, commonNames, defaultText, describeRange, hyperparametersOf, type HyperparameterSpec } from "@/lib/algorithms";
-import { linkClass } from "@/components/jobs/job-status";
 import type { NotebookSummary } from "@/server/notebooks/notebook-view";
+import { linkClass } from "@/components/ui/link";
 
 type SourceType = JobView["sourceType"];
 type Errors = Record<string, string>;

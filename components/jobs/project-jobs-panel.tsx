@@ -4,7 +4,7 @@ import Link from "next/link";
 import { EmptyState, ErrorNotice } from "@/components/ui/card";
 import { useJobs } from "@/components/jobs/use-jobs";
 import { JobsTable } from "@/components/jobs/jobs-page";
-import { linkClass } from "@/components/jobs/job-status";
+import { linkClass } from "@/components/ui/link";
 
 const SHOWN = 10;
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api } from "@/lib/api-client";
+import { api, uploadFile } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
 import type { JobView } from "@/server/jobs/job-view";
 import type { JobStatus } from "@/server/jobs/job-schemas";
@@ -103,27 +103,7 @@ export function useDatasetVersions(datasetId: string | null) {
   });
 }
 
-/**
- * Sends a training script (.py) or zipped folder (.zip) as the request body, with progress.
- * XMLHttpRequest, because fetch reports no upload progress.
- */
+/** Uploads a training script (.py) or zipped folder (.zip) for a job about to be created, with progress. */
 export function uploadJobCode(projectId: string, file: Blob, filename: string, onProgress: (fraction: number) => void): Promise<JobCodeUpload> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", `/api/projects/${projectId}/jobs/code?${new URLSearchParams({ filename })}`);
-    xhr.setRequestHeader("Content-Type", "application/octet-stream");
-    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-    xhr.onload = () => {
-      let body: unknown = null;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {
-        /* not JSON */
-      }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body as JobCodeUpload);
-      else reject(new Error((body as { error?: { message?: string } } | null)?.error?.message ?? `Upload failed (${xhr.status}).`));
-    };
-    xhr.onerror = () => reject(new Error("The upload was interrupted: check the connection and try again."));
-    xhr.send(file);
-  });
+  return uploadFile(`/api/projects/${projectId}/jobs/code?${new URLSearchParams({ filename })}`, file, onProgress);
 }
