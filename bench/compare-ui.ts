@@ -5,56 +5,13 @@
 // time of a zoom (drag on a chart → that step range fetched again at full resolution and drawn).
 // Target: both ≤ 1,000 ms. Needs a built studio (`npx next build`).
 //   npm run bench -- compare-ui
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { chromium, request, type Page } from "@playwright/test";
+import { request, type Page } from "@playwright/test";
 import { emit } from "./lib";
+import { median, startBrowserStudio } from "./browser-studio";
 
 const RUNS = 20;
 const POINTS = 100_000;
 const BATCH = 10_000;
-const admin = { email: "bench-admin@studio.test", password: "bench-admin-password" };
-const port = 3400 + Math.floor(Math.random() * 500);
-const base = `http://localhost:${port}`;
-const dir = mkdtempSync(path.join(os.tmpdir(), "bench-compare-"));
-const env = {
-  ...process.env,
-  PORT: String(port),
-  STUDIO_INSTANCE: `bench-compare-${port}`,
-  DATABASE_URL: `file:${path.join(dir, "studio.db")}`,
-  STUDIO_ADMIN_EMAIL: admin.email,
-  STUDIO_ADMIN_PASSWORD: admin.password,
-  STUDIO_KERNEL_ROOT_DIR: path.join(dir, "work"),
-};
-
-await new Promise<void>((resolve, reject) => {
-  const migrate = spawn("npx", ["prisma", "migrate", "deploy"], { env, stdio: "ignore" });
-  migrate.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`migrate deploy exited ${code}`))));
-});
-const studio = spawn(process.execPath, ["scripts/start.mjs", "--no-setup"], { env, stdio: ["ignore", "ignore", "inherit"], detached: true });
-const stopStudio = async () => {
-  if (studio.exitCode !== null) return;
-  const exited = new Promise((resolve) => studio.once("exit", resolve));
-  process.kill(-studio.pid!, "SIGTERM");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-};
-
-async function waitForStudio(): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error("the studio did not start within 120 s");
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Every chart drawn with its lines (loss: one per run). */
 async function chartsDrawn(page: Page, lines: number): Promise<void> {
@@ -68,15 +25,8 @@ async function chartsDrawn(page: Page, lines: number): Promise<void> {
   );
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const { base, browser, api, close } = await startBrowserStudio("compare");
 try {
-  await waitForStudio();
-  const api = await request.newContext({ baseURL: base });
-  const csrf = await (await api.get("/api/auth/csrf")).json();
-  await api.post("/api/auth/callback/credentials", { form: { csrfToken: csrf.csrfToken, email: admin.email, password: admin.password, json: "true" }, maxRedirects: 0 });
   const project = await (await api.post("/api/projects", { data: { name: "Bench compare" } })).json();
   const { token } = await (await api.post("/api/tokens", { data: { name: "bench compare" } })).json();
   const sdk = await request.newContext({ baseURL: base, extraHTTPHeaders: { Authorization: `Bearer ${token}` } });
@@ -180,9 +130,6 @@ try {
   emit({ bench: "compare-ui", metric: "zoom_refetch_20x100k_ms", value: median(zooms), unit: "ms", n: zooms.length });
   await page.close();
   await sdk.dispose();
-  await api.dispose();
 } finally {
-  await browser.close();
-  await stopStudio();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }

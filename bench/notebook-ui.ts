@@ -3,62 +3,12 @@
 // more than 200 ms; (2) a 1,000-cell notebook must be interactive within 3 s, and jumping to its
 // last cell must take ≤ 200 ms. Needs a built studio (`npm start` or `npm test` once).
 //   npm run bench -- notebook-ui
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { chromium, request } from "@playwright/test";
 import { emit } from "./lib";
+import { median, startBrowserStudio } from "./browser-studio";
 
-const admin = { email: "bench-admin@studio.test", password: "bench-admin-password" };
-const port = 3400 + Math.floor(Math.random() * 500);
-const base = `http://localhost:${port}`;
-const dir = mkdtempSync(path.join(os.tmpdir(), "bench-ui-"));
-const env = {
-  ...process.env,
-  PORT: String(port),
-  STUDIO_INSTANCE: `bench-ui-${port}`,
-  DATABASE_URL: `file:${path.join(dir, "studio.db")}`,
-  STUDIO_ADMIN_EMAIL: admin.email,
-  STUDIO_ADMIN_PASSWORD: admin.password,
-  STUDIO_KERNEL_ROOT_DIR: path.join(dir, "work"),
-};
 
-// The database needs its tables before the studio starts (--no-setup skips set-up).
-await new Promise<void>((resolve, reject) => {
-  const migrate = spawn("npx", ["prisma", "migrate", "deploy"], { env, stdio: "ignore" });
-  migrate.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`migrate deploy exited ${code}`))));
-});
-const studio = spawn(process.execPath, ["scripts/start.mjs", "--no-setup"], { env, stdio: ["ignore", "ignore", "inherit"], detached: true });
-const stopStudio = async () => {
-  if (studio.exitCode !== null) return;
-  const exited = new Promise((resolve) => studio.once("exit", resolve));
-  process.kill(-studio.pid!, "SIGTERM");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-};
-
-async function waitForStudio(): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error("the studio did not start within 120 s");
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const { base, browser, api, close } = await startBrowserStudio("ui");
 try {
-  await waitForStudio();
-  const api = await request.newContext({ baseURL: base });
-  const csrf = await (await api.get("/api/auth/csrf")).json();
-  await api.post("/api/auth/callback/credentials", { form: { csrfToken: csrf.csrfToken, email: admin.email, password: admin.password, json: "true" }, maxRedirects: 0 });
   const project = await (await api.post("/api/projects", { data: { name: "Bench" } })).json();
 
   const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } });
@@ -141,14 +91,10 @@ try {
       })`)) as number;
       runs.push({ open, jump });
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    emit({ bench: "notebook-ui", metric: "open_1000_cells_interactive_ms", value: median(runs.map((r) => r.open)), unit: "ms", n: runs.length });
+        emit({ bench: "notebook-ui", metric: "open_1000_cells_interactive_ms", value: median(runs.map((r) => r.open)), unit: "ms", n: runs.length });
     emit({ bench: "notebook-ui", metric: "jump_to_last_cell_ms", value: Math.round(median(runs.map((r) => r.jump))), unit: "ms", n: runs.length });
     await page.close();
   }
-  await api.dispose();
 } finally {
-  await browser.close();
-  await stopStudio();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }

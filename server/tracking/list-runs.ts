@@ -6,7 +6,7 @@ import type { Principal } from "@/server/auth/principal";
 import { projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
 import { requireRunAccess } from "@/server/tracking/run-access";
 import { runViewInclude } from "@/server/tracking/create-run";
-import { toRunView, type RunView } from "@/server/tracking/run-view";
+import { toRunView, type RunColumns, type RunView } from "@/server/tracking/run-view";
 import { downsample, readMetricColumns, type MetricHistory } from "@/server/tracking/metric-history";
 
 export interface ExperimentView {
@@ -101,22 +101,7 @@ export async function listRuns(db: Db, experimentId: string, principal: Principa
   };
 }
 
-interface RunRowRaw {
-  id: string;
-  experimentId: string;
-  projectId: string;
-  name: string;
-  status: string;
-  source: string;
-  jobId: string | null;
-  notebookId: string | null;
-  hostName: string | null;
-  /** JSON text on SQLite, parsed on PostgreSQL. */
-  inputs: unknown;
-  createdById: string | null;
-  startedAt: string | Date;
-  endedAt: string | Date | null;
-}
+type RunRowRaw = RunColumns<string | Date>;
 
 export interface RunArtifactView {
   path: string;

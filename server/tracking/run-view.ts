@@ -34,7 +34,8 @@ export interface RunView {
   metrics: Record<string, MetricSummary>;
 }
 
-interface RunRow {
+/** A Run row's own columns (dates as the database driver returns them). */
+export interface RunColumns<D = Date> {
   id: string;
   experimentId: string;
   projectId: string;
@@ -44,10 +45,14 @@ interface RunRow {
   jobId: string | null;
   notebookId: string | null;
   hostName: string | null;
+  /** JSON: parsed by Prisma and on PostgreSQL, text from SQLite's raw driver. */
   inputs: unknown;
   createdById: string | null;
-  startedAt: Date;
-  endedAt: Date | null;
+  startedAt: D;
+  endedAt: D | null;
+}
+
+interface RunRow extends RunColumns {
   experiment: { name: string };
   params: { key: string; value: string }[];
   tags: { key: string; value: string }[];

@@ -1,0 +1,378 @@
+"""A model server for one studio model folder (the model file + studio-model.json).
+
+Speaks SageMaker's container contract (``GET /ping``, ``POST /invocations`` with CSV or JSON in and
+out) and the Open Inference Protocol v2 (KServe) on a loopback port. The studio's worker starts one
+process per endpoint replica, inside the kernel sandbox, and supervises it; the studio's web process
+routes requests to it.
+
+    python -m studio.serving --dir MODEL_DIR --port PORT [--host 127.0.0.1] [--name NAME]
+
+Inputs are checked against the model's input schema: a request with the wrong number of columns or
+a value of the wrong type is answered 400 with the expected schema; a model that raises is answered
+500 with an error id (and the traceback in the process's log); the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "studio-model.json"
+MAX_BODY_BYTES = int(os.environ.get("STUDIO_SERVING_MAX_BODY_BYTES", str(6 * 1024 * 1024)))  # SageMaker's 6 MB
+
+
+class BadInput(Exception):
+    """The request does not fit the model's input schema (answered 400)."""
+
+
+class Model:
+    """A loaded model and what it takes and returns."""
+
+    def __init__(self, directory: str | os.PathLike):
+        self.directory = Path(directory)
+        self.manifest: dict[str, Any] = json.loads((self.directory / MANIFEST).read_text(encoding="utf-8"))
+        self.columns: list[dict[str, str]] = list(self.manifest.get("input_schema") or [])
+        self.task: str | None = self.manifest.get("task")
+        self.name: str = str(self.manifest.get("name") or "model")
+        loader = self.manifest.get("loader") or "joblib"
+        model_file = self.directory / str(self.manifest.get("model_file") or "model.joblib")
+        started = time.monotonic()
+        if loader == "joblib":
+            import joblib
+
+            self.model = joblib.load(model_file)
+        elif loader == "xgboost":
+            import xgboost
+
+            booster = xgboost.Booster()
+            booster.load_model(str(model_file))
+            self.model = booster
+        else:
+            raise RuntimeError(f"this server loads joblib and XGBoost models; {loader!r} models are served another way")
+        self.load_seconds = time.monotonic() - started
+        classes = getattr(self.model, "classes_", None)
+        self.classes = [_plain(c) for c in classes] if classes is not None else self.manifest.get("classes")
+
+    # --- inputs -----------------------------------------------------------------------------------
+
+    def schema_text(self) -> str:
+        return ", ".join(f"{c['name']} ({c['type']})" for c in self.columns) or "(no input schema recorded)"
+
+    def _convert(self, value: Any, column: dict[str, str], where: str) -> Any:
+        kind = column["type"]
+        if value is None or (isinstance(value, str) and value == "" and kind != "string"):
+            return None
+        try:
+            if kind == "float":
+                if isinstance(value, bool):
+                    raise ValueError
+                return float(value)
+            if kind == "integer":
+                if isinstance(value, bool):
+                    raise ValueError
+                number = float(value)
+                if not number.is_integer():
+                    raise ValueError
+                return int(number)
+            if kind == "boolean":
+                if isinstance(value, bool):
+                    return value
+                text = str(value).strip().lower()
+                if text in ("true", "1"):
+                    return True
+                if text in ("false", "0"):
+                    return False
+                raise ValueError
+            return value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+        except (TypeError, ValueError):
+            raise BadInput(f"{where}: {value!r} is not a {kind} (column {column['name']}). The model takes {len(self.columns)} columns: {self.schema_text()}") from None
+
+    def frame(self, rows: list[Any]):
+        """Records (lists in schema order, or objects by column name) → a DataFrame in schema order."""
+        import pandas as pd
+
+        if not self.columns:
+            raise BadInput("the model has no input schema, so requests cannot be checked; register it with one")
+        names = [c["name"] for c in self.columns]
+        out = []
+        for i, row in enumerate(rows):
+            where = f"record {i + 1}"
+            if isinstance(row, dict):
+                missing = [n for n in names if n not in row]
+                extra = [k for k in row if k not in names]
+                if missing or extra:
+                    said = (f"missing {', '.join(missing)}" if missing else "") + ("; " if missing and extra else "") + (f"unknown {', '.join(extra)}" if extra else "")
+                    raise BadInput(f"{where}: {said}. The model takes {len(names)} columns: {self.schema_text()}")
+                values = [row[n] for n in names]
+            elif isinstance(row, (list, tuple)):
+                if len(row) != len(names):
+                    raise BadInput(f"{where} has {len(row)} values; the model takes {len(names)} columns: {self.schema_text()}")
+                values = list(row)
+            else:
+                raise BadInput(f"{where} is neither a list of values nor an object of columns. The model takes {len(names)} columns: {self.schema_text()}")
+            out.append([self._convert(v, c, where) for v, c in zip(values, self.columns)])
+        if not out:
+            raise BadInput("the request has no records")
+        frame = pd.DataFrame(out, columns=names)
+        for column in self.columns:
+            if column["type"] == "float":
+                frame[column["name"]] = frame[column["name"]].astype("float64")
+            elif column["type"] == "integer" and not frame[column["name"]].isna().any():
+                frame[column["name"]] = frame[column["name"]].astype("int64")
+        return frame
+
+    # --- predictions ------------------------------------------------------------------------------
+
+    def predict(self, frame) -> list[dict[str, Any]]:
+        model = self.model
+        if hasattr(model, "predict") and not _is_booster(model):
+            labels = model.predict(frame)
+            if self.task in ("binary_classification", "multiclass_classification") and hasattr(model, "predict_proba"):
+                probabilities = model.predict_proba(frame)
+                return [
+                    {"predicted_label": _plain(label), "probability": float(max(p)), "probabilities": [float(x) for x in p]}
+                    for label, p in zip(labels, probabilities)
+                ]
+            key = "cluster" if self.task == "clustering" else "predicted_label" if self.task in ("binary_classification", "multiclass_classification") else "prediction"
+            return [{key: _plain(value)} for value in labels]
+        import xgboost
+
+        scores = model.predict(xgboost.DMatrix(frame, enable_categorical=True))
+        return [{"prediction": _plain(value)} for value in scores]
+
+
+def _is_booster(model: Any) -> bool:
+    return type(model).__name__ == "Booster" and type(model).__module__.startswith("xgboost")
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --- wire formats ---------------------------------------------------------------------------------
+
+
+def parse_body(model: Model, body: bytes, content_type: str) -> list[Any]:
+    kind = content_type.split(";")[0].strip().lower()
+    text = body.decode("utf-8", "replace")
+    if kind in ("text/csv", "text/plain", ""):
+        rows = [row for row in csv.reader(io.StringIO(text)) if row]
+        return rows
+    if kind in ("application/json", "application/jsonlines", "application/x-ndjson"):
+        try:
+            if kind == "application/json":
+                data = json.loads(text)
+            else:
+                data = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError as error:
+            raise BadInput(f"the body is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+        if isinstance(data, dict) and "instances" in data:
+            data = data["instances"]
+        if isinstance(data, dict):
+            data = [data]
+        if not isinstance(data, list):
+            raise BadInput('send {"instances": [...]} or a list of records')
+        if data and not isinstance(data[0], (list, dict)):
+            data = [data]  # one record as a bare list of values
+        return data
+    raise BadInput(f"Content-Type {kind} is not supported: send text/csv or application/json")
+
+
+def format_predictions(predictions: list[dict[str, Any]], accept: str) -> tuple[bytes, str]:
+    kind = (accept or "application/json").split(",")[0].split(";")[0].strip().lower()
+    if kind == "text/csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        for p in predictions:
+            writer.writerow([v for k, v in p.items() if k != "probabilities"])
+        return out.getvalue().encode(), "text/csv"
+    return json.dumps({"predictions": predictions}, separators=(",", ":")).encode(), "application/json"
+
+
+def v2_rows(model: Model, request: dict[str, Any]) -> list[list[Any]]:
+    """Open Inference Protocol inputs → records: one input per column, or one [n, columns] tensor."""
+    inputs = request.get("inputs")
+    if not isinstance(inputs, list) or not inputs:
+        raise BadInput('an inference request has "inputs": [{ name, shape, datatype, data }]')
+    names = [c["name"] for c in model.columns]
+    if len(inputs) == 1 and len(inputs[0].get("shape") or []) == 2:
+        tensor = inputs[0]
+        n, width = tensor["shape"]
+        data = _flat(tensor.get("data"))
+        if width != len(names) or len(data) != n * width:
+            raise BadInput(f"input {tensor.get('name')}: shape {tensor['shape']} with {len(data)} values does not fit [n, {len(names)}]; the model takes {model.schema_text()}")
+        return [data[i * width : (i + 1) * width] for i in range(n)]
+    by_name = {i.get("name"): _flat(i.get("data")) for i in inputs}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise BadInput(f"inputs {', '.join(missing)} are missing; the model takes {model.schema_text()}")
+    lengths = {len(by_name[n]) for n in names}
+    if len(lengths) != 1:
+        raise BadInput("every input needs the same number of values")
+    return [list(values) for values in zip(*(by_name[n] for n in names))]
+
+
+def _flat(data: Any) -> list[Any]:
+    if not isinstance(data, list):
+        raise BadInput('"data" must be a list')
+    out: list[Any] = []
+    for item in data:
+        out.extend(_flat(item) if isinstance(item, list) else [item])
+    return out
+
+
+def v2_response(model: Model, predictions: list[dict[str, Any]], request_id: str | None) -> dict[str, Any]:
+    outputs = []
+    for key in predictions[0].keys() if predictions else []:
+        values = [p[key] for p in predictions]
+        if key == "probabilities":
+            width = len(values[0]) if values else 0
+            outputs.append({"name": key, "shape": [len(values), width], "datatype": "FP64", "data": [x for row in values for x in row]})
+            continue
+        datatype = "BYTES" if any(isinstance(v, str) for v in values) else "FP64" if any(isinstance(v, float) for v in values) else "INT64"
+        outputs.append({"name": key, "shape": [len(values)], "datatype": datatype, "data": values})
+    return {"model_name": model.name, "id": request_id or str(uuid.uuid4()), "outputs": outputs}
+
+
+# --- HTTP -----------------------------------------------------------------------------------------
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: the studio's router reuses connections
+    server: "ModelServer"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass  # one line per request would drown the log; errors are printed where they happen
+
+    def _send(self, status: int, body: bytes, content_type: str = "application/json", extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (extra or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _error(self, status: int, code: str, message: str, error_id: str | None = None) -> None:
+        payload: dict[str, Any] = {"error": {"code": code, "message": message}}
+        if error_id:
+            payload["error"]["errorId"] = error_id
+        self._send(status, json.dumps(payload).encode())
+
+    def _body(self) -> bytes | None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            self._error(413, "payload_too_large", f"the request body is {length} bytes; an endpoint takes at most {MAX_BODY_BYTES}")
+            self.close_connection = True
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        model = self.server.model
+        path = self.path.split("?")[0].rstrip("/")
+        if path in ("/ping", "/v2/health/live", "/v2/health/ready"):
+            return self._send(200, b'{"status":"ok"}')
+        if path.startswith("/v2/models/"):
+            parts = path.split("/")[3:]
+            if parts and parts[-1] == "ready":
+                return self._send(200, json.dumps({"name": model.name, "ready": True}).encode())
+            return self._send(
+                200,
+                json.dumps(
+                    {
+                        "name": model.name,
+                        "platform": str(model.manifest.get("framework") or "custom"),
+                        "inputs": [{"name": c["name"], "datatype": _v2_type(c["type"]), "shape": [-1]} for c in model.columns],
+                        "outputs": [],
+                    }
+                ).encode(),
+            )
+        self._error(404, "not_found", f"no such path: {path}")
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        model = self.server.model
+        path = self.path.split("?")[0].rstrip("/")
+        body = self._body()
+        if body is None:
+            return
+        try:
+            if path == "/invocations":
+                rows = parse_body(model, body, self.headers.get("Content-Type") or "text/csv")
+                predictions = model.predict(model.frame(rows))
+                out, content_type = format_predictions(predictions, self.headers.get("Accept") or "application/json")
+                return self._send(200, out, content_type)
+            if path.startswith("/v2/models/") and path.endswith("/infer"):
+                try:
+                    request = json.loads(body or b"{}")
+                except json.JSONDecodeError as error:
+                    raise BadInput(f"the body is not valid JSON ({error.msg})") from None
+                predictions = model.predict(model.frame(v2_rows(model, request)))
+                return self._send(200, json.dumps(v2_response(model, predictions, request.get("id")), separators=(",", ":")).encode())
+            return self._error(404, "not_found", f"no such path: {path}")
+        except BadInput as error:
+            return self._error(400, "bad_request", str(error))
+        except Exception:  # noqa: BLE001 - a model that raises answers 500 and the server goes on
+            error_id = str(uuid.uuid4())
+            print(f"[error {error_id}] the model raised:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
+            return self._error(500, "model_error", "the model raised an error while predicting (see the endpoint's log)", error_id)
+
+
+def _v2_type(kind: str) -> str:
+    return {"float": "FP64", "integer": "INT64", "boolean": "BOOL"}.get(kind, "BYTES")
+
+
+class ModelServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], model: Model):
+        self.model = model
+        super().__init__(address, Handler)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m studio.serving", description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", required=True, help="the model folder (studio-model.json + the model file)")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    model = Model(args.dir)
+    server = ModelServer((args.host, args.port), model)
+    print(f"serving {model.name} ({model.manifest.get('framework')}, loaded in {model.load_seconds:.2f} s) on http://{args.host}:{server.server_port}", flush=True)
+    stop = threading.Event()
+
+    def _terminate(*_: Any) -> None:
+        stop.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        server.serve_forever(poll_interval=0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
