@@ -184,6 +184,16 @@ export function gatewayLaunch({ port, token, env, workspace, readOnly = [] }) {
   return sandboxed(venvBin("jupyter"), args, { env: gatewayEnv, workspace, databaseUrl: env.DATABASE_URL, readOnly });
 }
 
+/**
+ * A model server for an endpoint replica (python -m studio.serving) on a loopback port, in the
+ * kernel sandbox: loading a model runs its code (pickles), so it gets what a kernel gets, plus its
+ * model folder read-only and an empty working directory of its own.
+ */
+export function modelServerLaunch({ port, modelDir, workspace, env }) {
+  const args = ["-m", "studio.serving", "--dir", modelDir, "--port", String(port), "--host", "127.0.0.1"];
+  return sandboxed(venvBin("python"), args, { env: { ...env, PYTHONUNBUFFERED: "1" }, workspace, databaseUrl: env.DATABASE_URL, exposed: [modelDir] });
+}
+
 /** The local compute host: a Jupyter Kernel Gateway on loopback with a fresh random token. */
 export async function startGateway(tag, env) {
   const port = await freePort();

@@ -291,7 +291,7 @@ function checkWorkspace(workspace, databaseUrl) {
   }
 }
 
-function sandboxArgs({ env, workspace, databaseUrl, readOnly = [] }) {
+function sandboxArgs({ env, workspace, databaseUrl, readOnly = [], exposed = [] }) {
   const home = env.HOME ? path.resolve(env.HOME) : null;
   const hidden = ["/tmp", "/run", ...(home && home !== "/" && existsSync(home) && !contains(root, home) ? [home] : [])];
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
@@ -323,6 +323,8 @@ function sandboxArgs({ env, workspace, databaseUrl, readOnly = [] }) {
   // The studio's state, last, so nothing above re-exposes it. (A directory that does not exist yet
   // has nothing to hide, and a read-only filesystem has no room for its mount point.)
   for (const dir of secretDirs(databaseUrl)) if (existsSync(dir)) args.push("--tmpfs", dir);
+  // ...except what the caller names: read-only, on top (a model server's model folder).
+  for (const p of exposed) args.push("--ro-bind", p, p);
   if (existsSync(venvDir)) args.push("--bind", venvDir, venvDir);
   if (workspace) args.push("--bind", workspace, workspace);
   args.push("--chdir", workspace ?? root);
@@ -398,10 +400,11 @@ let warnedUnsandboxed = false;
  *   workspace    kernels' working directory, writable (created if missing)
  *   databaseUrl  the studio's DATABASE_URL: a SQLite file outside data/ is hidden too
  *   readOnly     more paths to show read-only inside the hidden /tmp or home
+ *   exposed      paths inside the hidden studio state (data/) to show read-only
  * Throws, naming the fix, if bwrap is missing or cannot work here; with STUDIO_UNSANDBOXED_KERNELS=1
  * returns the command unconfined (after a loud warning).
  */
-export function sandboxed(command, args, { env = process.env, workspace, databaseUrl, readOnly = [] } = {}) {
+export function sandboxed(command, args, { env = process.env, workspace, databaseUrl, readOnly = [], exposed = [] } = {}) {
   const safeEnv = kernelSafeEnv(env);
   if (workspace) {
     workspace = path.resolve(workspace);
@@ -426,7 +429,7 @@ export function sandboxed(command, args, { env = process.env, workspace, databas
     // with SIGTERM ignored it stays, while a SIGTERM to the process group still reaches the command
     // (the gateway installs its own handler: it shuts its kernels down, then exits, and bwrap with it).
     command: "/bin/sh",
-    args: ["-c", 'trap "" TERM; exec "$0" "$@"', which("bwrap", env), ...sandboxArgs({ env, workspace, databaseUrl, readOnly }), command, ...args],
+    args: ["-c", 'trap "" TERM; exec "$0" "$@"', which("bwrap", env), ...sandboxArgs({ env, workspace, databaseUrl, readOnly, exposed }), command, ...args],
     env: { ...safeEnv, PATH: `${path.join(venvDir, "bin")}:${env.PATH ?? "/usr/bin:/bin"}`, TMPDIR: "/tmp" },
     sandboxed: true,
   };

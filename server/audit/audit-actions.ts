@@ -24,6 +24,8 @@ export const auditActions = [
   "job.stop",
   "model.register",
   "model.approval",
+  "endpoint.create",
+  "endpoint.delete",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

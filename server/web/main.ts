@@ -6,6 +6,7 @@ import { db } from "@/server/db";
 import { CLIENT_IP_HEADER } from "@/server/http/client-ip";
 import { createNotebookSocketHandler } from "@/server/notebooks/live/notebook-socket";
 import { persistAllLiveNotebooks } from "@/server/notebooks/live/live-notebook";
+import { createInvocationRouter } from "@/server/endpoints/route-invocations";
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOST ?? "0.0.0.0";
@@ -16,10 +17,14 @@ const handle = app.getRequestHandler();
 
 await app.prepare();
 
+const invocations = createInvocationRouter(db());
+
 const server = createServer((req, res) => {
   // Overwrite, never trust, what the client sent: sign-in throttling and audit use this address.
   req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
-  handle(req, res).catch((error: unknown) => {
+  // Endpoint invocations skip Next.js: they are the studio's hot path.
+  const work = invocations.matches(req.url) ? invocations.handle(req, res) : handle(req, res);
+  work.catch((error: unknown) => {
     console.error("[web] request failed:", error);
     if (!res.headersSent) res.writeHead(500).end();
   });
@@ -48,6 +53,7 @@ function shutdown(): void {
     .catch((error: unknown) => console.error("[web] saving open notebooks failed:", error))
     .finally(() => {
       notebookSockets.close();
+      invocations.close();
       server.close(() => process.exit(0));
     });
   // Open keep-alive connections would hold close() forever.

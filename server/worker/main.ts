@@ -9,6 +9,7 @@ import { hostsDueForProbe, probeHost } from "@/server/hosts/probe-host";
 import { artifactStore } from "@/server/artifacts/artifact-store";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
 import { disposeJobConnections, tickTrainingJobs } from "@/server/jobs/run-training-jobs";
+import { stopAllReplicas, tickEndpoints } from "@/server/endpoints/run-endpoints";
 
 // The loop wakes every second so a "Probe now" or a newly added host is picked up at once;
 // each wake-up is one indexed query.
@@ -23,6 +24,8 @@ let stopping = false;
 let profiling = false;
 // Training jobs: one pass at a time (a pass starts kernels in the background and returns).
 let jobsTicking = false;
+// Endpoints' model servers: one pass at a time.
+let endpointsTicking = false;
 
 async function tick(): Promise<void> {
   if (!jobsTicking) {
@@ -30,6 +33,12 @@ async function tick(): Promise<void> {
     tickTrainingJobs(db())
       .catch((error) => console.error("[worker] training jobs pass failed:", error))
       .finally(() => (jobsTicking = false));
+  }
+  if (!endpointsTicking) {
+    endpointsTicking = true;
+    tickEndpoints(db(), artifactStore())
+      .catch((error) => console.error("[worker] endpoints pass failed:", error))
+      .finally(() => (endpointsTicking = false));
   }
   if (!profiling) {
     profiling = true;
@@ -70,6 +79,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     stopping = true;
     disposeJobConnections();
+    void stopAllReplicas();
     // Give in-flight probes a moment to shut their kernels down.
     setTimeout(() => process.exit(0), inFlight.size > 0 ? 3_000 : 0).unref();
     if (inFlight.size === 0) process.exit(0);

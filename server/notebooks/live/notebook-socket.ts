@@ -1,16 +1,13 @@
 import "server-only";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { getToken } from "next-auth/jwt";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Db } from "@/server/db";
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
 import { can, type Role } from "@/lib/roles";
 import type { Principal } from "@/server/auth/principal";
-import { authenticateApiToken } from "@/server/tokens/authenticate-api-token";
-import { principalForSession } from "@/server/auth/session-principal";
-import { originMatchesHost } from "@/server/http/same-origin";
+import { authenticateRequest as authenticate, type Caller } from "@/server/auth/request-principal";
 import { clientMessageSchema, NOTEBOOK_SOCKET_PATTERN, SOCKET_CLOSE, type ClientMessage, type ServerMessage } from "@/lib/notebook-live-protocol";
 import { LiveNotebook, newClientId, type LiveClient } from "@/server/notebooks/live/live-notebook";
 
@@ -23,39 +20,6 @@ import { LiveNotebook, newClientId, type LiveClient } from "@/server/notebooks/l
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 const PING_EVERY_MS = 20_000;
-
-interface Caller {
-  principal: Principal;
-  /** The session's version claim: a password change ends the socket like any other session. */
-  sessionVersion: number | null;
-}
-
-function parseCookies(header: string | undefined): Record<string, string> {
-  const cookies: Record<string, string> = {};
-  for (const part of (header ?? "").split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0) cookies[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
-  }
-  return cookies;
-}
-
-async function authenticate(db: Db, req: IncomingMessage): Promise<Caller | null> {
-  const authorization = req.headers.authorization;
-  if (authorization) {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    const principal = match ? await authenticateApiToken(db, match[1]) : null;
-    // Kernel and job tokens are for the SDK only, never for driving a notebook.
-    return principal && !principal.scope ? { principal, sessionVersion: null } : null;
-  }
-  // Browsers always send Origin on WebSocket requests: another site's page is refused.
-  if (!originMatchesHost(req.headers.origin, req.headers.host)) return null;
-  // next-auth's own reader (cookie name, chunking, decryption); it is given only the cookies.
-  const claims = await getToken({ req: { cookies: parseCookies(req.headers.cookie), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"], secret: env().NEXTAUTH_SECRET });
-  if (!claims?.sub) return null;
-  const sessionVersion = typeof claims.sv === "number" ? claims.sv : 0;
-  const principal = await principalForSession(db, claims.sub, sessionVersion);
-  return principal ? { principal, sessionVersion } : null;
-}
 
 interface AccessRow {
   disabled: unknown;

@@ -1,0 +1,63 @@
+// Endpoints' vocabulary and wire types: safe for browser and server.
+import { z } from "zod";
+import type { ApprovalStatus, Framework } from "@/lib/model-registry";
+
+/** SageMaker's EndpointStatus values. */
+export const endpointStatuses = ["Creating", "InService", "Updating", "Failed", "Deleting"] as const;
+export type EndpointStatus = (typeof endpointStatuses)[number];
+
+/** SageMaker's endpoint name rule: it is part of the URL applications call. */
+export const endpointName = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(63, "is at most 63 characters")
+  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "has only letters, digits and hyphens, and starts and ends with a letter or digit");
+
+export const variantName = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(63, "is at most 63 characters")
+  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "has only letters, digits and hyphens");
+
+export const MAX_VARIANTS = 10;
+export const MAX_REPLICAS = 8;
+
+export interface ReplicaView {
+  id: string;
+  status: "starting" | "ready" | "failed";
+  restarts: number;
+  lastError: string | null;
+  startedAt: string;
+  readyAt: string | null;
+}
+
+export interface VariantView {
+  id: string;
+  name: string;
+  weight: number;
+  /** weight / sum of weights */
+  share: number;
+  replicas: number;
+  readyReplicas: number;
+  modelVersion: { id: string; modelId: string; modelName: string; version: number; framework: Framework; approvalStatus: ApprovalStatus };
+  replicaStates: ReplicaView[];
+}
+
+export interface EndpointView {
+  id: string;
+  projectId: string;
+  projectName: string;
+  name: string;
+  description: string;
+  status: EndpointStatus;
+  statusReason: string | null;
+  production: boolean;
+  variants: VariantView[];
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Paths applications call, relative to the studio's URL. */
+  invocationPath: string;
+}

@@ -1,0 +1,252 @@
+// Endpoints end to end on both databases: a scikit-learn model trained by kernels/.venv's Python
+// (in the kernel sandbox), registered from a run, deployed; the worker's pass starts real model
+// servers (python -m studio.serving, sandboxed) and the web process's router answers
+// /endpoints/{name}/invocations and /v2/models/{name}/infer with the model's own predictions.
+// Bad input, auth, unknown variants, weights, a killed server and deletion are covered too.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { setupTestDb } from "@/test/db";
+import { expectAppError, makePrincipal } from "@/test/fixtures";
+import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
+import { createProject } from "@/server/projects/create-project";
+import { setProjectMember } from "@/server/projects/set-project-member";
+import { createRun } from "@/server/tracking/create-run";
+import { putRunArtifact } from "@/server/tracking/run-artifacts";
+import { registerModelVersionInput } from "@/server/models/model-schemas";
+import { registerFromRun } from "@/server/models/register-model-version";
+import { setModelApproval } from "@/server/models/update-model";
+import { createApiToken } from "@/server/tokens/create-api-token";
+import { createEndpointInput } from "@/server/endpoints/endpoint-schemas";
+import { createEndpoint, deleteEndpoint, getEndpoint } from "@/server/endpoints/manage-endpoints";
+import { stopAllReplicas, tickEndpoints } from "@/server/endpoints/run-endpoints";
+import { createInvocationRouter, pickVariant } from "@/server/endpoints/route-invocations";
+import type { Principal } from "@/server/auth/principal";
+// @ts-expect-error -- plain JavaScript (scripts/ run before node_modules exist).
+import { dataDir, sandboxed, venvBin } from "../../scripts/lib/setup.mjs";
+
+const db = setupTestDb();
+const storeRoot = mkdtempSync(path.join(os.tmpdir(), "endpoints-test-"));
+const store = new LocalArtifactStore(storeRoot);
+// Training runs kernels/.venv's Python, so inside the sandbox, writing only to its workspace.
+const work = path.join(dataDir as string, `test-endpoints-${process.pid}`);
+let trained: { dir: string; fastDir: string; rows: (string | number)[][]; labels: number[]; probabilities: number[][] };
+
+const TRAIN = `
+import json, numpy as np, pandas as pd, studio
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+rng = np.random.default_rng(7)
+n = 300
+x = pd.DataFrame({"tenure": rng.integers(0, 72, n), "spend": rng.normal(50, 20, n).round(2), "plan": rng.choice(["basic", "plus", "pro"], n)})
+y = ((x["spend"] > 55) ^ (x["plan"] == "pro")).astype(int)
+pre = ColumnTransformer([("num", StandardScaler(), ["tenure", "spend"]), ("cat", OneHotEncoder(handle_unknown="ignore"), ["plan"])])
+model = make_pipeline(pre, LogisticRegression(max_iter=500)).fit(x, y)
+studio.save_model(model, "model", input_example=x, metrics={"validation:accuracy": float((model.predict(x) == y).mean())})
+from sklearn.linear_model import LinearRegression
+studio.save_model(LinearRegression().fit(x[["tenure", "spend"]], x["spend"] * 2), "fast", input_example=x[["tenure", "spend"]])
+sample = x.head(20)
+json.dump({"rows": sample.values.tolist(), "labels": model.predict(sample).tolist(), "probabilities": model.predict_proba(sample).tolist()}, open("expected.json", "w"))
+`;
+
+beforeAll(() => {
+  mkdirSync(work, { recursive: true });
+  const launch = sandboxed(venvBin("python"), ["-c", TRAIN], { env: process.env, workspace: work, databaseUrl: process.env.DATABASE_URL });
+  const result = spawnSync(launch.command, launch.args, { env: launch.env, encoding: "utf8", timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`training failed: ${result.stderr}`);
+  trained = { dir: path.join(work, "model"), fastDir: path.join(work, "fast"), ...JSON.parse(readFileSync(path.join(work, "expected.json"), "utf8")) };
+}, 150_000);
+
+afterEach(async () => {
+  await stopAllReplicas();
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(storeRoot, { recursive: true, force: true });
+});
+
+async function registeredVersion(principal: Principal, projectId: string, dir = trained.dir) {
+  const run = await createRun(db, projectId, { experiment: "churn", source: "sdk" }, principal);
+  for (const file of readdirSync(dir)) {
+    await putRunArtifact(db, store, run.id, `model/${file}`, Readable.from([readFileSync(path.join(dir, file))]), principal);
+  }
+  const input = registerModelVersionInput.parse({ source: "run", runId: run.id, modelName: path.basename(dir) });
+  if (input.source !== "run") throw new Error("unreachable");
+  return registerFromRun(db, store, projectId, input, principal);
+}
+
+async function setup() {
+  const { principal } = await makePrincipal(db, "data_scientist");
+  const project = await createProject(db, { name: `E ${Math.random().toString(36).slice(2, 8)}`, description: "" }, principal);
+  const version = await registeredVersion(principal, project.id);
+  const { token } = await createApiToken(db, { name: "app" }, principal);
+  return { principal, project, version, token };
+}
+
+/** Worker passes until the endpoint is InService (or Failed). */
+async function untilInService(endpointId: string, principal: Principal, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await tickEndpoints(db, store);
+    const view = await getEndpoint(db, endpointId, principal);
+    if (view.status === "InService" || view.status === "Failed") return view;
+    if (Date.now() > deadline) throw new Error(`endpoint still ${view.status}: ${view.statusReason}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+let server: http.Server | null = null;
+let router: ReturnType<typeof createInvocationRouter> | null = null;
+let base: Promise<string> | null = null;
+/** The web process's router on a port of its own (started once, shared by the tests). */
+function studioBase(): Promise<string> {
+  base ??= new Promise((resolve) => {
+    const r = (router = createInvocationRouter(db));
+    server = http.createServer((req, res) => void r.handle(req, res));
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server!.address() as AddressInfo).port}`));
+  });
+  return base;
+}
+afterAll(async () => {
+  router?.close();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(null)));
+});
+
+async function invoke(name: string, token: string | null, body: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${await studioBase()}/endpoints/${name}/invocations`, {
+    method: "POST",
+    headers: { "Content-Type": "text/csv", ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers },
+    body,
+  });
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
+const csv = (rows: (string | number)[][]) => rows.map((r) => r.join(",")).join("\n");
+
+describe("a real-time endpoint", () => {
+  it("serves the model's own predictions through /invocations and the V2 protocol; bad input is 400 naming the schema", async () => {
+    const { principal, project, version, token } = await setup();
+    const name = `churn-${Math.random().toString(36).slice(2, 8)}`;
+    const created = await createEndpoint(db, project.id, createEndpointInput.parse({ name, variants: [{ modelVersionId: version.id }] }), principal);
+    expect(created.status).toBe("Creating");
+    const ready = await untilInService(created.id, principal);
+    expect(ready.status, ready.statusReason ?? "").toBe("InService");
+    expect(ready.variants[0]).toMatchObject({ name: "AllTraffic", readyReplicas: 1, share: 1 });
+
+    const answer = await invoke(name, token, csv(trained.rows));
+    expect(answer.status, answer.body).toBe(200);
+    expect(answer.headers.get("x-amzn-invoked-production-variant")).toBe("AllTraffic");
+    const predictions = JSON.parse(answer.body).predictions as { predicted_label: number; probabilities: number[] }[];
+    expect(predictions.map((p) => p.predicted_label)).toEqual(trained.labels);
+    predictions.forEach((p, i) => p.probabilities.forEach((q, j) => expect(Math.abs(q - trained.probabilities[i][j])).toBeLessThan(1e-5)));
+
+    const asCsv = await invoke(name, token, csv(trained.rows.slice(0, 2)), { Accept: "text/csv" });
+    expect(asCsv.body.trim().split("\n").map((l) => Number(l.split(",")[0]))).toEqual(trained.labels.slice(0, 2));
+
+    const v2 = await fetch(`${await studioBase()}/v2/models/${name}/infer`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ inputs: [{ name: "input-0", shape: [2, 3], datatype: "BYTES", data: trained.rows.slice(0, 2) }] }),
+    });
+    const v2Body = await v2.json();
+    expect(v2.status).toBe(200);
+    expect(v2Body.outputs.find((o: { name: string }) => o.name === "predicted_label").data).toEqual(trained.labels.slice(0, 2));
+
+    const bad = await invoke(name, token, "1,2");
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).error.message).toContain("the model takes 3 columns: tenure (integer), spend (float), plan (string)");
+    expect((await invoke(name, null, "1,2,pro")).status).toBe(401);
+    expect((await invoke(`${name}-nope`, token, "1,2,pro")).status).toBe(404);
+    const unknownVariant = await invoke(name, token, "1,2,pro", { "X-Amzn-SageMaker-Target-Variant": "Canary" });
+    expect(unknownVariant.status).toBe(404);
+    expect(JSON.parse(unknownVariant.body).error.message).toContain("it has AllTraffic");
+    const huge = await fetch(`${await studioBase()}/endpoints/${name}/invocations`, { method: "POST", headers: { "Content-Type": "text/csv", Authorization: `Bearer ${token}` }, body: "1,2.5,pro\n".repeat(700_000) });
+    expect(huge.status).toBe(413);
+
+    // Someone outside the project gets 404, as if it did not exist.
+    const stranger = await makePrincipal(db, "data_scientist");
+    const { token: strangerToken } = await createApiToken(db, { name: "other" }, stranger.principal);
+    expect((await invoke(name, strangerToken, "1,2,pro")).status).toBe(404);
+  }, 120_000);
+
+  it("restarts a model server that dies, and stops them all when the endpoint is deleted", async () => {
+    const { principal, project, version, token } = await setup();
+    const name = `churn-${Math.random().toString(36).slice(2, 8)}`;
+    const created = await createEndpoint(db, project.id, createEndpointInput.parse({ name, variants: [{ modelVersionId: version.id }] }), principal);
+    await untilInService(created.id, principal);
+    const replica = await db.endpointReplica.findFirstOrThrow({ where: { variant: { endpointId: created.id } } });
+    process.kill(-replica.pid!, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 300));
+    const deadline = Date.now() + 60_000;
+    let answer = await invoke(name, token, "5,60.5,pro");
+    while (answer.status !== 200 && Date.now() < deadline) {
+      expect(answer.status).toBe(503); // said so, never hangs
+      await tickEndpoints(db, store);
+      await new Promise((r) => setTimeout(r, 300));
+      answer = await invoke(name, token, "5,60.5,pro");
+    }
+    expect(answer.status, answer.body).toBe(200);
+    const again = await db.endpointReplica.findFirstOrThrow({ where: { variant: { endpointId: created.id } } });
+    expect(again.id).not.toBe(replica.id);
+
+    await deleteEndpoint(db, created.id, principal);
+    await tickEndpoints(db, store);
+    expect(await db.endpoint.findUnique({ where: { id: created.id } })).toBeNull();
+    expect(() => process.kill(again.pid!, 0)).toThrow();
+  }, 120_000);
+
+  it("splits traffic by weight, honours the target-variant header, and takes only approved versions for production", async () => {
+    const { principal, project, token } = await setup();
+    const version = await registeredVersion(principal, project.id, trained.fastDir);
+    const refused = await expectAppError(createEndpoint(db, project.id, createEndpointInput.parse({ name: "prod-x", production: true, variants: [{ modelVersionId: version.id }] }), principal), "validation_failed");
+    expect(refused.issues?.[0]).toMatchObject({ path: "variants.0.modelVersionId" });
+    expect(refused.message).toContain("PendingManualApproval");
+    await setModelApproval(db, version.id, { status: "Approved", comment: "ok" }, principal);
+    const name = `prod-${Math.random().toString(36).slice(2, 8)}`;
+    const created = await createEndpoint(
+      db,
+      project.id,
+      createEndpointInput.parse({ name, production: true, variants: [{ name: "Blue", modelVersionId: version.id, weight: 70 }, { name: "Green", modelVersionId: version.id, weight: 30 }] }),
+      principal,
+    );
+    expect(created.variants.map((v) => v.share)).toEqual([0.7, 0.3]);
+    await untilInService(created.id, principal);
+    const counts: Record<string, number> = {};
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (sent < 2_000) {
+          sent++;
+          const answer = await invoke(name, token, "5,60.5");
+          expect(answer.status, answer.body).toBe(200);
+          const variant = answer.headers.get("x-amzn-invoked-production-variant")!;
+          counts[variant] = (counts[variant] ?? 0) + 1;
+        }
+      }),
+    );
+    expect(counts.Blue + counts.Green).toBe(2_000);
+    expect(Math.abs(counts.Blue / 2_000 - 0.7)).toBeLessThan(0.05);
+    const targeted = await invoke(name, token, "5,60.5", { "X-Amzn-SageMaker-Target-Variant": "Green" });
+    expect(targeted.headers.get("x-amzn-invoked-production-variant")).toBe("Green");
+    // A viewer of the project may call it too; not change it.
+    const viewer = await makePrincipal(db, "viewer");
+    await setProjectMember(db, project.id, { userId: viewer.user.id, role: "viewer" }, principal);
+    await expectAppError(deleteEndpoint(db, created.id, viewer.principal), "forbidden");
+  }, 180_000);
+
+  it("refuses invalid weights and duplicate names", () => {
+    expect(createEndpointInput.safeParse({ name: "a", variants: [{ modelVersionId: "v", weight: -1 }] }).success).toBe(false);
+    expect(createEndpointInput.safeParse({ name: "a", variants: [{ modelVersionId: "v", weight: 0 }] }).error?.issues[0].message).toContain("weight above 0");
+    expect(createEndpointInput.safeParse({ name: "a", variants: [{ name: "x", modelVersionId: "v" }, { name: "x", modelVersionId: "w" }] }).success).toBe(false);
+    expect(createEndpointInput.safeParse({ name: "bad_name", variants: [{ modelVersionId: "v" }] }).success).toBe(false);
+    expect(pickVariant([{ name: "a", weight: 1, ports: [] }], undefined)).toEqual({ error: "none_ready" });
+  });
+});

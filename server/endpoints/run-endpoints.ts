@@ -1,0 +1,205 @@
+import "server-only";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import type { Db } from "@/server/db";
+import type { ArtifactStore } from "@/server/artifacts/artifact-store";
+// @ts-expect-error -- plain JavaScript shared with `npm start` (scripts/ run before node_modules exist); typed below.
+import { freePort as untypedFreePort, modelServerLaunch as untypedModelServerLaunch } from "../../scripts/lib/processes.mjs";
+
+// The worker's side of endpoints: it runs each variant's replicas as model server processes
+// (python -m studio.serving) on loopback ports, in the kernel sandbox, and supervises them: a
+// replica is "ready" once GET /ping answers; one that exits is restarted (with a growing pause);
+// the endpoint is InService when every variant has a ready replica, Failed when a variant's
+// servers keep dying before they ever answer. The web process routes requests to ready replicas.
+// Replica processes are children of this worker: they end with it (bwrap --die-with-parent), and
+// the next worker starts them again.
+
+const modelServerLaunch = untypedModelServerLaunch as (options: { port: number; modelDir: string; workspace: string; env: NodeJS.ProcessEnv }) => {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+};
+const freePort = untypedFreePort as () => Promise<number>;
+
+/** Attempts to start a variant whose servers never answered, before the endpoint is Failed. */
+export const MAX_START_FAILURES = 3;
+const LOG_TAIL = 40;
+
+interface Replica {
+  id: string;
+  variantId: string;
+  endpointName: string;
+  port: number;
+  child: ChildProcess;
+  ready: boolean;
+  exited: boolean;
+  log: string[];
+  workspace: string;
+}
+
+interface VariantHealth {
+  failures: number;
+  everReady: boolean;
+  nextStartAt: number;
+  lastError: string | null;
+}
+
+const shared = globalThis as unknown as { studioReplicas?: Map<string, Replica>; studioVariantHealth?: Map<string, VariantHealth> };
+const replicas = (shared.studioReplicas ??= new Map());
+const health = (shared.studioVariantHealth ??= new Map());
+
+function ping(port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: "127.0.0.1", port, path: "/ping", timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(false));
+  });
+}
+
+function stopReplica(replica: Replica): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      rmSync(replica.workspace, { recursive: true, force: true });
+      resolve();
+    };
+    if (replica.exited) return done();
+    replica.child.once("exit", done);
+    try {
+      process.kill(-replica.child.pid!, "SIGTERM");
+    } catch {
+      replica.child.kill("SIGTERM");
+    }
+    setTimeout(() => {
+      if (!replica.exited) {
+        try {
+          process.kill(-replica.child.pid!, "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }
+    }, 5_000).unref();
+  });
+}
+
+/** Stops every model server this process runs (the worker's shutdown). */
+export async function stopAllReplicas(): Promise<void> {
+  await Promise.all([...replicas.values()].map(stopReplica));
+  replicas.clear();
+}
+
+async function startReplica(db: Db, store: ArtifactStore, endpointName: string, variant: { id: string; name: string; modelVersionId: string }): Promise<void> {
+  const manifestFile = await db.modelVersionFile.findFirst({ where: { versionId: variant.modelVersionId, path: "studio-model.json" }, select: { storageKey: true } });
+  const manifestPath = manifestFile ? store.localPath(manifestFile.storageKey) : null;
+  if (!manifestPath) throw new Error("the model version's files are not on this machine (a remote artifact store is not served yet)");
+  const port = await freePort();
+  const row = await db.endpointReplica.create({ data: { variantId: variant.id, port, status: "starting" } });
+  const workspace = path.join(process.cwd(), "data", "serving", row.id);
+  mkdirSync(workspace, { recursive: true, mode: 0o700 });
+  const launch = modelServerLaunch({ port, modelDir: path.dirname(manifestPath), workspace, env: process.env });
+  const child = spawn(launch.command, launch.args, { env: launch.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const replica: Replica = { id: row.id, variantId: variant.id, endpointName, port, child, ready: false, exited: false, log: [], workspace };
+  replicas.set(row.id, replica);
+  await db.endpointReplica.update({ where: { id: row.id }, data: { pid: child.pid ?? null } });
+  const prefix = `[endpoint ${endpointName}/${variant.name}]`;
+  const onOutput = (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n")) {
+      if (!line.trim()) continue;
+      replica.log.push(line);
+      if (replica.log.length > LOG_TAIL) replica.log.shift();
+      console.log(`${prefix} ${line}`);
+    }
+  };
+  child.stdout?.on("data", onOutput);
+  child.stderr?.on("data", onOutput);
+  child.on("exit", (code, signal) => {
+    replica.exited = true;
+    replica.ready = false;
+    const why = `The model server exited (${signal ?? `code ${code}`})${replica.log.length ? `: ${replica.log.slice(-8).join("\n")}` : ""}`;
+    const state = health.get(variant.id) ?? { failures: 0, everReady: false, nextStartAt: 0, lastError: null };
+    state.failures += 1;
+    state.lastError = why;
+    // 1 s, 2 s, 4 s … up to a minute between attempts.
+    state.nextStartAt = Date.now() + Math.min(60_000, 1_000 * 2 ** Math.min(state.failures - 1, 6));
+    health.set(variant.id, state);
+    void db.endpointReplica
+      .update({ where: { id: row.id }, data: { status: "failed", lastError: why.slice(0, 4_000) } })
+      .catch(() => undefined /* deleted meanwhile */);
+  });
+}
+
+/**
+ * One pass: removes deleted endpoints' servers, starts missing replicas, checks the health of
+ * starting ones, restarts dead ones, and sets each endpoint's status from its variants'.
+ */
+export async function tickEndpoints(db: Db, store: ArtifactStore): Promise<void> {
+  const deleting = await db.endpoint.findMany({ where: { status: "Deleting" }, select: { id: true, variants: { select: { id: true } } } });
+  for (const endpoint of deleting) {
+    const ids = new Set(endpoint.variants.map((v) => v.id));
+    const mine = [...replicas.values()].filter((r) => ids.has(r.variantId));
+    await Promise.all(mine.map(stopReplica));
+    for (const r of mine) replicas.delete(r.id);
+    for (const id of ids) health.delete(id);
+    await db.endpoint.delete({ where: { id: endpoint.id } }).catch(() => undefined);
+  }
+
+  const endpoints = await db.endpoint.findMany({
+    where: { status: { in: ["Creating", "InService", "Updating", "Failed"] } },
+    select: { id: true, name: true, status: true, statusReason: true, variants: { select: { id: true, name: true, modelVersionId: true, replicas: true, replicaRows: { select: { id: true, status: true } } } } },
+  });
+  for (const endpoint of endpoints) {
+    let allReady = true;
+    let failedReason: string | null = null;
+    for (const variant of endpoint.variants) {
+      // Rows without a process here were left by an earlier worker (their servers ended with it),
+      // and dead processes are cleared: both get replaced below.
+      for (const row of variant.replicaRows) {
+        const replica = replicas.get(row.id);
+        if (!replica || replica.exited) {
+          replicas.delete(row.id);
+          await db.endpointReplica.delete({ where: { id: row.id } }).catch(() => undefined);
+        }
+      }
+      const live = [...replicas.values()].filter((r) => r.variantId === variant.id && !r.exited);
+      for (const replica of live.filter((r) => !r.ready)) {
+        if (await ping(replica.port)) {
+          replica.ready = true;
+          const state = health.get(variant.id) ?? { failures: 0, everReady: false, nextStartAt: 0, lastError: null };
+          health.set(variant.id, { ...state, everReady: true, failures: 0 });
+          await db.endpointReplica.update({ where: { id: replica.id }, data: { status: "ready", readyAt: new Date() } });
+        }
+      }
+      // Scale to the wanted count: extra servers stop, missing ones start (after a pause if they keep dying).
+      for (const extra of live.slice(variant.replicas)) {
+        replicas.delete(extra.id);
+        await stopReplica(extra);
+        await db.endpointReplica.delete({ where: { id: extra.id } }).catch(() => undefined);
+      }
+      const state = health.get(variant.id);
+      const missing = variant.replicas - Math.min(live.length, variant.replicas);
+      if (missing > 0 && (!state || Date.now() >= state.nextStartAt) && !(state && !state.everReady && state.failures >= MAX_START_FAILURES)) {
+        for (let i = 0; i < missing; i++) {
+          try {
+            await startReplica(db, store, endpoint.name, variant);
+          } catch (error) {
+            const s = health.get(variant.id) ?? { failures: 0, everReady: false, nextStartAt: 0, lastError: null };
+            health.set(variant.id, { ...s, failures: s.failures + 1, lastError: (error as Error).message, nextStartAt: Date.now() + 5_000 });
+          }
+        }
+      }
+      const now = health.get(variant.id);
+      if (!live.some((r) => r.ready)) allReady = false;
+      if (now && !now.everReady && now.failures >= MAX_START_FAILURES) {
+        failedReason = `Variant ${variant.name}: ${now.lastError ?? "its model server did not start"}`;
+      }
+    }
+    const next = failedReason ? { status: "Failed", statusReason: failedReason.slice(0, 4_000) } : allReady ? { status: "InService", statusReason: null } : null;
+    if (next && (next.status !== endpoint.status || next.statusReason !== endpoint.statusReason)) {
+      await db.endpoint.update({ where: { id: endpoint.id }, data: next });
+    }
+  }
+}
