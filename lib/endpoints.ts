@@ -1,6 +1,6 @@
 // Endpoints' vocabulary and wire types: safe for browser and server.
 import { z } from "zod";
-import type { ApprovalStatus, Framework } from "@/lib/model-registry";
+import type { ApprovalStatus, Framework, SignatureColumn } from "@/lib/model-registry";
 
 /** SageMaker's EndpointStatus values. */
 export const endpointStatuses = ["Creating", "InService", "Updating", "Failed", "Deleting"] as const;
@@ -42,6 +42,8 @@ export interface VariantView {
   replicas: number;
   readyReplicas: number;
   modelVersion: { id: string; modelId: string; modelName: string; version: number; framework: Framework; approvalStatus: ApprovalStatus };
+  /** The columns a request carries, in order (the model version's input schema). */
+  inputs: SignatureColumn[];
   replicaStates: ReplicaView[];
 }
 
@@ -60,4 +62,10 @@ export interface EndpointView {
   updatedAt: string;
   /** Paths applications call, relative to the studio's URL. */
   invocationPath: string;
+}
+
+/** A CSV record that fits the columns (for examples and placeholders). */
+export function exampleRecord(columns: SignatureColumn[]): string {
+  const sample = { integer: "1", float: "0.5", string: "a", boolean: "true" } as const;
+  return columns.map((c) => sample[c.type]).join(",");
 }

@@ -40,4 +40,9 @@ export const queryKeys = {
     detail: (id: string) => ["models", "detail", id] as const,
     version: (id: string) => ["models", "version", id] as const,
   },
+  endpoints: {
+    all: ["endpoints"] as const,
+    list: (projectId?: string) => ["endpoints", "list", projectId ?? "all"] as const,
+    detail: (id: string) => ["endpoints", "detail", id] as const,
+  },
 };

@@ -74,7 +74,13 @@ export const navigation: NavGroup[] = [
       { href: "/experiments", label: "Experiments", permission: "training:read" },
     ],
   },
-  { label: "Models", items: [{ href: "/models", label: "Model registry", permission: "models:read" }] },
+  {
+    label: "Models",
+    items: [
+      { href: "/models", label: "Model registry", permission: "models:read" },
+      { href: "/endpoints", label: "Endpoints", permission: "models:read" },
+    ],
+  },
   {
     label: "Admin",
     items: [

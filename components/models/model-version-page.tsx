@@ -13,6 +13,7 @@ import { Detail, Section } from "@/components/ui/section";
 import { Table, Td, Th } from "@/components/ui/table";
 import { ApprovalBadge } from "@/components/models/approval-badge";
 import { modelFileUrl, useModelVersion, useSetApproval } from "@/components/models/use-models";
+import { DeployButton } from "@/components/endpoints/deploy-dialog";
 import { linkClass } from "@/components/ui/link";
 
 function ColumnsTable({ label, columns, empty }: { label: string; columns: SignatureColumn[]; empty: string }) {
@@ -93,7 +94,7 @@ function ApprovalPanel({ version }: { version: ModelVersionDetail }) {
 }
 
 /** One model version: approval (with history), what it takes and returns, metrics, lineage, files. */
-export function ModelVersionPage({ versionId, canApprove }: { versionId: string; canApprove: boolean }) {
+export function ModelVersionPage({ versionId, canApprove, canDeploy }: { versionId: string; canApprove: boolean; canDeploy: boolean }) {
   const { data: v, error, isLoading } = useModelVersion(versionId);
   if (isLoading) return <p className="text-sm text-zinc-500">Loading model version…</p>;
   if (error || !v) return <ErrorNotice error={error ?? new Error("Model version not found.")} />;
@@ -110,6 +111,7 @@ export function ModelVersionPage({ versionId, canApprove }: { versionId: string;
             <span className="ml-2 font-mono text-xs text-zinc-500">{v.id}</span>
           </>
         }
+        actions={canDeploy ? <DeployButton version={v} /> : null}
       />
       <Card className="mb-8 p-4">
         <dl className="grid grid-cols-2 gap-x-6 gap-y-3 md:grid-cols-4">

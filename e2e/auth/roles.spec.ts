@@ -5,9 +5,9 @@ const navOf = (page: import("@playwright/test").Page) => page.getByRole("navigat
 
 const expectations = [
   { who: admin, see: ["Home", "Projects", "Notebooks", "Users & roles", "Compute hosts", "Audit log", "API tokens"], hidden: [] },
-  { who: people.dataScientist, see: ["Home", "Projects", "Notebooks", "Training jobs", "Experiments", "Model registry", "Compute hosts", "API tokens"], hidden: ["Users & roles", "Audit log"] },
-  { who: people.labeler, see: ["Home", "Projects", "API tokens"], hidden: ["Notebooks", "Datasets", "Training jobs", "Experiments", "Model registry", "Users & roles", "Compute hosts", "Audit log"] },
-  { who: people.viewer, see: ["Home", "Projects", "Notebooks", "Training jobs", "Experiments", "Model registry", "API tokens"], hidden: ["Users & roles", "Compute hosts", "Audit log"] },
+  { who: people.dataScientist, see: ["Home", "Projects", "Notebooks", "Training jobs", "Experiments", "Model registry", "Endpoints", "Compute hosts", "API tokens"], hidden: ["Users & roles", "Audit log"] },
+  { who: people.labeler, see: ["Home", "Projects", "API tokens"], hidden: ["Notebooks", "Datasets", "Training jobs", "Experiments", "Model registry", "Endpoints", "Users & roles", "Compute hosts", "Audit log"] },
+  { who: people.viewer, see: ["Home", "Projects", "Notebooks", "Training jobs", "Experiments", "Model registry", "Endpoints", "API tokens"], hidden: ["Users & roles", "Compute hosts", "Audit log"] },
 ];
 
 for (const { who, see, hidden } of expectations) {
@@ -33,6 +33,7 @@ test("a labeler gets 403 from the host API and the hosts page, not data", async 
   expect((await api.get("/api/jobs")).status()).toBe(403);
   expect((await api.get("/api/experiments")).status()).toBe(403);
   expect((await api.get("/api/models")).status()).toBe(403);
+  expect((await api.get("/api/endpoints")).status()).toBe(403);
   await api.dispose();
 
   await signInPage(page, people.labeler);

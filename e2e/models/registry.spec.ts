@@ -43,9 +43,8 @@ test("register a run's model, approve and reject it with reasons, find it in the
   }
   await ds.dispose();
 
+  const modelName = `churn-${Date.now().toString(36)}`;
   await signInPage(page, people.dataScientist);
-  await page.goto("/models");
-  await expect(page.getByText("No models yet")).toBeVisible();
 
   // ——— Register from the run's page ———
   await page.goto(`/runs/${run.id}`);
@@ -54,11 +53,11 @@ test("register a run's model, approve and reject it with reasons, find it in the
   await dialog.getByLabel("Model name").fill("churn xgb");
   await dialog.getByRole("button", { name: "Register" }).click();
   await expect(dialog.getByLabel("Model name")).toHaveAccessibleDescription(/letters, digits/);
-  await dialog.getByLabel("Model name").fill("churn-xgb");
+  await dialog.getByLabel("Model name").fill(modelName);
   await dialog.getByRole("button", { name: "Register" }).click();
 
   await expect(page).toHaveURL(/\/models\/versions\//);
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("churn-xgb · version 1");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`${modelName} · version 1`);
   await expect(page.getByText("Pending approval").first()).toBeVisible();
   const inputs = page.getByRole("table", { name: "Input columns" });
   await expect(inputs.getByRole("row")).toHaveCount(4);
@@ -82,11 +81,11 @@ test("register a run's model, approve and reject it with reasons, find it in the
 
   // ——— The registry lists it, the model page shows its versions ———
   await page.goto("/models");
-  const row = page.getByRole("table", { name: "Models" }).getByRole("row", { name: /churn-xgb/ });
+  const row = page.getByRole("table", { name: "Models" }).getByRole("row", { name: new RegExp(modelName) });
   await expect(row).toContainText("Approved");
   await expect(row.getByRole("link", { name: "v1" }).first()).toBeVisible();
   await page.screenshot({ path: "test-results/model-registry.png" });
-  await row.getByRole("link", { name: "churn-xgb" }).click();
+  await row.getByRole("link", { name: modelName }).click();
   await expect(page.getByRole("table", { name: "Versions" })).toContainText("Version 1");
   await expect(page.getByRole("table", { name: "Versions" })).toContainText("accuracy 0.912");
 
@@ -102,12 +101,12 @@ test("register a run's model, approve and reject it with reasons, find it in the
   await upload.getByRole("button", { name: "Upload and register" }).click();
   await expect(upload.getByText(/is not an ONNX model/)).toBeVisible();
   await upload.getByRole("button", { name: "Cancel" }).click();
-  await expect(page.getByRole("table", { name: "Models" }).getByRole("row")).toHaveCount(2);
+  await expect(page.getByRole("table", { name: "Models" })).not.toContainText("iris-onnx");
 
   // ——— A viewer reads the version and cannot decide on it ———
   const versionUrl = await (async () => {
     await page.goto("/models");
-    await page.getByRole("table", { name: "Models" }).getByRole("link", { name: "v1" }).first().click();
+    await page.getByRole("table", { name: "Models" }).getByRole("row", { name: new RegExp(modelName) }).getByRole("link", { name: "v1" }).first().click();
     await expect(page).toHaveURL(/\/models\/versions\//);
     return page.url();
   })();
@@ -115,7 +114,7 @@ test("register a run's model, approve and reject it with reasons, find it in the
   const viewerPage = await viewerContext.newPage();
   await signInPage(viewerPage, people.viewer);
   await viewerPage.goto(versionUrl);
-  await expect(viewerPage.getByRole("heading", { level: 1 })).toHaveText("churn-xgb · version 1");
+  await expect(viewerPage.getByRole("heading", { level: 1 })).toHaveText(`${modelName} · version 1`);
   await expect(viewerPage.getByRole("button", { name: /Approve|Reject|Back to pending/ })).toHaveCount(0);
   const viewerApi = await apiAs(people.viewer);
   const refused = await viewerApi.post(`/api/model-versions/${versionUrl.split("/").pop()}/approval`, { data: { status: "Rejected", comment: "no" } });

@@ -10,5 +10,5 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
   if (!allowed) return <AccessDenied role={user.role} what="the model registry" />;
   const { id } = await params;
   // The server checks the caller's role in the version's project on every change.
-  return <ModelVersionPage versionId={id} canApprove={can(user.role, "models:approve")} />;
+  return <ModelVersionPage versionId={id} canApprove={can(user.role, "models:approve")} canDeploy={can(user.role, "models:write")} />;
 }

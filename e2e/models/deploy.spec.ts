@@ -1,0 +1,86 @@
+// From a training job to a live endpoint in Chromium against a real studio: a built-in XGBoost job
+// trains on an uploaded CSV; its run's model is registered, approved and deployed in one click; the
+// worker starts a real model server (sandboxed) and the endpoint page's test console and an API
+// token both get predictions; bad input is answered 400 naming the schema; deleting it stops it.
+import { expect, request, test } from "@playwright/test";
+import { apiAs, baseURL, people, signInPage } from "../fixtures/studio";
+
+const JOB_TIMEOUT = 180_000;
+
+test("register the XGBoost model a job made, approve it, deploy in one click, invoke from the console and with a token", async ({ page }) => {
+  test.setTimeout(JOB_TIMEOUT + 120_000);
+  const ds = await apiAs(people.dataScientist);
+  const project = await (await ds.post("/api/projects", { data: { name: `Deploy e2e ${Date.now()}` } })).json();
+  const rows = ["tenure,monthly,plan,churned"];
+  for (let i = 0; i < 400; i++) {
+    const tenure = (i * 7) % 60;
+    const monthly = 20 + ((i * 13) % 80);
+    rows.push(`${tenure},${monthly},${["basic", "plus", "pro"][i % 3]},${tenure < 20 && monthly > 50 ? "yes" : "no"}`);
+  }
+  const upload = await ds.post(`/api/projects/${project.id}/datasets/upload?name=churn&filename=churn.csv`, { data: Buffer.from(`${rows.join("\n")}\n`), headers: { "Content-Type": "application/octet-stream" } });
+  expect(upload.status(), await upload.text()).toBe(201);
+  const { datasetId, version } = await upload.json();
+  await expect.poll(async () => (await (await ds.get(`/api/datasets/${datasetId}`)).json()).versions[0].status, { timeout: 30_000 }).toBe("ready");
+  const created = await ds.post(`/api/projects/${project.id}/jobs`, {
+    data: { name: "churn-xgb", sourceType: "builtin", algorithm: "xgboost", hyperparameters: { target: "churned", num_round: "20" }, inputs: [{ channel: "train", datasetVersionId: version.id }] },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const { job } = await created.json();
+  await expect.poll(async () => (await (await ds.get(`/api/jobs/${job.id}`)).json()).job.status, { timeout: JOB_TIMEOUT, intervals: [2_000] }).toBe("completed");
+  const runId = (await (await ds.get(`/api/jobs/${job.id}`)).json()).job.runId as string;
+  const { token } = await (await ds.post("/api/tokens", { data: { name: `deploy e2e ${Date.now()}` } })).json();
+  await ds.dispose();
+
+  // ——— Register, approve, deploy ———
+  await signInPage(page, people.dataScientist);
+  await page.goto(`/runs/${runId}`);
+  await page.getByRole("region", { name: "Artifacts" }).getByRole("button", { name: "Register model" }).click();
+  await page.getByRole("dialog", { name: "Register model" }).getByLabel("Model name").fill("churn-xgb");
+  await page.getByRole("dialog", { name: "Register model" }).getByRole("button", { name: "Register" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("churn-xgb · version 1");
+  await expect(page.getByRole("table", { name: "Input columns" })).toContainText("monthly");
+  await expect(page.getByRole("region", { name: "Lineage" }).getByRole("link", { name: "churn v1" })).toBeVisible();
+  await page.getByLabel("Comment (why; required to reject)").fill("validation accuracy is good");
+  await page.getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByRole("region", { name: "Approval" }).getByText("Approved", { exact: true })).toBeVisible();
+
+  await page.getByRole("button", { name: "Deploy" }).click();
+  const dialog = page.getByRole("dialog", { name: "Deploy to an endpoint" });
+  await dialog.getByLabel("Endpoint name").fill(`churn-${Date.now().toString(36)}`);
+  await expect(dialog.getByLabel(/Production endpoint/)).toBeChecked();
+  await dialog.getByRole("button", { name: "Deploy" }).click();
+
+  await expect(page).toHaveURL(/\/endpoints\/[^/]+$/);
+  const name = (await page.getByRole("heading", { level: 1 }).textContent())!.trim();
+  await expect(page.getByText("In service")).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId("ready-AllTraffic")).toHaveText("1 of 1 ready");
+
+  // ——— The test console ———
+  await page.getByLabel("Request body").fill("5,90,basic\n50,25,pro");
+  await page.getByRole("button", { name: "Invoke" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "HTTP 200" })).toBeVisible();
+  await expect(page.getByLabel("Response")).toContainText('"predicted_label": "yes"');
+  await expect(page.getByLabel("Response")).toContainText('"predicted_label": "no"');
+  await page.screenshot({ path: "test-results/endpoint.png", fullPage: true });
+  await page.getByLabel("Request body").fill("5,90");
+  await page.getByRole("button", { name: "Invoke" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "HTTP 400" })).toBeVisible();
+  await expect(page.getByLabel("Response")).toContainText("the model takes 3 columns: tenure (integer), monthly (integer), plan (string)");
+
+  // ——— An application with an API token ———
+  const app = await request.newContext({ baseURL: baseURL(), extraHTTPHeaders: { Authorization: `Bearer ${token}` } });
+  const answer = await app.post(`/endpoints/${name}/invocations`, { data: JSON.stringify({ instances: [{ tenure: 5, monthly: 90, plan: "basic" }] }), headers: { "Content-Type": "application/json" } });
+  expect(answer.status(), await answer.text()).toBe(200);
+  expect(answer.headers()["x-amzn-invoked-production-variant"]).toBe("AllTraffic");
+  expect((await answer.json()).predictions[0]).toMatchObject({ predicted_label: "yes" });
+  const anonymous = await request.newContext({ baseURL: baseURL() });
+  expect((await anonymous.post(`/endpoints/${name}/invocations`, { data: "5,90,basic", headers: { "Content-Type": "text/csv" } })).status()).toBe(401);
+  await anonymous.dispose();
+
+  // ——— Deleting stops it ———
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: "Delete" }).click();
+  await expect(page).toHaveURL(/\/endpoints$/);
+  await expect.poll(async () => (await app.post(`/endpoints/${name}/invocations`, { data: "5,90,basic", headers: { "Content-Type": "text/csv" } })).status(), { timeout: 30_000 }).toBe(404);
+  await app.dispose();
+});
