@@ -4,9 +4,9 @@ import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
 import { can, type Role } from "@/lib/roles";
 import type { EndpointStatus, EndpointView, ReplicaView } from "@/lib/endpoints";
-import type { ApprovalStatus, Framework } from "@/lib/model-registry";
+import type { ApprovalStatus, Framework, Signature } from "@/lib/model-registry";
 import { loadProjectFor, projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
-import { userNames } from "@/server/models/model-view";
+import { jsonColumn, userNames } from "@/server/models/model-view";
 import type { CreateEndpointInput } from "@/server/endpoints/endpoint-schemas";
 
 /** Frameworks the model server (studio.serving) loads today. */
@@ -17,7 +17,7 @@ const endpointInclude = {
   variants: {
     orderBy: { createdAt: "asc" },
     include: {
-      modelVersion: { select: { id: true, modelId: true, version: true, framework: true, approvalStatus: true, manifest: true, model: { select: { name: true } } } },
+      modelVersion: { select: { id: true, modelId: true, version: true, framework: true, approvalStatus: true, signature: true, model: { select: { name: true } } } },
       replicaRows: { orderBy: { startedAt: "asc" } },
     },
   },
@@ -61,6 +61,7 @@ async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
           framework: v.modelVersion.framework as Framework,
           approvalStatus: v.modelVersion.approvalStatus as ApprovalStatus,
         },
+        inputs: jsonColumn<Signature>(v.modelVersion.signature, { inputs: [], outputs: [] }).inputs,
         replicaStates: v.replicaRows.map(
           (r): ReplicaView => ({
             id: r.id,
