@@ -1,3 +1,3 @@
 """pytest fixtures for kernels/ tests (helpers live in kgtest.py)."""
 
-from kgtest import gateway  # noqa: F401  (re-exported fixture)
+from kgtest import fake, gateway  # noqa: F401  (re-exported fixtures)

@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 KERNELS_DIR = Path(__file__).resolve().parent.parent
+# The studio SDK from the source tree (import studio), ahead of whatever kernels/.venv has installed.
+SDK_DIR = KERNELS_DIR / "sdk"
+sys.path.insert(0, str(SDK_DIR))
 GATEWAY_CONFIG = KERNELS_DIR / "gateway_config.py"
 PROBE = KERNELS_DIR / "probe" / "hardware_probe.py"
 PROBE_PREFIX = "STUDIO_PROBE_JSON:"
@@ -123,3 +126,13 @@ def gateway(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
+
+
+@pytest.fixture
+def fake():
+    """A fake studio API (studio_fake.FakeStudio) on a loopback port."""
+    from studio_fake import FakeStudio
+
+    server = FakeStudio().start()
+    yield server
+    server.close()

@@ -14,18 +14,10 @@ from pathlib import Path
 
 import pytest
 
-SDK_DIR = Path(__file__).resolve().parents[1] / "sdk"
-sys.path.insert(0, str(SDK_DIR))
+from kgtest import SDK_DIR  # noqa: E402,F401  (puts the SDK on sys.path)
 
 from studio import _runner  # noqa: E402
 from studio_fake import FakeStudio  # noqa: E402
-
-
-@pytest.fixture
-def fake():
-    server = FakeStudio().start()
-    yield server
-    server.close()
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-SDK_DIR = Path(__file__).resolve().parents[1] / "sdk"
-sys.path.insert(0, str(SDK_DIR))
+from kgtest import SDK_DIR  # noqa: E402,F401  (puts the SDK on sys.path)
 
-from studio_fake import FakeStudio  # noqa: E402
 
 jupyter_client = pytest.importorskip("jupyter_client")
 
@@ -22,13 +20,6 @@ for _k, _v in list(_os.environ.items()):
         _os.environ[_k[len('KERNEL_'):]] = _v
 from studio._runner import run_job as _run_job
 _run_job()"""
-
-
-@pytest.fixture
-def fake():
-    server = FakeStudio().start()
-    yield server
-    server.close()
 
 
 def test_run_job_inside_a_kernel(fake, tmp_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import sys
 import threading
 from pathlib import Path
 
@@ -12,8 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-SDK_DIR = Path(__file__).resolve().parents[1] / "sdk"
-sys.path.insert(0, str(SDK_DIR))
+from kgtest import SDK_DIR  # noqa: E402,F401  (puts the SDK on sys.path)
 
 from studio import save_model, serving  # noqa: E402
 
