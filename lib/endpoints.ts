@@ -69,3 +69,22 @@ export function exampleRecord(columns: SignatureColumn[]): string {
   const sample = { integer: "1", float: "0.5", string: "a", boolean: "true" } as const;
   return columns.map((c) => sample[c.type]).join(",");
 }
+
+export interface InvocationSummary {
+  count: number;
+  rps: number;
+  /** 5xx answers / all */
+  serverErrorRate: number;
+  /** 4xx answers / all */
+  clientErrorRate: number;
+  meanMs: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface EndpointStats {
+  series: (InvocationSummary & { minute: string })[];
+  last5Minutes: InvocationSummary;
+  variants: (InvocationSummary & { variant: string })[];
+}

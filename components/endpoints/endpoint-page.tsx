@@ -14,6 +14,7 @@ import { Table, Td, Th } from "@/components/ui/table";
 import { ApprovalBadge } from "@/components/models/approval-badge";
 import { EndpointStatusBadge } from "@/components/endpoints/endpoint-status";
 import { useDeleteEndpoint, useEndpoint } from "@/components/endpoints/use-endpoints";
+import { InvocationStatsPanel } from "@/components/endpoints/invocation-stats";
 
 interface Answer {
   status: number;
@@ -217,6 +218,10 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
             ))}
           </tbody>
         </Table>
+      </Section>
+
+      <Section title="Invocations">
+        <InvocationStatsPanel endpointId={endpoint.id} />
       </Section>
 
       <Section title="Test console">

@@ -66,6 +66,11 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
   await page.getByRole("button", { name: "Invoke" }).click();
   await expect(page.getByRole("status").filter({ hasText: "HTTP 400" })).toBeVisible();
   await expect(page.getByLabel("Response")).toContainText("the model takes 3 columns: tenure (integer), monthly (integer), plan (string)");
+  // The invocation numbers count both (the router saves them every 5 s; the page polls).
+  const recent = page.getByRole("region", { name: "Invocations" });
+  await expect(recent.getByText("4xx answers").locator("..")).toContainText("50.0%", { timeout: 20_000 });
+  await expect(recent.getByText("p50", { exact: true }).locator("..")).toContainText("ms");
+  await page.screenshot({ path: "test-results/endpoint-stats.png", fullPage: true });
 
   // ——— An application with an API token ———
   const app = await request.newContext({ baseURL: baseURL(), extraHTTPHeaders: { Authorization: `Bearer ${token}` } });

@@ -26,6 +26,7 @@ import { createEndpointInput } from "@/server/endpoints/endpoint-schemas";
 import { createEndpoint, deleteEndpoint, getEndpoint } from "@/server/endpoints/manage-endpoints";
 import { stopAllReplicas, tickEndpoints } from "@/server/endpoints/run-endpoints";
 import { createInvocationRouter, pickVariant } from "@/server/endpoints/route-invocations";
+import { getEndpointStats } from "@/server/endpoints/invocation-stats";
 import type { Principal } from "@/server/auth/principal";
 // @ts-expect-error -- plain JavaScript (scripts/ run before node_modules exist).
 import { dataDir, sandboxed, venvBin } from "../../scripts/lib/setup.mjs";
@@ -116,7 +117,7 @@ function studioBase(): Promise<string> {
   return base;
 }
 afterAll(async () => {
-  router?.close();
+  await router?.close();
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(null)));
 });
 
@@ -170,6 +171,16 @@ describe("a real-time endpoint", () => {
     expect(JSON.parse(unknownVariant.body).error.message).toContain("it has AllTraffic");
     const huge = await fetch(`${await studioBase()}/endpoints/${name}/invocations`, { method: "POST", headers: { "Content-Type": "text/csv", Authorization: `Bearer ${token}` }, body: "1,2.5,pro\n".repeat(700_000) });
     expect(huge.status).toBe(413);
+
+    // The router counted what it routed: per variant and minute, with latency and errors.
+    await router!.flushStats();
+    const stats = await getEndpointStats(db, created.id, principal, 5);
+    expect(stats.last5Minutes.count).toBe(5); // 3 answered, 1 bad input, 1 unknown variant (the 401/404/413 never reached it)
+    expect(stats.last5Minutes.clientErrorRate).toBeCloseTo(2 / 5);
+    expect(stats.variants).toMatchObject([{ variant: "AllTraffic", count: 4 }]);
+    expect(stats.last5Minutes.p50Ms).toBeGreaterThan(0);
+    expect(stats.series).toHaveLength(5);
+    expect(stats.series.at(-1)!.count).toBe(5);
 
     // Someone outside the project gets 404, as if it did not exist.
     const stranger = await makePrincipal(db, "data_scientist");

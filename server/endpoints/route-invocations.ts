@@ -3,6 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Db } from "@/server/db";
 import { can, type Role } from "@/lib/roles";
 import { authenticateRequest, type Caller } from "@/server/auth/request-principal";
+import { InvocationStats } from "@/server/endpoints/invocation-stats";
 
 // The web process's side of endpoints: requests to /endpoints/{name}/invocations (SageMaker's
 // runtime API) and /v2/models/{name}/… (Open Inference Protocol) are authenticated, routed to a
@@ -22,6 +23,7 @@ interface RoutingVariant {
 }
 
 interface Routing {
+  endpointId: string;
   projectId: string;
   status: string;
   variants: RoutingVariant[];
@@ -52,8 +54,13 @@ export function pickVariant(variants: RoutingVariant[], target: string | undefin
   return candidates[candidates.length - 1];
 }
 
+const STATS_FLUSH_MS = 5_000;
+
 export function createInvocationRouter(db: Db) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000 });
+  const stats = new InvocationStats();
+  const flushing = setInterval(() => void stats.flush(db).catch((error: unknown) => console.error("[web] saving endpoint stats failed:", error)), STATS_FLUSH_MS);
+  flushing.unref();
   const routes = new Map<string, { at: number; routing: Routing | null }>();
   const callers = new Map<string, { at: number; caller: Caller | null }>();
   const roles = new Map<string, { at: number; role: Role | null }>();
@@ -64,9 +71,9 @@ export function createInvocationRouter(db: Db) {
     if (cached && Date.now() - cached.at < CACHE_MS) return cached.routing;
     const row = await db.endpoint.findUnique({
       where: { name },
-      select: { projectId: true, status: true, variants: { select: { name: true, weight: true, replicaRows: { where: { status: "ready" }, select: { port: true } } } } },
+      select: { id: true, projectId: true, status: true, variants: { select: { name: true, weight: true, replicaRows: { where: { status: "ready" }, select: { port: true } } } } },
     });
-    const routing = row ? { projectId: row.projectId, status: row.status, variants: row.variants.map((v) => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port) })) } : null;
+    const routing = row ? { endpointId: row.id, projectId: row.projectId, status: row.status, variants: row.variants.map((v) => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port) })) } : null;
     routes.set(name, { at: Date.now(), routing });
     return routing;
   }
@@ -129,6 +136,7 @@ export function createInvocationRouter(db: Db) {
     },
 
     async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      const started = performance.now();
       const path = (req.url ?? "").split("?")[0];
       if (path === "/v2/health/live" || path === "/v2/health/ready" || path === "/v2") {
         res.writeHead(200, { "Content-Type": "application/json" }).end('{"live":true}');
@@ -153,18 +161,29 @@ export function createInvocationRouter(db: Db) {
       const role = routing ? await roleIn(caller, routing.projectId) : null;
       if (!routing || !role || !can(role, "models:read")) return send(res, 404, "not_found", `No endpoint named ${name}.`);
 
+      // Counted from here: the endpoint is known and the caller may use it.
+      let counted = "(none)";
+      res.once("finish", () => stats.record(routing.endpointId, counted, res.statusCode, performance.now() - started));
       const target = req.headers["x-amzn-sagemaker-target-variant"];
       const variant = pickVariant(routing.variants, typeof target === "string" ? target : undefined);
       if ("error" in variant) {
         if (variant.error === "unknown") return send(res, 404, "unknown_variant", `Endpoint ${name} has no variant named ${String(target)} (it has ${routing.variants.map((v) => v.name).join(", ")}).`);
         return send(res, 503, "unavailable", `Endpoint ${name} has no model server ready yet (status ${routing.status}).`);
       }
+      counted = variant.name;
       if (variant.ports.length === 0) return send(res, 503, "unavailable", `Variant ${variant.name} of ${name} has no model server ready yet.`);
       const upstreamPath = action === "invocations" ? "/invocations" : action === "ping" ? "/ping" : action === "infer" ? "/v2/models/model/infer" : action === "ready" ? "/v2/models/model/ready" : "/v2/models/model";
       proxy(req, res, variant, upstreamPath);
     },
 
-    close(): void {
+    /** Writes the counts gathered so far (the stats flush on their own every 5 s). */
+    flushStats(): Promise<void> {
+      return stats.flush(db);
+    },
+
+    async close(): Promise<void> {
+      clearInterval(flushing);
+      await stats.flush(db).catch(() => undefined);
       agent.destroy();
     },
   };

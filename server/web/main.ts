@@ -53,7 +53,7 @@ function shutdown(): void {
     .catch((error: unknown) => console.error("[web] saving open notebooks failed:", error))
     .finally(() => {
       notebookSockets.close();
-      invocations.close();
+      void invocations.close();
       server.close(() => process.exit(0));
     });
   // Open keep-alive connections would hold close() forever.
