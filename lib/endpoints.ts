@@ -56,6 +56,9 @@ export interface EndpointView {
   status: EndpointStatus;
   statusReason: string | null;
   production: boolean;
+  dataCapture: DataCaptureConfig | null;
+  /** Where captured data goes in the artifact store: {prefix}{variant}/yyyy/mm/dd/hh/*.jsonl */
+  capturePrefix: string;
   variants: VariantView[];
   createdBy: string | null;
   createdAt: string;
@@ -88,3 +91,16 @@ export interface EndpointStats {
   last5Minutes: InvocationSummary;
   variants: (InvocationSummary & { variant: string })[];
 }
+
+/** Data capture of an endpoint (SageMaker's DataCaptureConfig, flattened). */
+export const dataCaptureConfig = z
+  .object({
+    samplingPercentage: z.number().int("must be a whole number").min(0, "must be 0–100").max(100, "must be 0–100").default(20),
+    captureInput: z.boolean().default(true),
+    captureOutput: z.boolean().default(true),
+    /** Content types written as text with encoding CSV / JSON; any other is base64. */
+    csvContentTypes: z.array(z.string().min(1).max(100)).max(20).default(["text/csv"]),
+    jsonContentTypes: z.array(z.string().min(1).max(100)).max(20).default(["application/json"]),
+  })
+  .refine((c) => c.captureInput || c.captureOutput, "capture the input, the output, or both");
+export type DataCaptureConfig = z.infer<typeof dataCaptureConfig>;

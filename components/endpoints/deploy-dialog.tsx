@@ -29,6 +29,8 @@ function DeployForm({ version, onCancel }: { version: ModelVersionView; onCancel
   const [name, setName] = useState(`${version.modelName}-v${version.version}`.replace(/[^a-zA-Z0-9-]+/g, "-").slice(0, 63));
   const [production, setProduction] = useState(approved);
   const [replicas, setReplicas] = useState("1");
+  const [capture, setCapture] = useState(false);
+  const [sampling, setSampling] = useState("20");
   const issue = (path: string) => (create.error instanceof ApiError ? create.error.issueFor(path) : undefined);
   const versionIssue = issue("variants.0.modelVersionId");
   return (
@@ -37,7 +39,15 @@ function DeployForm({ version, onCancel }: { version: ModelVersionView; onCancel
       onSubmit={(e) => {
         e.preventDefault();
         create.mutate(
-          { projectId: version.projectId, body: { name: name.trim(), production, variants: [{ name: "AllTraffic", modelVersionId: version.id, replicas: Number(replicas) }] } },
+          {
+            projectId: version.projectId,
+            body: {
+              name: name.trim(),
+              production,
+              dataCapture: capture ? { samplingPercentage: Number(sampling), captureInput: true, captureOutput: true } : null,
+              variants: [{ name: "AllTraffic", modelVersionId: version.id, replicas: Number(replicas) }],
+            },
+          },
           { onSuccess: ({ endpoint }) => router.push(`/endpoints/${endpoint.id}`) },
         );
       }}
@@ -54,6 +64,16 @@ function DeployForm({ version, onCancel }: { version: ModelVersionView; onCancel
           <span className="block text-xs text-zinc-500">{approved ? "Takes approved versions only." : "Only approved versions can serve a production endpoint: approve this version first."}</span>
         </span>
       </label>
+      <label className="flex items-start gap-2 text-sm">
+        <input type="checkbox" className="mt-0.5" checked={capture} onChange={(e) => setCapture(e.target.checked)} />
+        <span>
+          Capture data for monitoring
+          <span className="block text-xs text-zinc-500">Requests and answers, as SageMaker capture JSON Lines in the artifact store.</span>
+        </span>
+      </label>
+      {capture ? (
+        <TextField label="Share of requests captured (%)" type="number" min={0} max={100} value={sampling} onChange={(e) => setSampling(e.target.value)} error={issue("dataCapture.samplingPercentage")} />
+      ) : null}
       {versionIssue ? <p className="text-xs text-red-600 dark:text-red-400">{versionIssue}</p> : null}
       <DialogFooter error={create.error} onCancel={onCancel} busy={create.isPending} submitLabel="Deploy" />
     </form>

@@ -156,6 +156,17 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
           <Detail label="Created by">{endpoint.createdBy ?? "–"}</Detail>
           <Detail label="Variants">{endpoint.variants.length}</Detail>
         </dl>
+        <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400" data-testid="data-capture">
+          Data capture:{" "}
+          {endpoint.dataCapture ? (
+            <>
+              {endpoint.dataCapture.samplingPercentage}% of requests ({[endpoint.dataCapture.captureInput && "input", endpoint.dataCapture.captureOutput && "output"].filter(Boolean).join(" and ")}) into{" "}
+              <code className="font-mono text-xs">{endpoint.capturePrefix}&lt;variant&gt;/yyyy/mm/dd/hh/</code> in the artifact store
+            </>
+          ) : (
+            "off"
+          )}
+        </p>
         {endpoint.statusReason ? (
           <p className={`mt-3 text-sm whitespace-pre-wrap ${endpoint.status === "Failed" ? "text-red-700 dark:text-red-300" : "text-zinc-600 dark:text-zinc-400"}`} role={endpoint.status === "Failed" ? "alert" : undefined}>
             {endpoint.statusReason}

@@ -29,6 +29,7 @@ export function useEndpoint(id: string) {
 export interface CreateEndpointBody {
   name: string;
   production: boolean;
+  dataCapture?: { samplingPercentage: number; captureInput: boolean; captureOutput: boolean } | null;
   variants: { name?: string; modelVersionId: string; weight?: number; replicas?: number }[];
 }
 

@@ -48,12 +48,15 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
   const dialog = page.getByRole("dialog", { name: "Deploy to an endpoint" });
   await dialog.getByLabel("Endpoint name").fill(`churn-${Date.now().toString(36)}`);
   await expect(dialog.getByLabel(/Production endpoint/)).toBeChecked();
+  await dialog.getByLabel(/Capture data for monitoring/).check();
+  await dialog.getByLabel("Share of requests captured (%)").fill("100");
   await dialog.getByRole("button", { name: "Deploy" }).click();
 
   await expect(page).toHaveURL(/\/endpoints\/[^/]+$/);
   const name = (await page.getByRole("heading", { level: 1 }).textContent())!.trim();
   await expect(page.getByText("In service")).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId("ready-AllTraffic")).toHaveText("1 of 1 ready");
+  await expect(page.getByTestId("data-capture")).toContainText("100% of requests (input and output)");
 
   // ——— The test console ———
   await page.getByLabel("Request body").fill("5,90,basic\n50,25,pro");

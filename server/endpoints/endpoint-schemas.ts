@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { endpointName, MAX_REPLICAS, MAX_VARIANTS, variantName } from "@/lib/endpoints";
+import { dataCaptureConfig, endpointName, MAX_REPLICAS, MAX_VARIANTS, variantName } from "@/lib/endpoints";
 
 export const variantInput = z.object({
   name: variantName.default("AllTraffic"),
@@ -13,6 +13,8 @@ export const createEndpointInput = z.object({
   name: endpointName,
   description: z.string().max(2_000).default(""),
   production: z.boolean().default(false),
+  /** Off when absent. */
+  dataCapture: dataCaptureConfig.nullable().default(null),
   variants: z
     .array(variantInput)
     .min(1, "name at least one variant")

@@ -110,7 +110,7 @@ let base: Promise<string> | null = null;
 /** The web process's router on a port of its own (started once, shared by the tests). */
 function studioBase(): Promise<string> {
   base ??= new Promise((resolve) => {
-    const r = (router = createInvocationRouter(db));
+    const r = (router = createInvocationRouter(db, { store: () => store }));
     server = http.createServer((req, res) => void r.handle(req, res));
     server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server!.address() as AddressInfo).port}`));
   });
@@ -173,7 +173,7 @@ describe("a real-time endpoint", () => {
     expect(huge.status).toBe(413);
 
     // The router counted what it routed: per variant and minute, with latency and errors.
-    await router!.flushStats();
+    await router!.flush();
     const stats = await getEndpointStats(db, created.id, principal, 5);
     expect(stats.last5Minutes.count).toBe(5); // 3 answered, 1 bad input, 1 unknown variant (the 401/404/413 never reached it)
     expect(stats.last5Minutes.clientErrorRate).toBeCloseTo(2 / 5);
@@ -252,6 +252,41 @@ describe("a real-time endpoint", () => {
     await setProjectMember(db, project.id, { userId: viewer.user.id, role: "viewer" }, principal);
     await expectAppError(deleteEndpoint(db, created.id, viewer.principal), "forbidden");
   }, 180_000);
+
+  it("captures a sampled share of requests and answers as SageMaker capture JSON Lines, by variant and hour", async () => {
+    const { principal, project, token } = await setup();
+    const version = await registeredVersion(principal, project.id, trained.fastDir);
+    const name = `cap-${Math.random().toString(36).slice(2, 8)}`;
+    const created = await createEndpoint(db, project.id, createEndpointInput.parse({ name, dataCapture: { samplingPercentage: 100 }, variants: [{ modelVersionId: version.id }] }), principal);
+    expect(created.dataCapture).toMatchObject({ samplingPercentage: 100, captureInput: true, captureOutput: true });
+    await untilInService(created.id, principal);
+    expect((await invoke(name, token, "5,60.5", { "X-Amzn-SageMaker-Inference-Id": "order-17" })).status).toBe(200);
+    const json = await fetch(`${await studioBase()}/endpoints/${name}/invocations`, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` }, body: '{"instances": [[1, 2.5]]}' });
+    expect(json.status).toBe(200);
+    await router!.flush();
+    const now = new Date();
+    const hourDir = path.join(storeRoot, "objects", "capture", name, "AllTraffic", String(now.getUTCFullYear()), String(now.getUTCMonth() + 1).padStart(2, "0"), String(now.getUTCDate()).padStart(2, "0"));
+    const hours = readdirSync(hourDir);
+    const lines = hours.flatMap((h) => readdirSync(path.join(hourDir, h)).flatMap((f) => readFileSync(path.join(hourDir, h, f), "utf8").trim().split("\n"))).map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    const csvLine = lines.find((l) => l.captureData.endpointInput.encoding === "CSV")!;
+    expect(csvLine).toMatchObject({
+      captureData: {
+        endpointInput: { observedContentType: "text/csv", mode: "INPUT", data: "5,60.5", encoding: "CSV" },
+        endpointOutput: { observedContentType: "application/json", mode: "OUTPUT", encoding: "JSON" },
+      },
+      eventMetadata: { inferenceId: "order-17" },
+      eventVersion: "0",
+    });
+    expect(JSON.parse(csvLine.captureData.endpointOutput.data).predictions).toHaveLength(1);
+    expect(csvLine.eventMetadata.eventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(csvLine.eventMetadata.inferenceTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    const jsonLine = lines.find((l) => l.captureData.endpointInput.encoding === "JSON")!;
+    expect(jsonLine.captureData.endpointInput.data).toBe('{"instances": [[1, 2.5]]}');
+    expect(jsonLine.eventMetadata.inferenceId).toBeUndefined();
+    expect(createEndpointInput.safeParse({ name: "x", dataCapture: { samplingPercentage: 101 }, variants: [{ modelVersionId: "v" }] }).success).toBe(false);
+    expect(createEndpointInput.safeParse({ name: "x", dataCapture: { captureInput: false, captureOutput: false }, variants: [{ modelVersionId: "v" }] }).success).toBe(false);
+  }, 120_000);
 
   it("refuses invalid weights and duplicate names", () => {
     expect(createEndpointInput.safeParse({ name: "a", variants: [{ modelVersionId: "v", weight: -1 }] }).success).toBe(false);

@@ -3,7 +3,7 @@ import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
 import { can, type Role } from "@/lib/roles";
-import type { EndpointStatus, EndpointView, ReplicaView } from "@/lib/endpoints";
+import { dataCaptureConfig, type EndpointStatus, type EndpointView, type ReplicaView } from "@/lib/endpoints";
 import type { ApprovalStatus, Framework, Signature } from "@/lib/model-registry";
 import { loadProjectFor, projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
 import { jsonColumn, userNames } from "@/server/models/model-view";
@@ -42,6 +42,8 @@ async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
       status: row.status as EndpointStatus,
       statusReason: row.statusReason,
       production: row.production,
+      dataCapture: row.dataCapture ? dataCaptureConfig.parse(typeof row.dataCapture === "string" ? JSON.parse(row.dataCapture) : row.dataCapture) : null,
+      capturePrefix: `capture/${row.name}/`,
       createdBy: row.createdById ? (names.get(row.createdById) ?? null) : null,
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
@@ -108,6 +110,7 @@ export async function createEndpoint(db: Db, projectId: string, input: CreateEnd
       name: input.name,
       description: input.description,
       production: input.production,
+      dataCapture: input.dataCapture ?? undefined,
       createdById: actor.id,
       statusReason: "Starting the model servers.",
       variants: { create: input.variants.map((v) => ({ name: v.name, modelVersionId: v.modelVersionId, weight: v.weight, replicas: v.replicas })) },

@@ -4,6 +4,9 @@ import type { Db } from "@/server/db";
 import { can, type Role } from "@/lib/roles";
 import { authenticateRequest, type Caller } from "@/server/auth/request-principal";
 import { InvocationStats } from "@/server/endpoints/invocation-stats";
+import { CaptureWriter, captureRecord } from "@/server/endpoints/data-capture";
+import { artifactStore, type ArtifactStore } from "@/server/artifacts/artifact-store";
+import { dataCaptureConfig, type DataCaptureConfig } from "@/lib/endpoints";
 
 // The web process's side of endpoints: requests to /endpoints/{name}/invocations (SageMaker's
 // runtime API) and /v2/models/{name}/… (Open Inference Protocol) are authenticated, routed to a
@@ -24,7 +27,9 @@ interface RoutingVariant {
 
 interface Routing {
   endpointId: string;
+  name: string;
   projectId: string;
+  capture: DataCaptureConfig | null;
   status: string;
   variants: RoutingVariant[];
 }
@@ -56,10 +61,16 @@ export function pickVariant(variants: RoutingVariant[], target: string | undefin
 
 const STATS_FLUSH_MS = 5_000;
 
-export function createInvocationRouter(db: Db) {
+export function createInvocationRouter(db: Db, options: { store?: () => ArtifactStore } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000 });
   const stats = new InvocationStats();
-  const flushing = setInterval(() => void stats.flush(db).catch((error: unknown) => console.error("[web] saving endpoint stats failed:", error)), STATS_FLUSH_MS);
+  const captured = new CaptureWriter(options.store ?? artifactStore);
+  const flushAll = () =>
+    Promise.all([
+      stats.flush(db).catch((error: unknown) => console.error("[web] saving endpoint stats failed:", error)),
+      captured.flush().catch((error: unknown) => console.error("[web] writing captured data failed:", error)),
+    ]);
+  const flushing = setInterval(() => void flushAll(), STATS_FLUSH_MS);
   flushing.unref();
   const routes = new Map<string, { at: number; routing: Routing | null }>();
   const callers = new Map<string, { at: number; caller: Caller | null }>();
@@ -71,9 +82,10 @@ export function createInvocationRouter(db: Db) {
     if (cached && Date.now() - cached.at < CACHE_MS) return cached.routing;
     const row = await db.endpoint.findUnique({
       where: { name },
-      select: { id: true, projectId: true, status: true, variants: { select: { name: true, weight: true, replicaRows: { where: { status: "ready" }, select: { port: true } } } } },
+      select: { id: true, name: true, projectId: true, status: true, dataCapture: true, variants: { select: { name: true, weight: true, replicaRows: { where: { status: "ready" }, select: { port: true } } } } },
     });
-    const routing = row ? { endpointId: row.id, projectId: row.projectId, status: row.status, variants: row.variants.map((v) => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port) })) } : null;
+    const capture = row?.dataCapture ? dataCaptureConfig.safeParse(typeof row.dataCapture === "string" ? JSON.parse(row.dataCapture) : row.dataCapture) : null;
+    const routing = row ? { endpointId: row.id, name: row.name, capture: capture?.success && capture.data.samplingPercentage > 0 ? capture.data : null, projectId: row.projectId, status: row.status, variants: row.variants.map((v) => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port) })) } : null;
     routes.set(name, { at: Date.now(), routing });
     return routing;
   }
@@ -101,8 +113,12 @@ export function createInvocationRouter(db: Db) {
     return role;
   }
 
-  function proxy(req: IncomingMessage, res: ServerResponse, variant: RoutingVariant, upstreamPath: string, attempt = 0): void {
+  function proxy(req: IncomingMessage, res: ServerResponse, routing: Routing, variant: RoutingVariant, upstreamPath: string, attempt = 0): void {
     const port = variant.ports[turn++ % variant.ports.length];
+    // Sampled for data capture: the bodies are kept (at most 6 MB each) while they stream through.
+    const capture = routing.capture && attempt === 0 && Math.random() * 100 < routing.capture.samplingPercentage ? routing.capture : null;
+    const input: Buffer[] = [];
+    if (capture) req.on("data", (chunk: Buffer) => input.push(chunk));
     const headers: Record<string, string> = {};
     for (const name of ["content-type", "accept", "content-length", "x-amzn-sagemaker-custom-attributes", "x-amzn-sagemaker-inference-id"]) {
       const value = req.headers[name];
@@ -115,13 +131,29 @@ export function createInvocationRouter(db: Db) {
         if (typeof value === "string") out[name] = value;
       }
       res.writeHead(answer.statusCode ?? 502, out);
+      if (capture) {
+        const output: Buffer[] = [];
+        answer.on("data", (chunk: Buffer) => output.push(chunk));
+        answer.once("end", () => {
+          const at = new Date();
+          const inferenceId = req.headers["x-amzn-sagemaker-inference-id"];
+          const record = captureRecord(
+            capture,
+            { contentType: req.headers["content-type"] ?? "application/octet-stream", body: Buffer.concat(input) },
+            { contentType: answer.headers["content-type"] ?? "application/octet-stream", body: Buffer.concat(output) },
+            at,
+            typeof inferenceId === "string" ? inferenceId.slice(0, 256) : undefined,
+          );
+          captured.add(routing.name, variant.name, record, at);
+        });
+      }
       answer.pipe(res);
     });
     upstream.on("timeout", () => upstream.destroy(new Error("timeout")));
     upstream.on("error", (error: NodeJS.ErrnoException) => {
       if (res.headersSent) return void res.destroy();
       // A server that died a moment ago: another ready one takes the request (the body was not read yet).
-      if (error.code === "ECONNREFUSED" && attempt + 1 < variant.ports.length) return proxy(req, res, variant, upstreamPath, attempt + 1);
+      if (error.code === "ECONNREFUSED" && attempt + 1 < variant.ports.length) return proxy(req, res, routing, variant, upstreamPath, attempt + 1);
       if (error.message === "timeout") return send(res, 504, "timeout", `The model did not answer within ${TIMEOUT_MS / 1000} s.`);
       send(res, 503, "unavailable", "The endpoint's model server is restarting; try again in a few seconds.");
     });
@@ -173,17 +205,17 @@ export function createInvocationRouter(db: Db) {
       counted = variant.name;
       if (variant.ports.length === 0) return send(res, 503, "unavailable", `Variant ${variant.name} of ${name} has no model server ready yet.`);
       const upstreamPath = action === "invocations" ? "/invocations" : action === "ping" ? "/ping" : action === "infer" ? "/v2/models/model/infer" : action === "ready" ? "/v2/models/model/ready" : "/v2/models/model";
-      proxy(req, res, variant, upstreamPath);
+      proxy(req, res, routing, variant, upstreamPath);
     },
 
-    /** Writes the counts gathered so far (the stats flush on their own every 5 s). */
-    flushStats(): Promise<void> {
-      return stats.flush(db);
+    /** Writes the counts and captured data gathered so far (both flush on their own every 5 s). */
+    async flush(): Promise<void> {
+      await flushAll();
     },
 
     async close(): Promise<void> {
       clearInterval(flushing);
-      await stats.flush(db).catch(() => undefined);
+      await flushAll();
       agent.destroy();
     },
   };
