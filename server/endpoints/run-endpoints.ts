@@ -119,6 +119,7 @@ async function startReplica(db: Db, store: ArtifactStore, endpointName: string, 
   child.on("exit", (code, signal) => {
     replica.exited = true;
     replica.ready = false;
+    rmSync(workspace, { recursive: true, force: true });
     const why = `The model server exited (${signal ?? `code ${code}`})${replica.log.length ? `: ${replica.log.slice(-8).join("\n")}` : ""}`;
     const state = health.get(variant.id) ?? { failures: 0, everReady: false, nextStartAt: 0, lastError: null };
     state.failures += 1;
