@@ -17,156 +17,23 @@
 // connection (the studio's /api/runs/:id/batch, MLflow's /api/2.0/mlflow/runs/log-batch),
 // interleaved one by one so the shared machine's noise hits both alike; after the throughput runs,
 // so both databases hold their points.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createHash, randomUUID } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import net from "node:net";
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { emit, percentile } from "./lib";
+import { benchDir, ensureMlflowVenv, ensureStudioBuilt, freePort, mlflowVenvBin, noter, ok, onInterrupt, poster, projectAndToken, root, start, startStudio, stop, stopAll, tail, waitFor } from "./harness";
 
-const root = path.resolve(import.meta.dirname, "..");
 const batches = Number(process.argv[2] ?? 200);
 const steps = Number(process.env.METRIC_INGEST_STEPS ?? 100_000);
 const keyCount = Number(process.env.METRIC_INGEST_KEYS ?? 10);
 const mlflowBudgetSeconds = Number(process.env.METRIC_INGEST_MLFLOW_BUDGET_S ?? 120);
 const warmup = 20;
 const bench = "metric-ingest";
-const began = Date.now();
-const note = (message: string) => console.error(`[metric-ingest +${Math.round((Date.now() - began) / 1000)} s] ${message}`);
-
-const benchDir = path.join(root, "data/bench");
-const venv = path.join(benchDir, "mlflow-venv");
-const python = path.join(venv, "bin/python");
+const note = noter(bench);
+const python = mlflowVenvBin("python");
 const dir = path.join(benchDir, `metric-ingest-${process.pid}`);
-
-// ——— processes: each in its own group, all stopped on any exit ———
-const groups = new Set<ChildProcess>();
-function start(command: string, args: string[], options: { env: NodeJS.ProcessEnv; log: string; stdout?: "pipe" }): ChildProcess {
-  const fd = openSync(options.log, "a");
-  const child = spawn(command, args, { cwd: root, env: options.env, detached: true, stdio: ["ignore", options.stdout ?? fd, fd] });
-  closeSync(fd);
-  groups.add(child);
-  child.once("exit", () => groups.delete(child));
-  return child;
-}
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const signal = (s: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, s);
-    } catch {
-      // already gone
-    }
-  };
-  signal("SIGTERM");
-  if ((await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 20_000))])) === false) signal("SIGKILL");
-  signal("SIGKILL"); // anything left in the group
-}
-const stopAll = () => Promise.all([...groups].map(stop));
-for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.once(s, () =>
-    void stopAll().finally(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(130);
-    }),
-  );
-}
-
-function tail(file: string, lines = 30): string {
-  return existsSync(file) ? readFileSync(file, "utf8").split("\n").slice(-lines).join("\n") : "";
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url: string, what: string, child: ChildProcess, log: string, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}):\n${tail(log)}`);
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${what} did not answer at ${url} within ${timeoutMs / 1000} s:\n${tail(log)}`);
-}
-
-function runQuiet(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
-  // stdout is this bench's JSON channel: set-up output goes to stderr.
-  const result = spawnSync(command, args, { cwd: root, env, stdio: ["ignore", 2, 2] });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (exit ${result.status ?? result.signal})`);
-}
-
-/** The bench's own venv with MLflow (never kernels/.venv), re-made when its requirements change. */
-function ensureMlflowVenv(): void {
-  const requirements = path.join(root, "bench/requirements-mlflow.txt");
-  const version = spawnSync("python3", ["-c", "import sys; print(sys.version)"], { encoding: "utf8" }).stdout;
-  const digest = createHash("sha256").update(readFileSync(requirements)).update(version).digest("hex");
-  const stamp = path.join(venv, ".bench-stamp");
-  if (existsSync(stamp) && readFileSync(stamp, "utf8") === digest && existsSync(python)) return;
-  note("installing bench/requirements-mlflow.txt into data/bench/mlflow-venv (once; a few minutes)…");
-  rmSync(venv, { recursive: true, force: true });
-  mkdirSync(benchDir, { recursive: true, mode: 0o700 });
-  runQuiet("python3", ["-m", "venv", venv]);
-  runQuiet(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements]);
-  writeFileSync(stamp, digest);
-}
-
-/** What `npm start` would redo if stale: Prisma clients and the Next build (cheap when stamped). */
-function ensureStudioBuilt(): void {
-  runQuiet(process.execPath, ["-e", 'import("./scripts/lib/setup.mjs").then((s) => { s.ensurePrismaClients(); s.ensureBuild(); })']);
-}
-
-// ——— HTTP over one keep-alive connection per server ———
-function poster(base: string, headers: Record<string, string>) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const url = new URL(base);
-  return {
-    /** Sends the body; resolves with the answer and the round trip in ms (request written → answer read). */
-    post(pathname: string, body: string): Promise<{ status: number; text: string; ms: number }> {
-      return new Promise((resolve, reject) => {
-        const t0 = performance.now();
-        const req = http.request(
-          {
-            agent,
-            host: url.hostname,
-            port: url.port,
-            path: pathname,
-            method: "POST",
-            headers: { ...headers, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - t0 }));
-            res.on("error", reject);
-          },
-        );
-        req.on("error", reject);
-        req.end(body);
-      });
-    },
-    close: () => agent.destroy(),
-  };
-}
-
-async function ok(res: Promise<{ status: number; text: string; ms: number }>, what: string) {
-  const answer = await res;
-  if (answer.status < 200 || answer.status >= 300) throw new Error(`${what}: HTTP ${answer.status} ${answer.text.slice(0, 500)}`);
-  return { ...answer, json: answer.text ? JSON.parse(answer.text) : null };
-}
+onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
 
 interface DriverResult {
   mode: string;
@@ -205,54 +72,29 @@ let failed = false;
 try {
   note("set-up (Prisma clients, next build if stale, MLflow venv)…");
   ensureStudioBuilt();
-  ensureMlflowVenv();
+  ensureMlflowVenv(note);
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(path.join(dir, "work"), { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
 
-  const [studioPort, mlflowPort] = [await freePort(), await freePort()];
-  const studioBase = `http://127.0.0.1:${studioPort}`;
+  note("starting the studio and mlflow server…");
+  const { base: studioBase } = await startStudio(dir, bench);
+  const mlflowPort = await freePort();
   const mlflowBase = `http://127.0.0.1:${mlflowPort}`;
-  const admin = { email: "bench-admin@studio.test", password: "bench-admin-password" };
-  const databaseUrl = `file:${path.join(dir, "studio.db")}`;
-  const studioEnv = {
-    ...process.env,
-    PORT: String(studioPort),
-    STUDIO_INSTANCE: `bench-metric-ingest-${studioPort}`,
-    DATABASE_URL: databaseUrl,
-    STUDIO_ADMIN_EMAIL: admin.email,
-    STUDIO_ADMIN_PASSWORD: admin.password,
-    STUDIO_KERNEL_ROOT_DIR: path.join(dir, "work"),
-  };
-  // The database needs its tables before the studio starts (--no-setup skips set-up).
-  runQuiet("npx", ["prisma", "migrate", "deploy"], studioEnv);
-  runQuiet(process.execPath, ["-e", `const D=require("better-sqlite3");const d=new D(process.argv[1]);d.pragma("journal_mode = WAL");d.close()`, databaseUrl.slice(5)]);
-  const studioLog = path.join(dir, "studio.log");
-  const studio = start(process.execPath, ["scripts/start.mjs", "--no-setup"], { env: studioEnv, log: studioLog });
 
   const mlflowDb = path.join(dir, "mlflow.db");
   const mlflowEnv = { ...process.env, MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true", MLFLOW_TRACKING_URI: mlflowBase, MLFLOW_BENCH_DB: mlflowDb };
   const mlflowLog = path.join(dir, "mlflow-server.log");
   const mlflow = start(
-    path.join(venv, "bin/mlflow"),
+    mlflowVenvBin("mlflow"),
     ["server", "--backend-store-uri", `sqlite:///${mlflowDb}`, "--default-artifact-root", path.join(dir, "mlartifacts"), "--host", "127.0.0.1", "--port", String(mlflowPort), "--workers", "1"],
     { env: mlflowEnv, log: mlflowLog },
   );
-  note("starting the studio and mlflow server…");
-  await Promise.all([waitFor(`${studioBase}/api/health`, "the studio", studio, studioLog), waitFor(`${mlflowBase}/health`, "mlflow server", mlflow, mlflowLog)]);
+  await waitFor(`${mlflowBase}/health`, "mlflow server", mlflow, mlflowLog);
   const mlflowVersion = spawnSync(python, ["-c", "import mlflow; print(mlflow.__version__)"], { encoding: "utf8" }).stdout.trim();
 
-  // A user, a project and a personal API token, through the API like the e2e fixtures.
-  const { request } = await import("@playwright/test");
-  const api = await request.newContext({ baseURL: studioBase });
-  const csrf = await (await api.get("/api/auth/csrf")).json();
-  await api.post("/api/auth/callback/credentials", { form: { csrfToken: csrf.csrfToken, email: admin.email, password: admin.password, json: "true" }, maxRedirects: 0 });
-  const projectRes = await api.post("/api/projects", { data: { name: "Bench metric ingest" } });
-  if (!projectRes.ok()) throw new Error(`POST /api/projects: ${projectRes.status()} ${await projectRes.text()}`);
-  const project = (await projectRes.json()) as { id: string };
-  const tokenRes = await api.post("/api/tokens", { data: { name: "bench" } });
-  if (!tokenRes.ok()) throw new Error(`POST /api/tokens: ${tokenRes.status()} ${await tokenRes.text()}`);
-  const { token } = (await tokenRes.json()) as { token: string };
-  await api.dispose();
+  // A project and a personal API token, through the API like the e2e fixtures.
+  const { projectId, token } = await projectAndToken(studioBase, "Bench metric ingest");
+  const project = { id: projectId };
 
   // One small batch first: a studio that answers 5xx would leave the SDK retrying forever.
   {

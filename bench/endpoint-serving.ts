@@ -1,0 +1,181 @@
+// Real-time serving, side by side with `mlflow models serve` in one run: a scikit-learn pipeline
+// (scaler + one-hot + logistic regression on 3 columns) and an XGBoost classifier, trained once in
+// the bench venv and saved both ways (joblib for the studio's upload, MLflow's flavor for the
+// peer). The studio serves each through a one-replica endpoint (/endpoints/{name}/invocations,
+// API token, JSON {"instances": …}); MLflow through `mlflow models serve --env-manager local`
+// (JSON {"dataframe_split": …}). One record per request, keep-alive connections, concurrency 1 and
+// 32. Also the same requests straight to the endpoint's model server, so the router's overhead
+// shows. Targets (issue 5): p50 ≤ 2 ms at concurrency 1, ≥ 5× the peer's throughput, routing
+// overhead ≤ 1 ms at p99.
+//   npm run bench -- endpoint-serving [requests=2000]
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { emit, percentile } from "./lib";
+import { benchDir, ensureMlflowVenv, ensureStudioBuilt, freePort, mlflowVenvBin, noter, onInterrupt, projectAndToken, start, startStudio, stopAll, waitFor } from "./harness";
+
+const bench = "endpoint-serving";
+const note = noter(bench);
+const requests = Number(process.argv[2] ?? 2_000);
+const dir = path.join(benchDir, `${bench}-${process.pid}`);
+onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
+
+const TRAIN = `
+import json, sys, joblib, numpy as np, pandas as pd, mlflow.sklearn, mlflow.xgboost, xgboost
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+out = sys.argv[1]
+rng = np.random.default_rng(0)
+n = 2000
+x = pd.DataFrame({"tenure": rng.integers(0, 72, n).astype("int64"), "spend": rng.normal(50, 20, n), "plan": rng.choice(["basic", "plus", "pro"], n)})
+y = ((x["spend"] > 55) ^ (x["plan"] == "pro")).astype(int)
+sk = make_pipeline(ColumnTransformer([("num", StandardScaler(), ["tenure", "spend"]), ("cat", OneHotEncoder(handle_unknown="ignore"), ["plan"])]), LogisticRegression(max_iter=500)).fit(x, y)
+joblib.dump(sk, f"{out}/sklearn.joblib")
+mlflow.sklearn.save_model(sk, f"{out}/mlflow-sklearn", input_example=x.head(2))
+xn = pd.DataFrame(rng.normal(size=(n, 4)), columns=["a", "b", "c", "d"])
+yn = (xn["a"] + xn["b"] * xn["c"] > 0).astype(int)
+xg = xgboost.XGBClassifier(n_estimators=100, max_depth=4, n_jobs=1).fit(xn, yn)
+joblib.dump(xg, f"{out}/xgboost.joblib")
+mlflow.xgboost.save_model(xg, f"{out}/mlflow-xgboost", input_example=xn.head(2))
+json.dump({"sklearn": x.head(1).values.tolist()[0], "xgboost": xn.head(1).values.tolist()[0]}, open(f"{out}/rows.json", "w"))
+print(mlflow.__version__)
+`;
+
+interface Model {
+  name: "sklearn" | "xgboost";
+  columns: { name: string; type: "integer" | "float" | "string" }[];
+}
+const models: Model[] = [
+  { name: "sklearn", columns: [{ name: "tenure", type: "integer" }, { name: "spend", type: "float" }, { name: "plan", type: "string" }] },
+  { name: "xgboost", columns: ["a", "b", "c", "d"].map((name) => ({ name, type: "float" as const })) },
+];
+
+/** `n` POSTs of `body` with `concurrency` kept-alive connections: each latency, and requests/s. */
+async function load(url: string, headers: Record<string, string>, body: string, n: number, concurrency: number): Promise<{ ms: number[]; rps: number }> {
+  const target = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const one = () =>
+    new Promise<number>((resolve, reject) => {
+      const t0 = performance.now();
+      const req = http.request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { ...headers, "Content-Length": Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on("end", () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`${url}: HTTP ${res.statusCode}`))));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  for (let i = 0; i < Math.min(200, n); i++) await one(); // warm-up: connections, caches, JIT
+  const ms: number[] = [];
+  let sent = 0;
+  const began = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (sent < n) {
+        sent++;
+        ms.push(await one());
+      }
+    }),
+  );
+  const seconds = (performance.now() - began) / 1000;
+  agent.destroy();
+  return { ms, rps: n / seconds };
+}
+
+let failed = false;
+try {
+  note("set-up (Prisma clients, next build if stale, bench venv with MLflow)…");
+  ensureStudioBuilt();
+  ensureMlflowVenv(note);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  note("training both models in the bench venv…");
+  const trained = spawnSync(mlflowVenvBin("python"), ["-c", TRAIN, dir], { encoding: "utf8", env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true" } });
+  if (trained.status !== 0) throw new Error(`training failed:\n${trained.stderr}`);
+  const mlflowVersion = trained.stdout.trim().split("\n").pop();
+  const rows = JSON.parse(readFileSync(path.join(dir, "rows.json"), "utf8")) as Record<Model["name"], (string | number)[]>;
+
+  note("starting the studio and one mlflow models serve per model…");
+  const { base, databaseFile } = await startStudio(dir, bench);
+  const { projectId, token } = await projectAndToken(base, "Bench serving");
+  const auth = { Authorization: `Bearer ${token}` };
+  const peers: Record<string, string> = {};
+  for (const model of models) {
+    const port = await freePort();
+    const log = path.join(dir, `mlflow-${model.name}.log`);
+    const child = start(mlflowVenvBin("mlflow"), ["models", "serve", "-m", path.join(dir, `mlflow-${model.name}`), "-h", "127.0.0.1", "-p", String(port), "--env-manager", "local"], {
+      // It runs `uvicorn` from PATH: the venv's own.
+      env: { ...process.env, PATH: `${path.dirname(mlflowVenvBin("mlflow"))}:${process.env.PATH ?? ""}`, MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true" },
+      log,
+    });
+    await waitFor(`http://127.0.0.1:${port}/ping`, `mlflow models serve (${model.name})`, child, log);
+    peers[model.name] = `http://127.0.0.1:${port}/invocations`;
+  }
+
+  for (const model of models) {
+    // Upload, register and deploy through the studio's API, as a user would.
+    const file = readFileSync(path.join(dir, `${model.name}.joblib`));
+    const up = await fetch(`${base}/api/projects/${projectId}/models/upload?filename=model.joblib`, { method: "POST", headers: { ...auth, "Content-Type": "application/octet-stream" }, body: file });
+    if (!up.ok) throw new Error(`upload: ${up.status} ${await up.text()}`);
+    const { uploadId } = (await up.json()) as { uploadId: string };
+    const body = { source: "upload", modelName: `bench-${model.name}`, uploadId, filename: "model.joblib", framework: model.name, task: "binary_classification", inputs: model.columns, classes: [0, 1] };
+    const reg = await fetch(`${base}/api/projects/${projectId}/model-versions`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    if (!reg.ok) throw new Error(`register: ${reg.status} ${await reg.text()}`);
+    const { version } = (await reg.json()) as { version: { id: string } };
+    const name = `bench-${model.name}`;
+    const ep = await fetch(`${base}/api/projects/${projectId}/endpoints`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ name, variants: [{ modelVersionId: version.id }] }) });
+    if (!ep.ok) throw new Error(`create endpoint: ${ep.status} ${await ep.text()}`);
+    const { endpoint } = (await ep.json()) as { endpoint: { id: string } };
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const view = (await (await fetch(`${base}/api/endpoints/${endpoint.id}`, { headers: auth })).json()) as { endpoint: { status: string; statusReason: string | null } };
+      if (view.endpoint.status === "InService") break;
+      if (view.endpoint.status === "Failed" || Date.now() > deadline) throw new Error(`endpoint ${name}: ${view.endpoint.status} ${view.endpoint.statusReason}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // The replica's own port, for the same requests without the router.
+    const portQuery = spawnSync(
+      process.execPath,
+      ["-e", `const D=require("better-sqlite3");const d=new D(process.argv[1],{readonly:true});console.log(d.prepare('SELECT r.port FROM "EndpointReplica" r JOIN "EndpointVariant" v ON v.id=r."variantId" JOIN "Endpoint" e ON e.id=v."endpointId" WHERE e.name=? AND r.status=?').get(process.argv[2],"ready").port)`, databaseFile, name],
+      { encoding: "utf8" },
+    );
+    const directPort = Number(portQuery.stdout.trim());
+    const row = rows[model.name];
+    const studioBody = JSON.stringify({ instances: [row] });
+    const peerBody = JSON.stringify({ dataframe_split: { columns: model.columns.map((c) => c.name), data: [row] } });
+    const json = { "Content-Type": "application/json" };
+    for (const concurrency of [1, 32]) {
+      const n = concurrency === 1 ? requests : requests * 2;
+      note(`${model.name}, concurrency ${concurrency}: ${n} requests to each…`);
+      const ours = await load(`${base}/endpoints/${name}/invocations`, { ...json, ...auth }, studioBody, n, concurrency);
+      const direct = await load(`http://127.0.0.1:${directPort}/invocations`, json, studioBody, n, concurrency);
+      const peer = await load(peers[model.name], json, peerBody, n, concurrency);
+      const peerName = `mlflow ${mlflowVersion} models serve (--env-manager local)`;
+      for (const p of [50, 99]) {
+        emit({ bench, metric: `${model.name}_c${concurrency}_p${p}`, value: +percentile(ours.ms, p).toFixed(2), unit: "ms", peer: peerName, peer_value: +percentile(peer.ms, p).toFixed(2), n });
+      }
+      emit({ bench, metric: `${model.name}_c${concurrency}_throughput`, value: Math.round(ours.rps), unit: "requests/s", peer: peerName, peer_value: Math.round(peer.rps), n });
+      emit({ bench, metric: `${model.name}_c${concurrency}_throughput_ratio`, value: +(ours.rps / peer.rps).toFixed(2), unit: "x (studio/mlflow)", peer: peerName, n });
+      emit({
+        bench,
+        metric: `${model.name}_c${concurrency}_routing_overhead_p99`,
+        value: +(percentile(ours.ms, 99) - percentile(direct.ms, 99)).toFixed(2),
+        unit: "ms",
+        peer: "the endpoint's model server called directly",
+        peer_value: +percentile(direct.ms, 99).toFixed(2),
+        n,
+      });
+    }
+  }
+} catch (error) {
+  failed = true;
+  console.error(error);
+} finally {
+  note("stopping…");
+  await stopAll();
+  if (!failed) rmSync(dir, { recursive: true, force: true });
+  else note(`logs kept in ${dir}`);
+}
+process.exit(failed ? 1 : 0);
