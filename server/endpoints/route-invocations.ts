@@ -149,6 +149,8 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
       }
       answer.pipe(res);
     });
+    // Headers and body may leave as separate writes: Nagle's algorithm must not hold the second.
+    upstream.setNoDelay(true);
     upstream.on("timeout", () => upstream.destroy(new Error("timeout")));
     upstream.on("error", (error: NodeJS.ErrnoException) => {
       if (res.headersSent) return void res.destroy();
