@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { emit, percentile } from "./lib";
-import { benchDir, ensureMlflowVenv, ensureStudioBuilt, freePort, mlflowVenvBin, noter, onInterrupt, projectAndToken, start, startStudio, stopAll, waitFor } from "./harness";
+import { benchDir, ensureMlflowVenv, ensureStudioBuilt, freePort, mlflowVenvBin, noter, onInterrupt, projectAndToken, start, startStudio, runBench, waitFor } from "./harness";
 
 const bench = "endpoint-serving";
 const note = noter(bench);
@@ -84,8 +84,7 @@ async function load(url: string, headers: Record<string, string>, body: string, 
   return { ms, rps: n / seconds };
 }
 
-let failed = false;
-try {
+await runBench(dir, note, async () => {
   note("set-up (Prisma clients, next build if stale, bench venv with MLflow)…");
   ensureStudioBuilt();
   ensureMlflowVenv(note);
@@ -171,13 +170,4 @@ try {
       });
     }
   }
-} catch (error) {
-  failed = true;
-  console.error(error);
-} finally {
-  note("stopping…");
-  await stopAll();
-  if (!failed) rmSync(dir, { recursive: true, force: true });
-  else note(`logs kept in ${dir}`);
-}
-process.exit(failed ? 1 : 0);
+});

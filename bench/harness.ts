@@ -194,3 +194,23 @@ export async function projectAndToken(base: string, projectName: string): Promis
   await api.dispose();
   return { projectId: project.id, token };
 }
+
+/**
+ * Runs a bench's body, then stops every process it started; the work directory is removed when
+ * it went well and kept (with the processes' logs) when it did not. Exits 0 or 1.
+ */
+export async function runBench(dir: string, note: (message: string) => void, body: () => Promise<void>): Promise<never> {
+  let failed = false;
+  try {
+    await body();
+  } catch (error) {
+    failed = true;
+    console.error(error);
+  } finally {
+    note("stopping…");
+    await stopAll();
+    if (!failed) rmSync(dir, { recursive: true, force: true });
+    else note(`logs kept in ${dir}`);
+  }
+  process.exit(failed ? 1 : 0);
+}

@@ -22,7 +22,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { emit, percentile } from "./lib";
-import { benchDir, ensureMlflowVenv, ensureStudioBuilt, freePort, mlflowVenvBin, noter, ok, onInterrupt, poster, projectAndToken, root, start, startStudio, stop, stopAll, tail, waitFor } from "./harness";
+import { benchDir, ensureMlflowVenv, ensureStudioBuilt, freePort, mlflowVenvBin, noter, ok, onInterrupt, poster, projectAndToken, root, start, startStudio, stop, tail, runBench, waitFor } from "./harness";
 
 const batches = Number(process.argv[2] ?? 200);
 const steps = Number(process.env.METRIC_INGEST_STEPS ?? 100_000);
@@ -68,8 +68,7 @@ async function driver(mode: string, env: NodeJS.ProcessEnv, stepCount = steps): 
 }
 
 // ——— the run ———
-let failed = false;
-try {
+await runBench(dir, note, async () => {
   note("set-up (Prisma clients, next build if stale, MLflow venv)…");
   ensureStudioBuilt();
   ensureMlflowVenv(note);
@@ -166,13 +165,4 @@ try {
       n: batches,
     });
   }
-} catch (error) {
-  failed = true;
-  console.error(error);
-} finally {
-  note("stopping…");
-  await stopAll();
-  if (!failed) rmSync(dir, { recursive: true, force: true });
-  else note(`logs kept in ${dir}`);
-}
-process.exit(failed ? 1 : 0);
+});
