@@ -104,3 +104,12 @@ export const dataCaptureConfig = z
   })
   .refine((c) => c.captureInput || c.captureOutput, "capture the input, the output, or both");
 export type DataCaptureConfig = z.infer<typeof dataCaptureConfig>;
+
+export interface EndpointLogLine {
+  id: number;
+  variant: string;
+  /** server: the model server's output; studio: what the worker did */
+  source: "server" | "studio";
+  line: string;
+  at: string;
+}

@@ -15,6 +15,7 @@ import { ApprovalBadge } from "@/components/models/approval-badge";
 import { EndpointStatusBadge } from "@/components/endpoints/endpoint-status";
 import { useDeleteEndpoint, useEndpoint } from "@/components/endpoints/use-endpoints";
 import { InvocationStatsPanel } from "@/components/endpoints/invocation-stats";
+import { EndpointLogs } from "@/components/endpoints/endpoint-logs";
 
 interface Answer {
   status: number;
@@ -237,6 +238,10 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
 
       <Section title="Test console">
         <TestConsole endpoint={endpoint} />
+      </Section>
+
+      <Section title="Logs">
+        <EndpointLogs endpointId={endpoint.id} />
       </Section>
     </>
   );

@@ -57,6 +57,8 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
   await expect(page.getByText("In service")).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId("ready-AllTraffic")).toHaveText("1 of 1 ready");
   await expect(page.getByTestId("data-capture")).toContainText("100% of requests (input and output)");
+  await expect(page.getByRole("log", { name: "Endpoint logs" })).toContainText("answers its health check: ready", { timeout: 15_000 });
+  await expect(page.getByRole("log", { name: "Endpoint logs" })).toContainText("serving model");
 
   // ——— The test console ———
   await page.getByLabel("Request body").fill("5,90,basic\n50,25,pro");

@@ -23,7 +23,7 @@ import { registerFromRun } from "@/server/models/register-model-version";
 import { setModelApproval } from "@/server/models/update-model";
 import { createApiToken } from "@/server/tokens/create-api-token";
 import { createEndpointInput } from "@/server/endpoints/endpoint-schemas";
-import { createEndpoint, deleteEndpoint, getEndpoint } from "@/server/endpoints/manage-endpoints";
+import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointLogs } from "@/server/endpoints/manage-endpoints";
 import { stopAllReplicas, tickEndpoints } from "@/server/endpoints/run-endpoints";
 import { createInvocationRouter, pickVariant } from "@/server/endpoints/route-invocations";
 import { getEndpointStats } from "@/server/endpoints/invocation-stats";
@@ -207,6 +207,12 @@ describe("a real-time endpoint", () => {
     expect(answer.status, answer.body).toBe(200);
     const again = await db.endpointReplica.findFirstOrThrow({ where: { variant: { endpointId: created.id } } });
     expect(again.id).not.toBe(replica.id);
+    // The log tells the story: started, ready, exited, started again (and what the server printed).
+    const logs = (await getEndpointLogs(db, created.id, principal, { limit: 100 })).map((l) => l.line);
+    expect(logs.some((l) => l.startsWith("serving model"))).toBe(true);
+    expect(logs.filter((l) => l.startsWith("Starting a model server")).length).toBeGreaterThanOrEqual(2);
+    expect(logs.some((l) => /exited \(SIGKILL|exited \(code/.test(l))).toBe(true);
+    expect(logs.filter((l) => l.endsWith("ready")).length).toBeGreaterThanOrEqual(2);
 
     await deleteEndpoint(db, created.id, principal);
     await tickEndpoints(db, store);

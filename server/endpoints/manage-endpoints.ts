@@ -3,7 +3,7 @@ import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
 import { can, type Role } from "@/lib/roles";
-import { dataCaptureConfig, type EndpointStatus, type EndpointView, type ReplicaView } from "@/lib/endpoints";
+import { dataCaptureConfig, type EndpointLogLine, type EndpointStatus, type EndpointView, type ReplicaView } from "@/lib/endpoints";
 import type { ApprovalStatus, Framework, Signature } from "@/lib/model-registry";
 import { loadProjectFor, projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
 import { jsonColumn, userNames } from "@/server/models/model-view";
@@ -155,4 +155,15 @@ export async function listEndpoints(db: Db, principal: Principal, query: { proje
 export async function deleteEndpoint(db: Db, endpointId: string, principal: Principal): Promise<void> {
   await loadFor(db, endpointId, principal, "models:write");
   await db.endpoint.update({ where: { id: endpointId }, data: { status: "Deleting", statusReason: "Stopping the model servers." } });
+}
+
+/** The newest log lines of an endpoint's model servers (after `after`, oldest first). */
+export async function getEndpointLogs(db: Db, endpointId: string, principal: Principal, query: { after?: number; limit: number }): Promise<EndpointLogLine[]> {
+  await loadFor(db, endpointId, principal, "models:read");
+  const rows = await db.endpointLog.findMany({
+    where: { endpointId, ...(query.after !== undefined ? { id: { gt: query.after } } : {}) },
+    orderBy: { id: "desc" },
+    take: query.limit,
+  });
+  return rows.reverse().map((r) => ({ id: r.id, variant: r.variant, source: r.source as EndpointLogLine["source"], line: r.line, at: r.at.toISOString() }));
 }

@@ -35,6 +35,8 @@ interface Replica {
   child: ChildProcess;
   ready: boolean;
   exited: boolean;
+  /** Stopped on purpose (deleted, scaled in): its exit is not a failure. */
+  stopping: boolean;
   log: string[];
   workspace: string;
 }
@@ -46,9 +48,40 @@ interface VariantHealth {
   lastError: string | null;
 }
 
-const shared = globalThis as unknown as { studioReplicas?: Map<string, Replica>; studioVariantHealth?: Map<string, VariantHealth> };
+interface LogLine {
+  endpointId: string;
+  variant: string;
+  source: "server" | "studio";
+  line: string;
+  at: Date;
+}
+
+const shared = globalThis as unknown as { studioReplicas?: Map<string, Replica>; studioVariantHealth?: Map<string, VariantHealth>; studioEndpointLogs?: LogLine[] };
 const replicas = (shared.studioReplicas ??= new Map());
 const health = (shared.studioVariantHealth ??= new Map());
+// Lines wait here until the next pass writes them (a chatty server costs one insert per second).
+const pendingLogs = (shared.studioEndpointLogs ??= []);
+/** Lines kept per endpoint. */
+export const LOG_LINES_KEPT = 2_000;
+const MAX_PENDING_LINES = 20_000;
+
+function logLine(endpointId: string, variant: string, source: LogLine["source"], line: string): void {
+  if (pendingLogs.length >= MAX_PENDING_LINES) pendingLogs.shift();
+  pendingLogs.push({ endpointId, variant, source, line: line.slice(0, 8_000), at: new Date() });
+}
+
+async function flushLogs(db: Db): Promise<void> {
+  if (pendingLogs.length === 0) return;
+  const lines = pendingLogs.splice(0, pendingLogs.length);
+  const alive = new Set((await db.endpoint.findMany({ where: { id: { in: [...new Set(lines.map((l) => l.endpointId))] } }, select: { id: true } })).map((e) => e.id));
+  const kept = lines.filter((l) => alive.has(l.endpointId));
+  if (kept.length === 0) return;
+  await db.endpointLog.createMany({ data: kept });
+  for (const endpointId of new Set(kept.map((l) => l.endpointId))) {
+    const cutoff = await db.endpointLog.findFirst({ where: { endpointId }, orderBy: { id: "desc" }, skip: LOG_LINES_KEPT, select: { id: true } });
+    if (cutoff) await db.endpointLog.deleteMany({ where: { endpointId, id: { lte: cutoff.id } } });
+  }
+}
 
 function ping(port: number, timeoutMs = 1_000): Promise<boolean> {
   return new Promise((resolve) => {
@@ -68,6 +101,7 @@ function stopReplica(replica: Replica): Promise<void> {
       resolve();
     };
     if (replica.exited) return done();
+    replica.stopping = true;
     replica.child.once("exit", done);
     try {
       process.kill(-replica.child.pid!, "SIGTERM");
@@ -92,7 +126,8 @@ export async function stopAllReplicas(): Promise<void> {
   replicas.clear();
 }
 
-async function startReplica(db: Db, store: ArtifactStore, endpointName: string, variant: { id: string; name: string; modelVersionId: string }): Promise<void> {
+async function startReplica(db: Db, store: ArtifactStore, endpoint: { id: string; name: string }, variant: { id: string; name: string; modelVersionId: string }): Promise<void> {
+  const endpointName = endpoint.name;
   const manifestFile = await db.modelVersionFile.findFirst({ where: { versionId: variant.modelVersionId, path: "studio-model.json" }, select: { storageKey: true } });
   const manifestPath = manifestFile ? store.localPath(manifestFile.storageKey) : null;
   if (!manifestPath) throw new Error("the model version's files are not on this machine (a remote artifact store is not served yet)");
@@ -101,8 +136,9 @@ async function startReplica(db: Db, store: ArtifactStore, endpointName: string, 
   const workspace = path.join(process.cwd(), "data", "serving", row.id);
   mkdirSync(workspace, { recursive: true, mode: 0o700 });
   const launch = modelServerLaunch({ port, modelDir: path.dirname(manifestPath), workspace, env: process.env });
+  logLine(endpoint.id, variant.name, "studio", `Starting a model server for ${variant.name} on port ${port}`);
   const child = spawn(launch.command, launch.args, { env: launch.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  const replica: Replica = { id: row.id, variantId: variant.id, endpointName, port, child, ready: false, exited: false, log: [], workspace };
+  const replica: Replica = { id: row.id, variantId: variant.id, endpointName, port, child, ready: false, exited: false, stopping: false, log: [], workspace };
   replicas.set(row.id, replica);
   await db.endpointReplica.update({ where: { id: row.id }, data: { pid: child.pid ?? null } });
   const prefix = `[endpoint ${endpointName}/${variant.name}]`;
@@ -111,6 +147,7 @@ async function startReplica(db: Db, store: ArtifactStore, endpointName: string, 
       if (!line.trim()) continue;
       replica.log.push(line);
       if (replica.log.length > LOG_TAIL) replica.log.shift();
+      logLine(endpoint.id, variant.name, "server", line);
       console.log(`${prefix} ${line}`);
     }
   };
@@ -120,6 +157,10 @@ async function startReplica(db: Db, store: ArtifactStore, endpointName: string, 
     replica.exited = true;
     replica.ready = false;
     rmSync(workspace, { recursive: true, force: true });
+    if (replica.stopping) {
+      logLine(endpoint.id, variant.name, "studio", `The model server on port ${port} stopped`);
+      return;
+    }
     const why = `The model server exited (${signal ?? `code ${code}`})${replica.log.length ? `: ${replica.log.slice(-8).join("\n")}` : ""}`;
     const state = health.get(variant.id) ?? { failures: 0, everReady: false, nextStartAt: 0, lastError: null };
     state.failures += 1;
@@ -127,6 +168,7 @@ async function startReplica(db: Db, store: ArtifactStore, endpointName: string, 
     // 1 s, 2 s, 4 s … up to a minute between attempts.
     state.nextStartAt = Date.now() + Math.min(60_000, 1_000 * 2 ** Math.min(state.failures - 1, 6));
     health.set(variant.id, state);
+    logLine(endpoint.id, variant.name, "studio", `The model server on port ${port} exited (${signal ?? `code ${code}`}); starting another in ${Math.round((state.nextStartAt - Date.now()) / 1000)} s`);
     void db.endpointReplica
       .update({ where: { id: row.id }, data: { status: "failed", lastError: why.slice(0, 4_000) } })
       .catch(() => undefined /* deleted meanwhile */);
@@ -171,6 +213,7 @@ export async function tickEndpoints(db: Db, store: ArtifactStore): Promise<void>
           replica.ready = true;
           const state = health.get(variant.id) ?? { failures: 0, everReady: false, nextStartAt: 0, lastError: null };
           health.set(variant.id, { ...state, everReady: true, failures: 0 });
+          logLine(endpoint.id, variant.name, "studio", `The model server on port ${replica.port} answers its health check: ready`);
           await db.endpointReplica.update({ where: { id: replica.id }, data: { status: "ready", readyAt: new Date() } });
         }
       }
@@ -185,10 +228,11 @@ export async function tickEndpoints(db: Db, store: ArtifactStore): Promise<void>
       if (missing > 0 && (!state || Date.now() >= state.nextStartAt) && !(state && !state.everReady && state.failures >= MAX_START_FAILURES)) {
         for (let i = 0; i < missing; i++) {
           try {
-            await startReplica(db, store, endpoint.name, variant);
+            await startReplica(db, store, endpoint, variant);
           } catch (error) {
             const s = health.get(variant.id) ?? { failures: 0, everReady: false, nextStartAt: 0, lastError: null };
             health.set(variant.id, { ...s, failures: s.failures + 1, lastError: (error as Error).message, nextStartAt: Date.now() + 5_000 });
+            logLine(endpoint.id, variant.name, "studio", `Could not start a model server: ${(error as Error).message}`);
           }
         }
       }
@@ -203,4 +247,5 @@ export async function tickEndpoints(db: Db, store: ArtifactStore): Promise<void>
       await db.endpoint.update({ where: { id: endpoint.id }, data: next });
     }
   }
+  await flushLogs(db);
 }
