@@ -16,6 +16,7 @@ import { EndpointStatusBadge } from "@/components/endpoints/endpoint-status";
 import { useDeleteEndpoint, useEndpoint } from "@/components/endpoints/use-endpoints";
 import { InvocationStatsPanel } from "@/components/endpoints/invocation-stats";
 import { EndpointLogs } from "@/components/endpoints/endpoint-logs";
+import { KServeExport } from "@/components/endpoints/kserve-export";
 
 interface Answer {
   status: number;
@@ -242,6 +243,10 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
 
       <Section title="Logs">
         <EndpointLogs endpointId={endpoint.id} />
+      </Section>
+
+      <Section title="Run it on Kubernetes (KServe)">
+        <KServeExport endpointId={endpoint.id} variants={endpoint.variants.length} />
       </Section>
     </>
   );

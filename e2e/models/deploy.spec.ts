@@ -87,6 +87,14 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
   expect((await anonymous.post(`/endpoints/${name}/invocations`, { data: "5,90,basic", headers: { "Content-Type": "text/csv" } })).status()).toBe(401);
   await anonymous.dispose();
 
+  // ——— The KServe manifest downloads as YAML ———
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download InferenceService YAML" }).click()]);
+  const { readFileSync } = await import("node:fs");
+  const manifest = readFileSync((await download.path())!, "utf8");
+  expect(manifest).toContain("apiVersion: serving.kserve.io/v1beta1");
+  expect(manifest).toContain("protocolVersion: v2");
+  expect(manifest).toContain("storageUri: s3://models/churn-xgb/v1/");
+
   // ——— Deleting stops it ———
   page.once("dialog", (d) => void d.accept());
   await page.getByRole("button", { name: "Delete" }).click();
