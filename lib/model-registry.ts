@@ -108,6 +108,8 @@ export type ModelVersionDetail = ModelVersionView & {
   files: ModelVersionFileView[];
   events: ModelVersionEventView[];
   manifest: Record<string, unknown>;
+  /** Where the version went: the endpoint variants that serve it. */
+  deployments: { endpointId: string; endpointName: string; variant: string; status: string }[];
 };
 
 export type ModelDetail = ModelSummaryView & { versions: ModelVersionView[] };

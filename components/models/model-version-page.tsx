@@ -214,6 +214,17 @@ export function ModelVersionPage({ versionId, canApprove, canDeploy }: { version
                 </Link>
               </li>
             ))}
+            {v.deployments.map((d) => (
+              <li key={`${d.endpointId}-${d.variant}`}>
+                <span className="text-zinc-500">Serves: </span>
+                <Link href={`/endpoints/${d.endpointId}`} className={linkClass}>
+                  endpoint {d.endpointName}
+                </Link>{" "}
+                <span className="text-zinc-500">
+                  (variant {d.variant}, {d.status})
+                </span>
+              </li>
+            ))}
             {v.jobId ? (
               <li>
                 <span className="text-zinc-500">Training job: </span>

@@ -87,6 +87,11 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
   expect((await anonymous.post(`/endpoints/${name}/invocations`, { data: "5,90,basic", headers: { "Content-Type": "text/csv" } })).status()).toBe(401);
   await anonymous.dispose();
 
+  // ——— The version links to where it went ———
+  await page.getByRole("link", { name: "churn-xgb v1" }).click();
+  await expect(page.getByRole("region", { name: "Lineage" }).getByRole("link", { name: `endpoint ${name}` })).toBeVisible();
+  await page.goBack();
+
   // ——— The KServe manifest downloads as YAML ———
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download InferenceService YAML" }).click()]);
   const { readFileSync } = await import("node:fs");

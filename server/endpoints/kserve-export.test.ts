@@ -15,6 +15,7 @@ import { createProject } from "@/server/projects/create-project";
 import { registerModelVersionInput } from "@/server/models/model-schemas";
 import { registerFromUpload } from "@/server/models/register-model-version";
 import { uploadModelFile } from "@/server/models/upload-model-file";
+import { getModelVersion } from "@/server/models/list-models";
 import { createEndpointInput } from "@/server/endpoints/endpoint-schemas";
 import { createEndpoint } from "@/server/endpoints/manage-endpoints";
 import { exportInferenceService, serviceName, storagePrefixSchema, toYaml } from "@/server/endpoints/kserve-export";
@@ -69,6 +70,9 @@ describe("KServe export", () => {
     expect(docs[0].spec.predictor).toMatchObject({ minReplicas: 2, model: { modelFormat: { name: "sklearn" }, storageUri: "s3://models/churn/v1/" } });
     expect(docs[0].spec.predictor.canaryTrafficPercent).toBeUndefined();
     expect(docs[1].spec.predictor).toMatchObject({ canaryTrafficPercent: 30, model: { modelFormat: { name: "xgboost" }, storageUri: "s3://models/churn-xgb/v1/" } });
+
+    // The version knows where it went.
+    expect((await getModelVersion(db, stable.id, principal)).deployments).toEqual([{ endpointId: endpoint.id, endpointName: "7churn", variant: "Stable", status: "Creating" }]);
 
     const text = toYaml(docs);
     expect(yaml.loadAll(text)).toEqual(JSON.parse(JSON.stringify(docs)));

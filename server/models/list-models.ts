@@ -66,11 +66,13 @@ export async function getModelVersion(db: Db, versionId: string, principal: Prin
   const files = await db.modelVersionFile.findMany({ where: { versionId }, orderBy: { path: "asc" } });
   const events = await db.modelVersionEvent.findMany({ where: { versionId }, orderBy: { createdAt: "asc" } });
   const names = await userNames(db, events.map((e) => e.actorId));
+  const variants = await db.endpointVariant.findMany({ where: { modelVersionId: versionId }, select: { name: true, endpoint: { select: { id: true, name: true, status: true } } }, orderBy: { createdAt: "asc" } });
   return {
     ...view,
     files: files.map((f) => ({ path: f.path, sizeBytes: Number(f.sizeBytes), sha256: f.sha256 })),
     events: events.map((e) => ({ status: e.status as ModelVersionEventView["status"], comment: e.comment, actor: e.actorId ? (names.get(e.actorId) ?? null) : null, createdAt: e.createdAt.toISOString() })),
     manifest: jsonColumn<Record<string, unknown>>(row.manifest, {}),
+    deployments: variants.map((v) => ({ endpointId: v.endpoint.id, endpointName: v.endpoint.name, variant: v.name, status: v.endpoint.status })),
   };
 }
 
