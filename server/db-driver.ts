@@ -127,3 +127,9 @@ function postgresDriver(url: string): Driver {
     },
   };
 }
+
+/** A JSON column's value: parsed already (Prisma, pg), or JSON text (better-sqlite3 rows). */
+export function jsonValue<T>(value: unknown, fallback: T): T {
+  if (value === null || value === undefined) return fallback;
+  return (typeof value === "string" ? JSON.parse(value) : value) as T;
+}

@@ -5,7 +5,7 @@ import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
 import { getEndpoint } from "@/server/endpoints/manage-endpoints";
-import { jsonColumn } from "@/server/models/model-view";
+import { jsonValue } from "@/server/db-driver";
 
 // Scale-out: an endpoint as a KServe InferenceService (serving.kserve.io/v1beta1) that a
 // Kubernetes cluster runs with the V2 (Open Inference) protocol. KServe's canary rollout holds two
@@ -64,7 +64,7 @@ export async function exportInferenceService(db: Db, endpointId: string, princip
   const total = ordered.reduce((sum, v) => sum + v.weight, 0);
   const prefix = options.storagePrefix.replace(/\/+$/, "");
   const manifest = (variant: (typeof ordered)[number], canaryPercent?: number): InferenceService => {
-    const loader = jsonColumn<{ loader?: string }>(versions.find((v) => v.id === variant.modelVersion.id)?.manifest, {}).loader;
+    const loader = jsonValue<{ loader?: string }>(versions.find((v) => v.id === variant.modelVersion.id)?.manifest, {}).loader;
     return {
       apiVersion: "serving.kserve.io/v1beta1",
       kind: "InferenceService",

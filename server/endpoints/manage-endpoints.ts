@@ -2,11 +2,12 @@ import "server-only";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
-import { can, type Role } from "@/lib/roles";
 import { dataCaptureConfig, type EndpointLogLine, type EndpointStatus, type EndpointView, type ReplicaView } from "@/lib/endpoints";
 import type { ApprovalStatus, Framework, Signature } from "@/lib/model-registry";
-import { loadProjectFor, projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
-import { jsonColumn, userNames } from "@/server/models/model-view";
+import { projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
+import { requireModelAccess } from "@/server/models/model-access";
+import { jsonValue } from "@/server/db-driver";
+import { userNames } from "@/server/users/user-names";
 import type { CreateEndpointInput } from "@/server/endpoints/endpoint-schemas";
 
 /** Frameworks the model server (studio.serving) loads today. */
@@ -42,7 +43,7 @@ async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
       status: row.status as EndpointStatus,
       statusReason: row.statusReason,
       production: row.production,
-      dataCapture: row.dataCapture ? dataCaptureConfig.parse(typeof row.dataCapture === "string" ? JSON.parse(row.dataCapture) : row.dataCapture) : null,
+      dataCapture: row.dataCapture ? dataCaptureConfig.parse(jsonValue(row.dataCapture, null)) : null,
       capturePrefix: `capture/${row.name}/`,
       createdBy: row.createdById ? (names.get(row.createdById) ?? null) : null,
       createdAt: row.createdAt.toISOString(),
@@ -63,7 +64,7 @@ async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
           framework: v.modelVersion.framework as Framework,
           approvalStatus: v.modelVersion.approvalStatus as ApprovalStatus,
         },
-        inputs: jsonColumn<Signature>(v.modelVersion.signature, { inputs: [], outputs: [] }).inputs,
+        inputs: jsonValue<Signature>(v.modelVersion.signature, { inputs: [], outputs: [] }).inputs,
         replicaStates: v.replicaRows.map(
           (r): ReplicaView => ({
             id: r.id,
@@ -97,7 +98,7 @@ export async function createEndpoint(db: Db, projectId: string, input: CreateEnd
     if (input.production && version.approvalStatus !== "Approved") {
       throw invalid(`variants.${i}.modelVersionId`, `${version.model.name} version ${version.version} is ${version.approvalStatus}: a production endpoint serves approved versions only`);
     }
-    const manifest = (typeof version.manifest === "string" ? JSON.parse(version.manifest) : version.manifest) as { loader?: string } | null;
+    const manifest = jsonValue<{ loader?: string } | null>(version.manifest, null);
     const loader = manifest?.loader ?? "joblib";
     if (!SERVABLE_LOADERS.has(loader)) {
       throw invalid(`variants.${i}.modelVersionId`, `${version.model.name} version ${version.version} is a ${loader} model; endpoints serve joblib/pickle and XGBoost models so far`);
@@ -121,16 +122,10 @@ export async function createEndpoint(db: Db, projectId: string, input: CreateEnd
   return view;
 }
 
-async function roleIn(db: Db, projectId: string, principal: Principal): Promise<Role | null> {
-  const { myRole } = await loadProjectFor(db, projectId, principal).catch(() => ({ myRole: null }));
-  return principal.role === "admin" ? "admin" : myRole;
-}
-
 async function loadFor(db: Db, endpointId: string, principal: Principal, permission: "models:read" | "models:write"): Promise<EndpointRow> {
   const row = await loadRow(db, { id: endpointId });
-  const role = row ? await roleIn(db, row.projectId, principal) : null;
-  if (!row || !role || !can(role, "models:read")) throw new AppError("not_found", "No endpoint with that id.");
-  if (!can(role, permission)) throw new AppError("forbidden", "Your role in this project does not allow this.");
+  if (!row) throw new AppError("not_found", "No endpoint with that id.");
+  await requireModelAccess(db, row.projectId, principal, permission, "endpoint");
   return row;
 }
 

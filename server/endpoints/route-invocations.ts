@@ -5,6 +5,7 @@ import { can, type Role } from "@/lib/roles";
 import { authenticateRequest, type Caller } from "@/server/auth/request-principal";
 import { InvocationStats } from "@/server/endpoints/invocation-stats";
 import { CaptureWriter, captureRecord } from "@/server/endpoints/data-capture";
+import { jsonValue } from "@/server/db-driver";
 import { artifactStore, type ArtifactStore } from "@/server/artifacts/artifact-store";
 import { dataCaptureConfig, type DataCaptureConfig } from "@/lib/endpoints";
 
@@ -84,7 +85,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
       where: { name },
       select: { id: true, name: true, projectId: true, status: true, dataCapture: true, variants: { select: { name: true, weight: true, replicaRows: { where: { status: "ready" }, select: { port: true } } } } },
     });
-    const capture = row?.dataCapture ? dataCaptureConfig.safeParse(typeof row.dataCapture === "string" ? JSON.parse(row.dataCapture) : row.dataCapture) : null;
+    const capture = row?.dataCapture ? dataCaptureConfig.safeParse(jsonValue(row.dataCapture, null)) : null;
     const routing = row ? { endpointId: row.id, name: row.name, capture: capture?.success && capture.data.samplingPercentage > 0 ? capture.data : null, projectId: row.projectId, status: row.status, variants: row.variants.map((v) => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port) })) } : null;
     routes.set(name, { at: Date.now(), routing });
     return routing;

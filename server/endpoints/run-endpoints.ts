@@ -83,6 +83,10 @@ async function flushLogs(db: Db): Promise<void> {
   }
 }
 
+function healthOf(variantId: string): VariantHealth {
+  return health.get(variantId) ?? { failures: 0, everReady: false, nextStartAt: 0, lastError: null };
+}
+
 function ping(port: number, timeoutMs = 1_000): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get({ host: "127.0.0.1", port, path: "/ping", timeout: timeoutMs, agent: false }, (res) => {
@@ -162,7 +166,7 @@ async function startReplica(db: Db, store: ArtifactStore, endpoint: { id: string
       return;
     }
     const why = `The model server exited (${signal ?? `code ${code}`})${replica.log.length ? `: ${replica.log.slice(-8).join("\n")}` : ""}`;
-    const state = health.get(variant.id) ?? { failures: 0, everReady: false, nextStartAt: 0, lastError: null };
+    const state = healthOf(variant.id);
     state.failures += 1;
     state.lastError = why;
     // 1 s, 2 s, 4 s … up to a minute between attempts.
@@ -211,7 +215,7 @@ export async function tickEndpoints(db: Db, store: ArtifactStore): Promise<void>
       for (const replica of live.filter((r) => !r.ready)) {
         if (await ping(replica.port)) {
           replica.ready = true;
-          const state = health.get(variant.id) ?? { failures: 0, everReady: false, nextStartAt: 0, lastError: null };
+          const state = healthOf(variant.id);
           health.set(variant.id, { ...state, everReady: true, failures: 0 });
           logLine(endpoint.id, variant.name, "studio", `The model server on port ${replica.port} answers its health check: ready`);
           await db.endpointReplica.update({ where: { id: replica.id }, data: { status: "ready", readyAt: new Date() } });
@@ -230,7 +234,7 @@ export async function tickEndpoints(db: Db, store: ArtifactStore): Promise<void>
           try {
             await startReplica(db, store, endpoint, variant);
           } catch (error) {
-            const s = health.get(variant.id) ?? { failures: 0, everReady: false, nextStartAt: 0, lastError: null };
+            const s = healthOf(variant.id);
             health.set(variant.id, { ...s, failures: s.failures + 1, lastError: (error as Error).message, nextStartAt: Date.now() + 5_000 });
             logLine(endpoint.id, variant.name, "studio", `Could not start a model server: ${(error as Error).message}`);
           }

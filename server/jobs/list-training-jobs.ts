@@ -4,6 +4,7 @@ import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
 import { projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
 import type { Permission } from "@/lib/roles";
+import { userNames } from "@/server/users/user-names";
 import { jobInputsSchema, jobViewInclude, toJobView, type JobRow, type JobView } from "@/server/jobs/job-view";
 
 /** Views of job rows, with the names of their hosts, experiments, creators and dataset versions (4 queries, not 4 per job). */
@@ -13,13 +14,13 @@ export async function jobViews(db: Db, rows: JobRow[]): Promise<JobView[]> {
   const [hosts, experiments, users, versions] = await Promise.all([
     db.computeHost.findMany({ where: { id: { in: ids((r) => r.hostId) } }, select: { id: true, name: true } }),
     db.experiment.findMany({ where: { id: { in: ids((r) => r.experimentId) } }, select: { id: true, name: true } }),
-    db.user.findMany({ where: { id: { in: ids((r) => r.createdById) } }, select: { id: true, name: true } }),
+    userNames(db, rows.map((r) => r.createdById)),
     db.datasetVersion.findMany({ where: { id: { in: versionIds } }, select: { id: true, version: true, datasetId: true, dataset: { select: { name: true } } } }),
   ]);
   const ctx = {
     hosts: new Map(hosts.map((h) => [h.id, h.name])),
     experiments: new Map(experiments.map((e) => [e.id, e.name])),
-    users: new Map(users.map((u) => [u.id, u.name])),
+    users,
     versions: new Map(versions.map((v) => [v.id, { datasetId: v.datasetId, name: v.dataset.name, version: v.version }])),
   };
   return rows.map((r) => toJobView(r, ctx));

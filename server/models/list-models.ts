@@ -2,10 +2,13 @@ import "server-only";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
-import { can, type Permission, type Role } from "@/lib/roles";
-import { loadProjectFor, projectIdsWhere } from "@/server/projects/project-access";
+import type { Permission } from "@/lib/roles";
+import { projectIdsWhere } from "@/server/projects/project-access";
+import { requireModelAccess } from "@/server/models/model-access";
 import type { ModelDetail, ModelSummaryView, ModelVersionDetail, ModelVersionEventView } from "@/lib/model-registry";
-import { jsonColumn, toModelSummary, toVersionViews, userNames, versionInclude } from "@/server/models/model-view";
+import { toModelSummary, toVersionViews, versionInclude } from "@/server/models/model-view";
+import { jsonValue } from "@/server/db-driver";
+import { userNames } from "@/server/users/user-names";
 
 const summaryInclude = {
   project: { select: { name: true } },
@@ -30,27 +33,17 @@ export async function listModels(db: Db, principal: Principal, query: { q?: stri
   return rows.map(toModelSummary);
 }
 
-async function requireModelRole(db: Db, projectId: string, principal: Principal, permission: Permission, what: string): Promise<Role> {
-  const { myRole } = await loadProjectFor(db, projectId, principal).catch(() => {
-    throw new AppError("not_found", `No ${what} with that id.`);
-  });
-  const role: Role | null = principal.role === "admin" ? "admin" : myRole;
-  if (!role || !can(role, "models:read")) throw new AppError("not_found", `No ${what} with that id.`);
-  if (!can(role, permission)) throw new AppError("forbidden", "Your role in this project does not allow this.");
-  return role;
-}
-
 export async function loadModelFor(db: Db, modelId: string, principal: Principal, permission: Permission) {
   const model = await db.registeredModel.findUnique({ where: { id: modelId }, include: summaryInclude });
   if (!model) throw new AppError("not_found", "No model with that id.");
-  await requireModelRole(db, model.projectId, principal, permission, "model");
+  await requireModelAccess(db, model.projectId, principal, permission, "model");
   return model;
 }
 
 export async function loadVersionFor(db: Db, versionId: string, principal: Principal, permission: Permission) {
   const version = await db.modelVersion.findUnique({ where: { id: versionId }, include: versionInclude });
   if (!version) throw new AppError("not_found", "No model version with that id.");
-  await requireModelRole(db, version.model.projectId, principal, permission, "model version");
+  await requireModelAccess(db, version.model.projectId, principal, permission, "model version");
   return version;
 }
 
@@ -71,7 +64,7 @@ export async function getModelVersion(db: Db, versionId: string, principal: Prin
     ...view,
     files: files.map((f) => ({ path: f.path, sizeBytes: Number(f.sizeBytes), sha256: f.sha256 })),
     events: events.map((e) => ({ status: e.status as ModelVersionEventView["status"], comment: e.comment, actor: e.actorId ? (names.get(e.actorId) ?? null) : null, createdAt: e.createdAt.toISOString() })),
-    manifest: jsonColumn<Record<string, unknown>>(row.manifest, {}),
+    manifest: jsonValue<Record<string, unknown>>(row.manifest, {}),
     deployments: variants.map((v) => ({ endpointId: v.endpoint.id, endpointName: v.endpoint.name, variant: v.name, status: v.endpoint.status })),
   };
 }

@@ -3,6 +3,8 @@ import type { Db } from "@/server/db";
 import type { ApprovalStatus, Framework, ModelSummaryView, ModelVersionView, Signature, Task } from "@/lib/model-registry";
 import type { WireNumber } from "@/lib/metric-values";
 import { runInputsSchema } from "@/server/tracking/run-view";
+import { jsonValue } from "@/server/db-driver";
+import { userNames } from "@/server/users/user-names";
 
 export interface VersionRow {
   id: string;
@@ -28,20 +30,6 @@ export interface VersionRow {
   model: { name: string; projectId: string };
 }
 
-/** JSON columns come back parsed from PostgreSQL and as text from SQLite. */
-export function jsonColumn<T>(value: unknown, fallback: T): T {
-  if (value === null || value === undefined) return fallback;
-  return (typeof value === "string" ? JSON.parse(value) : value) as T;
-}
-
-/** Names of the given users (deleted users are simply missing). */
-export async function userNames(db: Db, ids: (string | null)[]): Promise<Map<string, string>> {
-  const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
-  if (wanted.length === 0) return new Map();
-  const users = await db.user.findMany({ where: { id: { in: wanted } }, select: { id: true, name: true } });
-  return new Map(users.map((u) => [u.id, u.name]));
-}
-
 export async function toVersionViews(db: Db, rows: VersionRow[]): Promise<ModelVersionView[]> {
   const names = await userNames(db, rows.flatMap((r) => [r.createdById, r.approvalById]));
   const runIds = [...new Set(rows.map((r) => r.runId).filter((id): id is string => id !== null))];
@@ -59,15 +47,15 @@ export async function toVersionViews(db: Db, rows: VersionRow[]): Promise<ModelV
       task: r.task as Task | null,
       algorithm: r.algorithm,
       modelFile: r.modelFile,
-      signature: jsonColumn<Signature>(r.signature, { inputs: [], outputs: [] }),
-      metrics: jsonColumn<Record<string, WireNumber>>(r.metrics, {}),
+      signature: jsonValue<Signature>(r.signature, { inputs: [], outputs: [] }),
+      metrics: jsonValue<Record<string, WireNumber>>(r.metrics, {}),
       description: r.description,
       source: r.source as "run" | "upload",
       runId: r.runId,
       runName: run?.name ?? null,
       experimentId: run?.experimentId ?? null,
       jobId: r.jobId,
-      inputs: runInputsSchema.catch([]).parse(jsonColumn(r.inputs, [])),
+      inputs: runInputsSchema.catch([]).parse(jsonValue(r.inputs, [])),
       approvalStatus: r.approvalStatus as ApprovalStatus,
       approvalComment: r.approvalComment,
       approvalBy: r.approvalById ? (names.get(r.approvalById) ?? null) : null,

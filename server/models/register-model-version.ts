@@ -9,6 +9,7 @@ import type { ArtifactStore } from "@/server/artifacts/artifact-store";
 import { requireProjectPermission } from "@/server/projects/project-access";
 import { requireRunAccess } from "@/server/tracking/run-access";
 import { runInputsSchema } from "@/server/tracking/run-view";
+import { jsonValue } from "@/server/db-driver";
 import { parseSummary } from "@/server/tracking/metric-summary";
 import type { ModelVersionView, Signature, SignatureColumn, Task } from "@/lib/model-registry";
 import { uploadExtensions } from "@/lib/model-registry";
@@ -171,7 +172,7 @@ export async function registerFromRun(db: Db, store: ArtifactStore, projectId: s
         source: "run",
         runId: input.runId,
         jobId: run.jobId,
-        inputs: runInputsSchema.catch([]).parse(typeof run.inputs === "string" ? JSON.parse(run.inputs) : (run.inputs ?? [])),
+        inputs: runInputsSchema.catch([]).parse(jsonValue(run.inputs, [])),
         files,
       },
       actor,

@@ -1,4 +1,5 @@
 import "server-only";
+import { jsonValue } from "@/server/db-driver";
 import type { Db } from "@/server/db";
 import { driverOf } from "@/server/db-driver";
 import { AppError } from "@/server/errors";
@@ -91,7 +92,7 @@ export async function listRuns(db: Db, experimentId: string, principal: Principa
     runs: runs.map((r) =>
       toRunView({
         ...r,
-        inputs: typeof r.inputs === "string" ? JSON.parse(r.inputs) : r.inputs,
+        inputs: jsonValue(r.inputs, null),
         startedAt: date(r.startedAt)!,
         endedAt: date(r.endedAt),
         experiment: { name: experiment.name },
