@@ -13,8 +13,7 @@ const tones: Record<EndpointStatus, { tone: Tone; label: string; live: boolean }
 export function EndpointStatusBadge({ status, reason }: { status: EndpointStatus; reason?: string | null }) {
   const { tone, label, live } = tones[status] ?? { tone: "grey" as const, label: status, live: false };
   return (
-    <Badge tone={tone} title={reason ?? status}>
-      <span className={`size-1.5 rounded-full bg-current ${live ? "animate-pulse" : ""}`} aria-hidden />
+    <Badge tone={tone} title={reason ?? status} dot={live ? "live" : "still"}>
       {label}
     </Badge>
   );

@@ -13,8 +13,7 @@ export const runStatusOptions = Object.keys(runTones);
 export function RunStatusBadge({ status }: { status: string }) {
   const { tone, label } = runTones[status] ?? { tone: "grey" as const, label: status };
   return (
-    <Badge tone={tone}>
-      <span className={`size-1.5 rounded-full bg-current ${status === "running" ? "animate-pulse" : ""}`} aria-hidden />
+    <Badge tone={tone} dot={status === "running" ? "live" : "still"}>
       {label}
     </Badge>
   );

@@ -21,8 +21,7 @@ export function JobStatusBadge({ job }: { job: Pick<JobView, "status" | "stopReq
   const active = job.status === "pending" || job.status === "starting" || job.status === "running";
   const stopping = active && job.stopRequestedAt !== null;
   return (
-    <Badge tone={stopping ? "amber" : tone} title={job.statusReason ?? undefined}>
-      <span className={`size-1.5 rounded-full bg-current ${active ? "animate-pulse" : ""}`} aria-hidden />
+    <Badge tone={stopping ? "amber" : tone} title={job.statusReason ?? undefined} dot={active ? "live" : "still"}>
       {stopping ? "Stopping" : label}
     </Badge>
   );

@@ -6,8 +6,7 @@ const tones: Record<ApprovalStatus, Tone> = { PendingManualApproval: "grey", App
 
 export function ApprovalBadge({ status }: { status: ApprovalStatus }) {
   return (
-    <Badge tone={tones[status] ?? "grey"} title={status}>
-      <span className="size-1.5 rounded-full bg-current" aria-hidden />
+    <Badge tone={tones[status] ?? "grey"} title={status} dot="still">
       {approvalLabels[status] ?? status}
     </Badge>
   );

@@ -10,9 +10,11 @@ const tones = {
 
 export type Tone = keyof typeof tones;
 
-export function Badge({ tone, children, title }: { tone: Tone; children: React.ReactNode; title?: string }) {
+/** A status pill; `dot` puts a status dot first, pulsing while the thing is `live` (in progress). */
+export function Badge({ tone, children, title, dot }: { tone: Tone; children: React.ReactNode; title?: string; dot?: "still" | "live" }) {
   return (
     <span title={title} className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${tones[tone]}`}>
+      {dot ? <span className={`size-1.5 rounded-full bg-current ${dot === "live" ? "animate-pulse" : ""}`} aria-hidden /> : null}
       {children}
     </span>
   );
@@ -30,8 +32,7 @@ const hostTones: Record<string, { tone: Tone; label: string }> = {
 export function HostStatusBadge({ status }: { status: string }) {
   const { tone, label } = hostTones[status] ?? hostTones.unknown;
   return (
-    <Badge tone={tone}>
-      <span className={`size-1.5 rounded-full bg-current ${status === "unknown" ? "animate-pulse" : ""}`} aria-hidden />
+    <Badge tone={tone} dot={status === "unknown" ? "live" : "still"}>
       {label}
     </Badge>
   );
