@@ -62,6 +62,8 @@ test("run 1+1, a print loop, a matplotlib PNG and a traceback; Jupyter's keys ad
   await page.keyboard.press("m");
   await expect(page.locator("[data-cell-type=markdown]")).toHaveCount(1);
   await page.keyboard.press("Enter");
+  // Enter opens the cell's editor; keys sent before it has focus would land nowhere.
+  await expect(page.locator("[data-cell-type=markdown] .monaco-editor.focused")).toBeVisible();
   await page.keyboard.insertText("## Results\nThe mean is $\\mu$.");
   await page.keyboard.press("Shift+Enter");
   const rendered = page.getByTestId("markdown-rendered");
