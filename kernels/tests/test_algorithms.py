@@ -23,7 +23,7 @@ from studio.algorithms import _catalogue  # noqa: E402
 from studio.algorithms._catalogue import js_number_string, validate_hyperparameters  # noqa: E402
 
 MANIFEST_KEYS = {
-    "format", "name", "framework", "algorithm", "task", "loader", "model_file", "input_schema",
+    "format", "name", "framework", "algorithm", "task", "loader", "model_file", "input_schema", "input_example",
     "target", "classes", "metrics", "libraries", "created_at",
 }
 
@@ -101,6 +101,8 @@ def printed_metrics(stdout: str) -> dict[str, float]:
 def check_manifest(manifest: dict, algorithm: str, task: str, target: str | None, features: list[str]) -> None:
     assert set(manifest) == MANIFEST_KEYS
     assert manifest["format"] == "studio-model/1"
+    # The first training rows, in schema order: what the ONNX export is checked on.
+    assert 0 < len(manifest["input_example"]) <= 20 and all(len(row) == len(features) for row in manifest["input_example"])
     assert manifest["framework"] == ("xgboost" if algorithm == "xgboost" else "sklearn")
     assert manifest["algorithm"] == algorithm
     assert manifest["task"] == task

@@ -74,6 +74,23 @@ def infer_schema(example: Any) -> list[dict[str, str]]:
     return [{"name": str(column), "type": schema_type(dtype)} for column, dtype in dtypes.items()]
 
 
+EXAMPLE_ROWS = 20
+
+
+def example_rows(example: Any, limit: int = EXAMPLE_ROWS) -> list[list[Any]]:
+    """The first rows of a DataFrame as JSON lists in column order (missing values as null): what
+    studio-model.json keeps as ``input_example``, so a model's ONNX export can be checked on real rows."""
+    head = example.head(limit)
+    return [_jsonable([None if _missing(v) else v for v in row]) for row in head.astype(object).itertuples(index=False, name=None)]
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(value is None or value != value or str(value) in ("<NA>", "NaT"))
+    except (TypeError, ValueError):
+        return False
+
+
 def _normalize_schema(schema: Any) -> list[dict[str, str]]:
     if isinstance(schema, Mapping):
         schema = [{"name": k, "type": v} for k, v in schema.items()]
@@ -192,6 +209,9 @@ def save_model(
         manifest["input_schema"] = _normalize_schema(input_schema)
     elif input_example is not None:
         manifest["input_schema"] = infer_schema(input_example)
+    if input_example is not None and hasattr(input_example, "head"):
+        names = [c["name"] for c in manifest["input_schema"] or []]
+        manifest["input_example"] = example_rows(input_example[names] if names and all(n in input_example.columns for n in names) else input_example)
     if metrics:
         manifest["metrics"] = {str(k): _jsonable(v) for k, v in metrics.items()}
     for key, value in extra.items():

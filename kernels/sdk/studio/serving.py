@@ -41,7 +41,7 @@ class BadInput(Exception):
 class Model:
     """A loaded model and what it takes and returns."""
 
-    def __init__(self, directory: str | os.PathLike):
+    def __init__(self, directory: str | os.PathLike, load: bool = True):
         self.directory = Path(directory)
         self.manifest: dict[str, Any] = json.loads((self.directory / MANIFEST).read_text(encoding="utf-8"))
         self.columns: list[dict[str, str]] = list(self.manifest.get("input_schema") or [])
@@ -50,7 +50,9 @@ class Model:
         loader = self.manifest.get("loader") or "joblib"
         model_file = self.directory / str(self.manifest.get("model_file") or "model.joblib")
         started = time.monotonic()
-        if loader == "joblib":
+        if not load:  # described only (its schema and manifest), e.g. to check an ONNX file
+            self.model = None
+        elif loader == "joblib":
             import joblib
 
             self.model = joblib.load(model_file)

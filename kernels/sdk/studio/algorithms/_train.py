@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import _data
+from .._model import example_rows
 from ._catalogue import get_algorithm, js_number_string, validate_hyperparameters
 from .estimators import LabelEncodedClassifier, ToNumbers, ToStrings
 
@@ -496,6 +497,7 @@ def run(algorithm: str, environ: Mapping[str, str] | None = None) -> dict[str, A
         "loader": "joblib",
         "model_file": "model.joblib",
         "input_schema": [{"name": c, "type": _data.schema_type(schema_frame[c])} for c in columns],
+        "input_example": example_rows(schema_frame[columns]),
         "target": target if entry["needs_target"] else None,
         "classes": classes,
         "metrics": final,
