@@ -33,9 +33,16 @@ export interface ReplicaView {
   readyAt: string | null;
 }
 
+/** auto: in-process ONNX when the version has an export, else the Python model server. */
+export const runtimeChoices = ["auto", "onnx", "python"] as const;
+export type RuntimeChoice = (typeof runtimeChoices)[number];
+export type Runtime = Exclude<RuntimeChoice, "auto">;
+export const runtimeLabels: Record<Runtime, string> = { onnx: "ONNX, in-process (onnxruntime)", python: "Python model server" };
+
 export interface VariantView {
   id: string;
   name: string;
+  runtime: Runtime;
   weight: number;
   /** weight / sum of weights */
   share: number;

@@ -31,10 +31,8 @@ export const signatureColumn = z.object({
   type: z.enum(columnTypes, { error: `must be one of ${columnTypes.join(", ")}` }),
 });
 export type SignatureColumn = z.infer<typeof signatureColumn>;
-export interface Signature {
-  inputs: SignatureColumn[];
-  outputs: SignatureColumn[];
-}
+export const signatureSchema = z.object({ inputs: z.array(signatureColumn), outputs: z.array(signatureColumn) });
+export type Signature = z.infer<typeof signatureSchema>;
 
 export const modelName = z
   .string()
@@ -64,6 +62,36 @@ export interface ModelSummaryView {
   updatedAt: string;
 }
 
+/** How the studio feeds an exported ONNX graph and reads its answer (python -m studio.onnx_export). */
+export const onnxServingSchema = z.object({
+  /** columns: one [n, 1] input per schema column; matrix: one [n, columns] input */
+  layout: z.enum(["columns", "matrix"]),
+  inputs: z.array(z.object({ name: z.string(), column: z.string().optional(), type: z.enum(["double", "float", "string"]) })).min(1),
+  outputs: z.object({
+    label: z.string().optional(),
+    probabilities: z.string().optional(),
+    prediction: z.string().optional(),
+    predictionColumn: z.number().int().nonnegative().optional(),
+  }),
+});
+export type OnnxServing = z.infer<typeof onnxServingSchema>;
+
+/** The ONNX export's report, as the export prints it and the version keeps it. */
+export const onnxReportSchema = z.object({
+  status: z.enum(["converted", "failed", "unsupported"]),
+  file: z.string().optional(),
+  converter: z.string().optional(),
+  serving: onnxServingSchema.optional(),
+  checkedRows: z.number().int().optional(),
+  maxDifference: z.number().optional(),
+  reason: z.string().optional(),
+});
+export type OnnxReport = z.infer<typeof onnxReportSchema>;
+
+/** none: not tried (registered before exports existed); pending: queued for the worker. */
+export const onnxStatuses = ["none", "pending", "converted", "failed", "unsupported"] as const;
+export type OnnxStatus = (typeof onnxStatuses)[number];
+
 export interface ModelVersionView {
   id: string;
   modelId: string;
@@ -87,6 +115,9 @@ export interface ModelVersionView {
   approvalComment: string;
   approvalBy: string | null;
   approvalAt: string | null;
+  /** The ONNX export: converted ones are served in-process by onnxruntime-node. */
+  onnxStatus: OnnxStatus;
+  onnx: { converter: string | null; checkedRows: number | null; maxDifference: number | null; reason: string | null } | null;
   createdBy: string | null;
   createdAt: string;
 }

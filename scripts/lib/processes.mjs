@@ -190,8 +190,12 @@ export function gatewayLaunch({ port, token, env, workspace, readOnly = [] }) {
  * model folder read-only and an empty working directory of its own.
  */
 export function modelServerLaunch({ port, modelDir, workspace, env }) {
-  const args = ["-m", "studio.serving", "--dir", modelDir, "--port", String(port), "--host", "127.0.0.1"];
-  return sandboxed(venvBin("python"), args, { env: { ...env, PYTHONUNBUFFERED: "1" }, workspace, databaseUrl: env.DATABASE_URL, exposed: [modelDir] });
+  return modelToolLaunch({ module: "studio.serving", args: ["--dir", modelDir, "--port", String(port), "--host", "127.0.0.1"], modelDir, workspace, env });
+}
+
+/** A studio SDK module run on one model folder (read-only) in the kernel sandbox, writing into `workspace`. */
+export function modelToolLaunch({ module, args, modelDir, workspace, env }) {
+  return sandboxed(venvBin("python"), ["-m", module, ...args], { env: { ...env, PYTHONUNBUFFERED: "1" }, workspace, databaseUrl: env.DATABASE_URL, exposed: [modelDir] });
 }
 
 /** The local compute host: a Jupyter Kernel Gateway on loopback with a fresh random token. */

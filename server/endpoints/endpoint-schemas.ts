@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { dataCaptureConfig, endpointName, MAX_REPLICAS, MAX_VARIANTS, variantName } from "@/lib/endpoints";
+import { dataCaptureConfig, endpointName, MAX_REPLICAS, MAX_VARIANTS, runtimeChoices, variantName } from "@/lib/endpoints";
 
 export const variantInput = z.object({
   name: variantName.default("AllTraffic"),
   modelVersionId: z.string().min(1, "is required").max(64),
   weight: z.number({ error: "must be a number" }).min(0, "must be 0 or more").max(1_000_000).default(1),
   replicas: z.number().int("must be a whole number").min(1, "must be at least 1").max(MAX_REPLICAS, `must be at most ${MAX_REPLICAS}`).default(1),
+  runtime: z.enum(runtimeChoices, { error: `must be one of ${runtimeChoices.join(", ")}` }).default("auto"),
 });
 
 /** POST /api/projects/:id/endpoints */

@@ -2,7 +2,7 @@ import "server-only";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
-import { dataCaptureConfig, type EndpointLogLine, type EndpointStatus, type EndpointView, type ReplicaView } from "@/lib/endpoints";
+import { dataCaptureConfig, type Runtime, type EndpointLogLine, type EndpointStatus, type EndpointView, type ReplicaView } from "@/lib/endpoints";
 import type { ApprovalStatus, Framework, Signature } from "@/lib/model-registry";
 import { projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
 import { requireModelAccess } from "@/server/models/model-access";
@@ -52,6 +52,7 @@ async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
       variants: row.variants.map((v) => ({
         id: v.id,
         name: v.name,
+        runtime: v.runtime as Runtime,
         weight: v.weight,
         share: total > 0 ? v.weight / total : 0,
         replicas: v.replicas,
@@ -90,8 +91,9 @@ export async function createEndpoint(db: Db, projectId: string, input: CreateEnd
   await requireProjectPermission(db, projectId, actor, "models:write");
   const versions = await db.modelVersion.findMany({
     where: { id: { in: input.variants.map((v) => v.modelVersionId) } },
-    select: { id: true, version: true, approvalStatus: true, manifest: true, model: { select: { projectId: true, name: true } } },
+    select: { id: true, version: true, approvalStatus: true, manifest: true, onnxStatus: true, model: { select: { projectId: true, name: true } } },
   });
+  const runtimes: Runtime[] = [];
   for (const [i, variant] of input.variants.entries()) {
     const version = versions.find((v) => v.id === variant.modelVersionId);
     if (!version || version.model.projectId !== projectId) throw invalid(`variants.${i}.modelVersionId`, "names no model version of this project");
@@ -100,9 +102,17 @@ export async function createEndpoint(db: Db, projectId: string, input: CreateEnd
     }
     const manifest = jsonValue<{ loader?: string } | null>(version.manifest, null);
     const loader = manifest?.loader ?? "joblib";
-    if (!SERVABLE_LOADERS.has(loader)) {
-      throw invalid(`variants.${i}.modelVersionId`, `${version.model.name} version ${version.version} is a ${loader} model; endpoints serve joblib/pickle and XGBoost models so far`);
+    const label = `${version.model.name} version ${version.version}`;
+    const runtime: Runtime = variant.runtime === "auto" ? (version.onnxStatus === "converted" ? "onnx" : "python") : variant.runtime;
+    if (runtime === "onnx" && version.onnxStatus !== "converted") {
+      const why = version.onnxStatus === "pending" ? "is still being exported to ONNX (seconds; try again)" : version.onnxStatus === "none" ? "has no ONNX export (export it from its page)" : `could not be exported to ONNX (${version.onnxStatus})`;
+      throw invalid(`variants.${i}.runtime`, `${label} ${why}`);
     }
+    if (runtime === "python" && !SERVABLE_LOADERS.has(loader)) {
+      const pending = version.onnxStatus === "pending" ? " (its ONNX export is still running: try again in a few seconds)" : "";
+      throw invalid(variant.runtime === "auto" ? `variants.${i}.modelVersionId` : `variants.${i}.runtime`, `${label} is a ${loader} model; the Python model server loads joblib/pickle and XGBoost models${pending}`);
+    }
+    runtimes.push(runtime);
   }
   if (await db.endpoint.findUnique({ where: { name: input.name }, select: { id: true } })) throw invalid("name", `an endpoint named ${input.name} already exists`);
   const row = await db.endpoint.create({
@@ -114,7 +124,7 @@ export async function createEndpoint(db: Db, projectId: string, input: CreateEnd
       dataCapture: input.dataCapture ?? undefined,
       createdById: actor.id,
       statusReason: "Starting the model servers.",
-      variants: { create: input.variants.map((v) => ({ name: v.name, modelVersionId: v.modelVersionId, weight: v.weight, replicas: v.replicas })) },
+      variants: { create: input.variants.map((v, i) => ({ name: v.name, modelVersionId: v.modelVersionId, weight: v.weight, replicas: v.replicas, runtime: runtimes[i] })) },
     },
     include: endpointInclude,
   });

@@ -8,12 +8,16 @@ import { CaptureWriter, captureRecord } from "@/server/endpoints/data-capture";
 import { jsonValue } from "@/server/db-driver";
 import { artifactStore, type ArtifactStore } from "@/server/artifacts/artifact-store";
 import { dataCaptureConfig, type DataCaptureConfig } from "@/lib/endpoints";
+import { onnxReportSchema, signatureSchema, type Task } from "@/lib/model-registry";
+import { BadInput, formatPredictions, InProcessModel, parseBody, v2Metadata, v2Records, v2Response, type InProcessSpec } from "@/server/endpoints/onnx-model";
+import { randomUUID } from "node:crypto";
 
 // The web process's side of endpoints: requests to /endpoints/{name}/invocations (SageMaker's
 // runtime API) and /v2/models/{name}/… (Open Inference Protocol) are authenticated, routed to a
 // variant (by weight, or the X-Amzn-SageMaker-Target-Variant header) and proxied to one of its
-// ready model servers over kept-alive loopback connections. Served before Next.js, from caches
-// refreshed every second, so routing adds little to a model's own time.
+// ready model servers over kept-alive loopback connections, or answered right here by an exported
+// ONNX graph (onnx-model.ts). Served before Next.js, from caches refreshed every second, so
+// routing adds little to a model's own time.
 
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024; // SageMaker's limit for real-time endpoints
 const CACHE_MS = 1_000;
@@ -24,7 +28,11 @@ interface RoutingVariant {
   name: string;
   weight: number;
   ports: number[];
+  /** An ONNX variant, answered in this process (ports unused). */
+  inProcess: InProcessSpec | null;
 }
+
+const isReady = (v: RoutingVariant) => v.inProcess !== null || v.ports.length > 0;
 
 interface Routing {
   endpointId: string;
@@ -44,12 +52,26 @@ function send(res: ServerResponse, status: number, code: string, message: string
 }
 
 /** Picks a variant: the one the header names, else at random by weight among those with a ready server. */
+/** The request body, or null past MAX_PAYLOAD_BYTES (a body without Content-Length is counted as it comes). */
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_PAYLOAD_BYTES) chunks.push(chunk);
+    });
+    req.once("end", () => resolve(size > MAX_PAYLOAD_BYTES ? null : Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
+}
+
 export function pickVariant(variants: RoutingVariant[], target: string | undefined, random = Math.random): RoutingVariant | { error: "unknown" | "none_ready" } {
   if (target) {
     const named = variants.find((v) => v.name === target);
     return named ?? { error: "unknown" };
   }
-  const candidates = variants.filter((v) => v.weight > 0 && v.ports.length > 0);
+  const candidates = variants.filter((v) => v.weight > 0 && isReady(v));
   const total = candidates.reduce((sum, v) => sum + v.weight, 0);
   if (total <= 0) return { error: "none_ready" };
   let r = random() * total;
@@ -76,6 +98,8 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
   const routes = new Map<string, { at: number; routing: Routing | null }>();
   const callers = new Map<string, { at: number; caller: Caller | null }>();
   const roles = new Map<string, { at: number; role: Role | null }>();
+  const models = new Map<string, Promise<InProcessModel>>();
+  const store = options.store ?? artifactStore;
   let turn = 0;
 
   async function routingFor(name: string): Promise<Routing | null> {
@@ -83,12 +107,59 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
     if (cached && Date.now() - cached.at < CACHE_MS) return cached.routing;
     const row = await db.endpoint.findUnique({
       where: { name },
-      select: { id: true, name: true, projectId: true, status: true, dataCapture: true, variants: { select: { name: true, weight: true, replicaRows: { where: { status: "ready" }, select: { port: true } } } } },
+      select: {
+        id: true,
+        name: true,
+        projectId: true,
+        status: true,
+        dataCapture: true,
+        variants: {
+          where: { state: "active" },
+          orderBy: { createdAt: "asc" },
+          select: {
+            name: true,
+            weight: true,
+            runtime: true,
+            replicaRows: { where: { status: "ready" }, select: { port: true } },
+            modelVersion: { select: { id: true, onnx: true, signature: true, task: true, framework: true, model: { select: { name: true } }, files: { select: { path: true, storageKey: true } } } },
+          },
+        },
+      },
     });
     const capture = row?.dataCapture ? dataCaptureConfig.safeParse(jsonValue(row.dataCapture, null)) : null;
-    const routing = row ? { endpointId: row.id, name: row.name, capture: capture?.success && capture.data.samplingPercentage > 0 ? capture.data : null, projectId: row.projectId, status: row.status, variants: row.variants.map((v) => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port) })) } : null;
+    const routing = row
+      ? {
+          endpointId: row.id,
+          name: row.name,
+          capture: capture?.success && capture.data.samplingPercentage > 0 ? capture.data : null,
+          projectId: row.projectId,
+          status: row.status,
+          variants: row.variants.map((v) => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port), inProcess: v.runtime === "onnx" ? inProcessSpec(v.modelVersion) : null })),
+        }
+      : null;
     routes.set(name, { at: Date.now(), routing });
     return routing;
+  }
+
+  function inProcessSpec(version: { id: string; onnx: unknown; signature: unknown; task: string | null; framework: string; model: { name: string }; files: { path: string; storageKey: string }[] }): InProcessSpec | null {
+    const report = onnxReportSchema.safeParse(jsonValue(version.onnx, null));
+    if (!report.success || report.data.status !== "converted" || !report.data.serving) return null;
+    const file = version.files.find((f) => f.path === report.data.file);
+    const path = file ? store().localPath(file.storageKey) : null;
+    if (!path) return null;
+    const signature = signatureSchema.safeParse(jsonValue(version.signature, null));
+    return { key: version.id, path, serving: report.data.serving, columns: signature.success ? signature.data.inputs : [], task: version.task as Task | null, name: version.model.name, framework: version.framework };
+  }
+
+  /** The loaded graph of a version (loaded once per web process, on its first request). */
+  function modelFor(spec: InProcessSpec): Promise<InProcessModel> {
+    let loading = models.get(spec.key);
+    if (!loading) {
+      loading = InProcessModel.load(spec);
+      models.set(spec.key, loading);
+      loading.catch(() => models.delete(spec.key));
+    }
+    return loading;
   }
 
   async function callerOf(req: IncomingMessage): Promise<Caller | null> {
@@ -114,10 +185,71 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
     return role;
   }
 
+  function keep(capture: DataCaptureConfig, req: IncomingMessage, routing: Routing, variant: RoutingVariant, input: Buffer, outputType: string | undefined, output: Buffer): void {
+    const at = new Date();
+    const inferenceId = req.headers["x-amzn-sagemaker-inference-id"];
+    const record = captureRecord(
+      capture,
+      { contentType: req.headers["content-type"] ?? "application/octet-stream", body: input },
+      { contentType: outputType ?? "application/octet-stream", body: output },
+      at,
+      typeof inferenceId === "string" ? inferenceId.slice(0, 256) : undefined,
+    );
+    captured.add(routing.name, variant.name, record, at);
+  }
+
+  function sampled(routing: Routing): DataCaptureConfig | null {
+    return routing.capture && Math.random() * 100 < routing.capture.samplingPercentage ? routing.capture : null;
+  }
+
+  /** Answers with the variant's exported graph, in this process. */
+  async function answerInProcess(req: IncomingMessage, res: ServerResponse, routing: Routing, variant: RoutingVariant, spec: InProcessSpec, action: string): Promise<void> {
+    const body = await readBody(req);
+    if (body === null) return send(res, 413, "payload_too_large", `The request body is over ${MAX_PAYLOAD_BYTES} bytes (6 MB), the most an endpoint takes.`);
+    let model: InProcessModel;
+    try {
+      model = await modelFor(spec);
+    } catch (error) {
+      console.error(`[web] loading the ONNX model of ${routing.name}/${variant.name} failed:`, error);
+      return send(res, 503, "unavailable", `Variant ${variant.name} of ${routing.name} could not load its ONNX model: ${(error as Error).message}`);
+    }
+    const headers: Record<string, string | number> = { "X-Amzn-Invoked-Production-Variant": variant.name };
+    const attributes = req.headers["x-amzn-sagemaker-custom-attributes"];
+    if (typeof attributes === "string") headers["X-Amzn-SageMaker-Custom-Attributes"] = attributes;
+    const answer = (status: number, text: string, contentType: string) => {
+      res.writeHead(status, { ...headers, "Content-Type": contentType, "Content-Length": Buffer.byteLength(text) }).end(text);
+      const capture = status === 200 ? sampled(routing) : null;
+      if (capture) keep(capture, req, routing, variant, body, contentType, Buffer.from(text));
+    };
+    try {
+      if (action === "ping" || action === "ready") return answer(200, action === "ping" ? '{"status":"ok"}' : JSON.stringify({ name: spec.name, ready: true }), "application/json");
+      if (action === "metadata") return answer(200, JSON.stringify(v2Metadata(model)), "application/json");
+      if (action === "infer") {
+        let request: unknown;
+        try {
+          request = JSON.parse(body.toString("utf8") || "{}");
+        } catch (error) {
+          throw new BadInput(`the body is not valid JSON (${(error as Error).message})`);
+        }
+        const predictions = await model.predict(model.rows(v2Records(model, request)));
+        const id = request !== null && typeof request === "object" ? (request as { id?: unknown }).id : undefined;
+        return answer(200, JSON.stringify(v2Response(model, predictions, typeof id === "string" ? id : undefined, randomUUID)), "application/json");
+      }
+      const predictions = await model.predict(model.rows(parseBody(body, req.headers["content-type"] ?? "text/csv")));
+      const out = formatPredictions(predictions, req.headers.accept ?? "application/json");
+      answer(200, out.body, out.contentType);
+    } catch (error) {
+      if (error instanceof BadInput) return answer(400, JSON.stringify({ error: { code: "bad_request", message: error.message } }), "application/json");
+      const errorId = randomUUID();
+      console.error(`[web] [error ${errorId}] the ONNX model of ${routing.name}/${variant.name} raised:`, error);
+      answer(500, JSON.stringify({ error: { code: "model_error", message: "the model raised an error while predicting (see the endpoint's log)", errorId } }), "application/json");
+    }
+  }
+
   function proxy(req: IncomingMessage, res: ServerResponse, routing: Routing, variant: RoutingVariant, upstreamPath: string, attempt = 0): void {
     const port = variant.ports[turn++ % variant.ports.length];
     // Sampled for data capture: the bodies are kept (at most 6 MB each) while they stream through.
-    const capture = routing.capture && attempt === 0 && Math.random() * 100 < routing.capture.samplingPercentage ? routing.capture : null;
+    const capture = attempt === 0 ? sampled(routing) : null;
     const input: Buffer[] = [];
     if (capture) req.on("data", (chunk: Buffer) => input.push(chunk));
     const headers: Record<string, string> = {};
@@ -135,18 +267,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
       if (capture) {
         const output: Buffer[] = [];
         answer.on("data", (chunk: Buffer) => output.push(chunk));
-        answer.once("end", () => {
-          const at = new Date();
-          const inferenceId = req.headers["x-amzn-sagemaker-inference-id"];
-          const record = captureRecord(
-            capture,
-            { contentType: req.headers["content-type"] ?? "application/octet-stream", body: Buffer.concat(input) },
-            { contentType: answer.headers["content-type"] ?? "application/octet-stream", body: Buffer.concat(output) },
-            at,
-            typeof inferenceId === "string" ? inferenceId.slice(0, 256) : undefined,
-          );
-          captured.add(routing.name, variant.name, record, at);
-        });
+        answer.once("end", () => keep(capture, req, routing, variant, Buffer.concat(input), answer.headers["content-type"], Buffer.concat(output)));
       }
       answer.pipe(res);
     });
@@ -206,6 +327,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
         return send(res, 503, "unavailable", `Endpoint ${name} has no model server ready yet (status ${routing.status}).`);
       }
       counted = variant.name;
+      if (variant.inProcess) return answerInProcess(req, res, routing, variant, variant.inProcess, action);
       if (variant.ports.length === 0) return send(res, 503, "unavailable", `Variant ${variant.name} of ${name} has no model server ready yet.`);
       const upstreamPath = action === "invocations" ? "/invocations" : action === "ping" ? "/ping" : action === "infer" ? "/v2/models/model/infer" : action === "ready" ? "/v2/models/model/ready" : "/v2/models/model";
       proxy(req, res, routing, variant, upstreamPath);

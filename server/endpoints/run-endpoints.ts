@@ -5,6 +5,9 @@ import http from "node:http";
 import path from "node:path";
 import type { Db } from "@/server/db";
 import type { ArtifactStore } from "@/server/artifacts/artifact-store";
+import * as ort from "onnxruntime-node";
+import { onnxReportSchema } from "@/lib/model-registry";
+import { jsonValue } from "@/server/db-driver";
 // @ts-expect-error -- plain JavaScript shared with `npm start` (scripts/ run before node_modules exist); typed below.
 import { freePort as untypedFreePort, modelServerLaunch as untypedModelServerLaunch } from "../../scripts/lib/processes.mjs";
 
@@ -179,6 +182,34 @@ async function startReplica(db: Db, store: ArtifactStore, endpoint: { id: string
   });
 }
 
+const inProcessChecks = ((globalThis as unknown as { studioInProcessChecks?: Map<string, { error: string | null }> }).studioInProcessChecks ??= new Map());
+
+/** Whether an ONNX variant's graph loads (with onnxruntime-node, as the web process will load it). */
+async function checkInProcess(db: Db, store: ArtifactStore, endpointId: string, variant: { id: string; name: string; modelVersionId: string }): Promise<{ error: string | null }> {
+  const known = inProcessChecks.get(variant.id);
+  if (known) return known;
+  const version = await db.modelVersion.findUniqueOrThrow({ where: { id: variant.modelVersionId }, select: { onnx: true, files: { select: { path: true, storageKey: true } } } });
+  const report = onnxReportSchema.safeParse(jsonValue(version.onnx, null));
+  const file = report.success ? version.files.find((f) => f.path === report.data.file) : undefined;
+  const where = file ? store.localPath(file.storageKey) : null;
+  let result: { error: string | null };
+  if (!report.success || report.data.status !== "converted" || !where) {
+    result = { error: "the model version has no ONNX export to serve in-process" };
+  } else {
+    try {
+      const session = await ort.InferenceSession.create(where, { intraOpNumThreads: 1 });
+      await session.release();
+      result = { error: null };
+      logLine(endpointId, variant.name, "studio", `The ONNX model (${report.data.converter ?? "exported"}) loads: served in-process by the web server`);
+    } catch (error) {
+      result = { error: `the ONNX model does not load: ${(error as Error).message}` };
+      logLine(endpointId, variant.name, "studio", `The ONNX model does not load: ${(error as Error).message}`);
+    }
+  }
+  inProcessChecks.set(variant.id, result);
+  return result;
+}
+
 /**
  * One pass: removes deleted endpoints' servers, starts missing replicas, checks the health of
  * starting ones, restarts dead ones, and sets each endpoint's status from its variants'.
@@ -190,18 +221,27 @@ export async function tickEndpoints(db: Db, store: ArtifactStore): Promise<void>
     const mine = [...replicas.values()].filter((r) => ids.has(r.variantId));
     await Promise.all(mine.map(stopReplica));
     for (const r of mine) replicas.delete(r.id);
-    for (const id of ids) health.delete(id);
+    for (const id of ids) {
+      health.delete(id);
+      inProcessChecks.delete(id);
+    }
     await db.endpoint.delete({ where: { id: endpoint.id } }).catch(() => undefined);
   }
 
   const endpoints = await db.endpoint.findMany({
     where: { status: { in: ["Creating", "InService", "Updating", "Failed"] } },
-    select: { id: true, name: true, status: true, statusReason: true, variants: { select: { id: true, name: true, modelVersionId: true, replicas: true, replicaRows: { select: { id: true, status: true } } } } },
+    select: { id: true, name: true, status: true, statusReason: true, variants: { where: { state: "active" }, select: { id: true, name: true, modelVersionId: true, replicas: true, runtime: true, replicaRows: { select: { id: true, status: true } } } } },
   });
   for (const endpoint of endpoints) {
     let allReady = true;
     let failedReason: string | null = null;
     for (const variant of endpoint.variants) {
+      if (variant.runtime === "onnx") {
+        // Answered by the web process itself: here only checked to load, once.
+        const check = await checkInProcess(db, store, endpoint.id, variant);
+        if (check.error) failedReason = `Variant ${variant.name}: ${check.error}`;
+        continue;
+      }
       // Rows without a process here were left by an earlier worker (their servers ended with it),
       // and dead processes are cleared: both get replaced below.
       for (const row of variant.replicaRows) {

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "@/server/db";
-import type { ApprovalStatus, Framework, ModelSummaryView, ModelVersionView, Signature, Task } from "@/lib/model-registry";
+import { onnxReportSchema, type ApprovalStatus, type Framework, type ModelSummaryView, type ModelVersionView, type OnnxStatus, type Signature, type Task } from "@/lib/model-registry";
 import type { WireNumber } from "@/lib/metric-values";
 import { runInputsSchema } from "@/server/tracking/run-view";
 import { jsonValue } from "@/server/db-driver";
@@ -25,9 +25,18 @@ export interface VersionRow {
   approvalComment: string;
   approvalById: string | null;
   approvalAt: Date | null;
+  onnxStatus: string;
+  onnx: unknown;
   createdById: string | null;
   createdAt: Date;
   model: { name: string; projectId: string };
+}
+
+function onnxSummary(value: unknown): ModelVersionView["onnx"] {
+  const report = onnxReportSchema.safeParse(jsonValue(value, null));
+  if (!report.success) return null;
+  const r = report.data;
+  return { converter: r.converter ?? null, checkedRows: r.checkedRows ?? null, maxDifference: r.maxDifference ?? null, reason: r.reason ?? null };
 }
 
 export async function toVersionViews(db: Db, rows: VersionRow[]): Promise<ModelVersionView[]> {
@@ -60,6 +69,8 @@ export async function toVersionViews(db: Db, rows: VersionRow[]): Promise<ModelV
       approvalComment: r.approvalComment,
       approvalBy: r.approvalById ? (names.get(r.approvalById) ?? null) : null,
       approvalAt: r.approvalAt?.toISOString() ?? null,
+      onnxStatus: r.onnxStatus as OnnxStatus,
+      onnx: onnxSummary(r.onnx),
       createdBy: r.createdById ? (names.get(r.createdById) ?? null) : null,
       createdAt: r.createdAt.toISOString(),
     };

@@ -100,6 +100,8 @@ async function createVersion(db: Db, data: NewVersion, actor: Principal): Promis
             createdById: actor.id,
             files: { create: data.files },
             events: { create: { status: "registered", actorId: actor.id } },
+            // The worker exports it to ONNX next (export-onnx.ts), for in-process serving.
+            onnxStatus: "pending",
           },
           include: versionInclude,
         });

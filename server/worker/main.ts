@@ -10,6 +10,7 @@ import { artifactStore } from "@/server/artifacts/artifact-store";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
 import { disposeJobConnections, tickTrainingJobs } from "@/server/jobs/run-training-jobs";
 import { stopAllReplicas, tickEndpoints } from "@/server/endpoints/run-endpoints";
+import { exportPendingVersions } from "@/server/models/export-onnx";
 
 // The loop wakes every second so a "Probe now" or a newly added host is picked up at once;
 // each wake-up is one indexed query.
@@ -40,6 +41,8 @@ async function tick(): Promise<void> {
       .catch((error) => console.error("[worker] endpoints pass failed:", error))
       .finally(() => (endpointsTicking = false));
   }
+  // ONNX exports of new model versions (one at a time; the pass itself returns at once).
+  exportPendingVersions(db(), artifactStore()).catch((error) => console.error("[worker] ONNX exports pass failed:", error));
   if (!profiling) {
     profiling = true;
     processPendingDatasetVersions(db(), artifactStore())
