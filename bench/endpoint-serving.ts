@@ -1,8 +1,9 @@
 // Real-time serving, side by side with `mlflow models serve` in one run: a scikit-learn pipeline
 // (scaler + one-hot + logistic regression on 3 columns) and an XGBoost classifier, trained once in
 // the bench venv and saved both ways (joblib for the studio's upload, MLflow's flavor for the
-// peer). The studio serves each through a one-replica endpoint (/endpoints/{name}/invocations,
-// API token, JSON {"instances": …}); MLflow through `mlflow models serve --env-manager local`
+// peer). The studio serves each through one endpoint with two variants: the worker's ONNX export
+// answered in the web process (onnxruntime-node) and the Python model server, one replica
+// (/endpoints/{name}/invocations, API token, JSON {"instances": …}); MLflow through `mlflow models serve --env-manager local`
 // (JSON {"dataframe_split": …}). One record per request, keep-alive connections, concurrency 1 and
 // 32. Also the same requests straight to the endpoint's model server, so the router's overhead
 // shows. Targets (issue 5): p50 ≤ 2 ms at concurrency 1, ≥ 5× the peer's throughput, routing
@@ -124,7 +125,20 @@ await runBench(dir, note, async () => {
     if (!reg.ok) throw new Error(`register: ${reg.status} ${await reg.text()}`);
     const { version } = (await reg.json()) as { version: { id: string } };
     const name = `bench-${model.name}`;
-    const ep = await fetch(`${base}/api/projects/${projectId}/endpoints`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ name, variants: [{ modelVersionId: version.id }] }) });
+    // The export to ONNX runs in the worker right after registration; both runtimes are deployed
+    // as variants of one endpoint and picked with the target-variant header.
+    const exportDeadline = Date.now() + 120_000;
+    for (;;) {
+      const view = (await (await fetch(`${base}/api/model-versions/${version.id}`, { headers: auth })).json()) as { version: { onnxStatus: string; onnx: { reason: string | null } | null } };
+      if (view.version.onnxStatus === "converted") break;
+      if (view.version.onnxStatus !== "pending" || Date.now() > exportDeadline) throw new Error(`ONNX export of ${model.name}: ${view.version.onnxStatus} ${view.version.onnx?.reason ?? ""}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const variants = [
+      { name: "Onnx", modelVersionId: version.id, runtime: "onnx" },
+      { name: "Python", modelVersionId: version.id, runtime: "python" },
+    ];
+    const ep = await fetch(`${base}/api/projects/${projectId}/endpoints`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ name, variants }) });
     if (!ep.ok) throw new Error(`create endpoint: ${ep.status} ${await ep.text()}`);
     const { endpoint } = (await ep.json()) as { endpoint: { id: string } };
     const deadline = Date.now() + 120_000;
@@ -134,7 +148,7 @@ await runBench(dir, note, async () => {
       if (view.endpoint.status === "Failed" || Date.now() > deadline) throw new Error(`endpoint ${name}: ${view.endpoint.status} ${view.endpoint.statusReason}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    // The replica's own port, for the same requests without the router.
+    // The Python replica's own port, for the same requests without the router.
     const portQuery = spawnSync(
       process.execPath,
       ["-e", `const D=require("better-sqlite3");const d=new D(process.argv[1],{readonly:true});console.log(d.prepare('SELECT r.port FROM "EndpointReplica" r JOIN "EndpointVariant" v ON v.id=r."variantId" JOIN "Endpoint" e ON e.id=v."endpointId" WHERE e.name=? AND r.status=?').get(process.argv[2],"ready").port)`, databaseFile, name],
@@ -145,29 +159,34 @@ await runBench(dir, note, async () => {
     const studioBody = JSON.stringify({ instances: [row] });
     const peerBody = JSON.stringify({ dataframe_split: { columns: model.columns.map((c) => c.name), data: [row] } });
     const json = { "Content-Type": "application/json" };
+    const peerName = `mlflow ${mlflowVersion} models serve (--env-manager local)`;
     for (const concurrency of [1, 32]) {
       const n = concurrency === 1 ? requests : requests * 2;
-      note(`${model.name}, concurrency ${concurrency}: ${n} requests to each…`);
-      const ours = await load(`${base}/endpoints/${name}/invocations`, { ...json, ...auth }, studioBody, n, concurrency);
-      // Without the router, at concurrency 1 only: at 32 the threaded model server's own queueing
-      // swamps any difference.
-      const direct = concurrency === 1 ? await load(`http://127.0.0.1:${directPort}/invocations`, json, studioBody, n, concurrency) : null;
+      note(`${model.name}, concurrency ${concurrency}: ${n} requests to each runtime and to MLflow…`);
       const peer = await load(peers[model.name], json, peerBody, n, concurrency);
-      const peerName = `mlflow ${mlflowVersion} models serve (--env-manager local)`;
-      for (const p of [50, 99]) {
-        emit({ bench, metric: `${model.name}_c${concurrency}_p${p}`, value: +percentile(ours.ms, p).toFixed(2), unit: "ms", peer: peerName, peer_value: +percentile(peer.ms, p).toFixed(2), n });
+      for (const runtime of ["onnx", "python"] as const) {
+        const ours = await load(`${base}/endpoints/${name}/invocations`, { ...json, ...auth, "X-Amzn-SageMaker-Target-Variant": runtime === "onnx" ? "Onnx" : "Python" }, studioBody, n, concurrency);
+        const metric = `${model.name}_${runtime}_c${concurrency}`;
+        for (const p of [50, 99]) {
+          emit({ bench, metric: `${metric}_p${p}`, value: +percentile(ours.ms, p).toFixed(2), unit: "ms", peer: peerName, peer_value: +percentile(peer.ms, p).toFixed(2), n });
+        }
+        emit({ bench, metric: `${metric}_throughput`, value: Math.round(ours.rps), unit: "requests/s", peer: peerName, peer_value: Math.round(peer.rps), n });
+        emit({ bench, metric: `${metric}_throughput_ratio`, value: +(ours.rps / peer.rps).toFixed(2), unit: "x (studio/mlflow)", peer: peerName, n });
+        // Routing overhead on the proxied path, at concurrency 1 only: at 32 the threaded model
+        // server's own queueing swamps any difference. (An ONNX variant has no hop to measure.)
+        if (runtime === "python" && concurrency === 1) {
+          const direct = await load(`http://127.0.0.1:${directPort}/invocations`, json, studioBody, n, concurrency);
+          emit({
+            bench,
+            metric: `${metric}_routing_overhead_p99`,
+            value: +(percentile(ours.ms, 99) - percentile(direct.ms, 99)).toFixed(2),
+            unit: "ms",
+            peer: "the endpoint's model server called directly",
+            peer_value: +percentile(direct.ms, 99).toFixed(2),
+            n,
+          });
+        }
       }
-      emit({ bench, metric: `${model.name}_c${concurrency}_throughput`, value: Math.round(ours.rps), unit: "requests/s", peer: peerName, peer_value: Math.round(peer.rps), n });
-      emit({ bench, metric: `${model.name}_c${concurrency}_throughput_ratio`, value: +(ours.rps / peer.rps).toFixed(2), unit: "x (studio/mlflow)", peer: peerName, n });
-      if (direct) emit({
-        bench,
-        metric: `${model.name}_c${concurrency}_routing_overhead_p99`,
-        value: +(percentile(ours.ms, 99) - percentile(direct.ms, 99)).toFixed(2),
-        unit: "ms",
-        peer: "the endpoint's model server called directly",
-        peer_value: +percentile(direct.ms, 99).toFixed(2),
-        n,
-      });
     }
   }
 });

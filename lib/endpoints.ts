@@ -44,8 +44,12 @@ export interface VariantView {
   name: string;
   runtime: Runtime;
   weight: number;
-  /** weight / sum of weights */
+  /** weight / sum of the routed (non-shadow, serving) variants' weights; 0 for a shadow */
   share: number;
+  /** active | pending (an update starting) | superseded (serving until the update switches) | retiring (draining) */
+  state: "active" | "pending" | "superseded" | "retiring";
+  shadow: boolean;
+  shadowSamplingPercent: number;
   replicas: number;
   readyReplicas: number;
   modelVersion: { id: string; modelId: string; modelName: string; version: number; framework: Framework; approvalStatus: ApprovalStatus };

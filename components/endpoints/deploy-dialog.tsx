@@ -6,7 +6,8 @@ import { ApiError } from "@/lib/api-client";
 import type { ModelVersionView } from "@/lib/model-registry";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogFooter } from "@/components/ui/dialog";
-import { TextField } from "@/components/ui/field";
+import { SelectField, TextField } from "@/components/ui/field";
+import { runtimeLabels, type RuntimeChoice } from "@/lib/endpoints";
 import { useCreateEndpoint } from "@/components/endpoints/use-endpoints";
 
 /** "Deploy": this version behind a new endpoint, one replica, all traffic. */
@@ -31,6 +32,8 @@ function DeployForm({ version, onCancel }: { version: ModelVersionView; onCancel
   const [replicas, setReplicas] = useState("1");
   const [capture, setCapture] = useState(false);
   const [sampling, setSampling] = useState("20");
+  const exported = version.onnxStatus === "converted";
+  const [runtime, setRuntime] = useState<RuntimeChoice>("auto");
   const issue = (path: string) => (create.error instanceof ApiError ? create.error.issueFor(path) : undefined);
   const versionIssue = issue("variants.0.modelVersionId");
   return (
@@ -45,7 +48,7 @@ function DeployForm({ version, onCancel }: { version: ModelVersionView; onCancel
               name: name.trim(),
               production,
               dataCapture: capture ? { samplingPercentage: Number(sampling), captureInput: true, captureOutput: true } : null,
-              variants: [{ name: "AllTraffic", modelVersionId: version.id, replicas: Number(replicas) }],
+              variants: [{ name: "AllTraffic", modelVersionId: version.id, replicas: Number(replicas), runtime }],
             },
           },
           { onSuccess: ({ endpoint }) => router.push(`/endpoints/${endpoint.id}`) },
@@ -56,7 +59,22 @@ function DeployForm({ version, onCancel }: { version: ModelVersionView; onCancel
         {version.modelName} version {version.version} answers at <code className="font-mono">/endpoints/{name || "…"}/invocations</code> within seconds.
       </p>
       <TextField label="Endpoint name" value={name} onChange={(e) => setName(e.target.value)} error={issue("name")} required autoFocus />
-      <TextField label="Replicas" type="number" min={1} max={8} value={replicas} onChange={(e) => setReplicas(e.target.value)} error={issue("variants.0.replicas")} />
+      <SelectField
+        label="Runtime"
+        value={runtime}
+        onChange={(e) => setRuntime(e.target.value as RuntimeChoice)}
+        error={issue("variants.0.runtime")}
+        hint={exported ? "This version has an ONNX export, checked against the model: answered in-process, fastest." : version.onnxStatus === "pending" ? "The ONNX export is still running." : "No ONNX export: the Python model server answers."}
+      >
+        <option value="auto">Automatic ({exported ? runtimeLabels.onnx : runtimeLabels.python})</option>
+        <option value="onnx" disabled={!exported}>
+          {runtimeLabels.onnx}
+        </option>
+        <option value="python">{runtimeLabels.python}</option>
+      </SelectField>
+      {runtime === "onnx" || (runtime === "auto" && exported) ? null : (
+        <TextField label="Replicas" type="number" min={1} max={8} value={replicas} onChange={(e) => setReplicas(e.target.value)} error={issue("variants.0.replicas")} />
+      )}
       <label className="flex items-start gap-2 text-sm">
         <input type="checkbox" className="mt-0.5" checked={production} disabled={!approved} onChange={(e) => setProduction(e.target.checked)} />
         <span>

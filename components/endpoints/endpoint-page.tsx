@@ -198,7 +198,7 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
               <Th>Model version</Th>
               <Th className="text-right">Weight</Th>
               <Th className="text-right">Traffic</Th>
-              <Th>Model servers</Th>
+              <Th>Served by</Th>
             </tr>
           </thead>
           <tbody>
@@ -216,9 +216,15 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
                 <Td className="text-right tabular-nums">{v.weight}</Td>
                 <Td className="text-right tabular-nums">{Math.round(v.share * 1000) / 10}%</Td>
                 <Td className="text-xs">
-                  <span className="tabular-nums" data-testid={`ready-${v.name}`}>
-                    {v.readyReplicas} of {v.replicas} ready
-                  </span>
+                  {v.runtime === "onnx" ? (
+                    <span data-testid={`ready-${v.name}`} title="The exported ONNX graph, run by onnxruntime inside the studio's web server">
+                      ONNX, in-process
+                    </span>
+                  ) : (
+                    <span className="tabular-nums" data-testid={`ready-${v.name}`}>
+                      Python model server · {v.readyReplicas} of {v.replicas} ready
+                    </span>
+                  )}
                   {v.replicaStates.map((r) => (
                     <span key={r.id} className="ml-2 text-zinc-500" title={r.lastError ?? undefined}>
                       · {r.status}

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
-import type { EndpointView } from "@/lib/endpoints";
+import type { EndpointView, RuntimeChoice } from "@/lib/endpoints";
 
 const settling = (e: EndpointView | undefined) => e && (e.status === "Creating" || e.status === "Updating" || e.status === "Deleting" || e.variants.some((v) => v.readyReplicas < v.replicas));
 
@@ -30,7 +30,7 @@ export interface CreateEndpointBody {
   name: string;
   production: boolean;
   dataCapture?: { samplingPercentage: number; captureInput: boolean; captureOutput: boolean } | null;
-  variants: { name?: string; modelVersionId: string; weight?: number; replicas?: number }[];
+  variants: { name?: string; modelVersionId: string; weight?: number; replicas?: number; runtime?: RuntimeChoice }[];
 }
 
 export function useCreateEndpoint() {

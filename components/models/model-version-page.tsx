@@ -12,7 +12,7 @@ import { controlClass } from "@/components/ui/field";
 import { Detail, Section } from "@/components/ui/section";
 import { Table, Td, Th } from "@/components/ui/table";
 import { ApprovalBadge } from "@/components/models/approval-badge";
-import { modelFileUrl, useModelVersion, useSetApproval } from "@/components/models/use-models";
+import { modelFileUrl, useModelVersion, useRequestOnnxExport, useSetApproval } from "@/components/models/use-models";
 import { DeployButton } from "@/components/endpoints/deploy-dialog";
 import { linkClass } from "@/components/ui/link";
 
@@ -93,6 +93,37 @@ function ApprovalPanel({ version }: { version: ModelVersionDetail }) {
   );
 }
 
+/** How the version is served: its ONNX export (in-process) or the Python model server, and why. */
+function ServingRuntime({ version, canExport }: { version: ModelVersionDetail; canExport: boolean }) {
+  const request = useRequestOnnxExport(version.id);
+  const report = version.onnx;
+  const text: Record<ModelVersionDetail["onnxStatus"], string> = {
+    converted: "Exported to ONNX: endpoints answer in-process with onnxruntime, no hop to a model server.",
+    pending: "Exporting to ONNX and checking the export against the model…",
+    failed: "The ONNX export did not pass: endpoints serve it with the Python model server.",
+    unsupported: "No ONNX converter for this model: endpoints serve it with the Python model server.",
+    none: "Not exported to ONNX (registered before exports existed): endpoints serve it with the Python model server.",
+  };
+  return (
+    <div className="space-y-2 text-sm" data-testid="serving-runtime">
+      <p>{text[version.onnxStatus]}</p>
+      {version.onnxStatus === "converted" && report ? (
+        <p className="text-xs text-zinc-500">
+          {report.converter ?? "exported"}; checked on {report.checkedRows ?? "?"} rows, largest difference from the model&apos;s own answers{" "}
+          <span className="font-mono">{report.maxDifference === null ? "?" : report.maxDifference.toExponential(1)}</span> (at most 1e-5 passes).
+        </p>
+      ) : null}
+      {report?.reason && version.onnxStatus !== "converted" ? <p className="font-mono text-xs break-words text-zinc-500">{report.reason}</p> : null}
+      {canExport && version.onnxStatus !== "converted" && version.onnxStatus !== "pending" ? (
+        <Button size="sm" variant="secondary" busy={request.isPending} onClick={() => request.mutate()}>
+          {version.onnxStatus === "none" ? "Export to ONNX" : "Try the export again"}
+        </Button>
+      ) : null}
+      <FormError error={request.error} />
+    </div>
+  );
+}
+
 /** One model version: approval (with history), what it takes and returns, metrics, lineage, files. */
 export function ModelVersionPage({ versionId, canApprove, canDeploy }: { versionId: string; canApprove: boolean; canDeploy: boolean }) {
   const { data: v, error, isLoading } = useModelVersion(versionId);
@@ -140,6 +171,9 @@ export function ModelVersionPage({ versionId, canApprove, canDeploy }: { version
       </Card>
 
       <div className="grid gap-6 lg:grid-cols-2">
+        <Section title="Serving runtime">
+          <ServingRuntime version={v} canExport={canDeploy} />
+        </Section>
         <Section title="Approval">
           <Card className="space-y-3 p-4">
             <p className="text-sm">

@@ -18,7 +18,21 @@ export function useModel(id: string) {
 }
 
 export function useModelVersion(id: string) {
-  return useQuery({ queryKey: queryKeys.models.version(id), queryFn: () => api<{ version: ModelVersionDetail }>(`/api/model-versions/${id}`), select: (d) => d.version });
+  return useQuery({
+    queryKey: queryKeys.models.version(id),
+    queryFn: () => api<{ version: ModelVersionDetail }>(`/api/model-versions/${id}`),
+    select: (d) => d.version,
+    // The worker's ONNX export takes seconds: the page follows it.
+    refetchInterval: (query) => (query.state.data?.version.onnxStatus === "pending" ? 2_000 : false),
+  });
+}
+
+export function useRequestOnnxExport(versionId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api<{ version: ModelVersionDetail }>(`/api/model-versions/${versionId}/onnx`, { method: "POST" }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.models.all }),
+  });
 }
 
 export type RegisterBody =

@@ -1,7 +1,7 @@
 // From a training job to a live endpoint in Chromium against a real studio: a built-in XGBoost job
-// trains on an uploaded CSV; its run's model is registered, approved and deployed in one click; the
-// worker starts a real model server (sandboxed) and the endpoint page's test console and an API
-// token both get predictions; bad input is answered 400 naming the schema; deleting it stops it.
+// trains on an uploaded CSV; its run's model is registered (and exported to ONNX by the worker),
+// approved and deployed in one click; the web server answers with the ONNX export in-process, and
+// the endpoint page's test console and an API token both get predictions; bad input is answered 400 naming the schema; deleting it stops it.
 import { expect, request, test } from "@playwright/test";
 import { apiAs, baseURL, people, signInPage } from "../fixtures/studio";
 
@@ -44,8 +44,15 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
   await page.getByRole("button", { name: "Approve" }).click();
   await expect(page.getByRole("region", { name: "Approval" }).getByText("Approved", { exact: true })).toBeVisible();
 
+  // The worker exports it to ONNX and checks the export against the model (the page follows it).
+  const runtime = page.getByTestId("serving-runtime");
+  await expect(runtime).toContainText("Exported to ONNX", { timeout: 60_000 });
+  await expect(runtime).toContainText(/checked on \d+ rows/);
+
   await page.getByRole("button", { name: "Deploy" }).click();
   const dialog = page.getByRole("dialog", { name: "Deploy to an endpoint" });
+  await expect(dialog.getByLabel("Runtime")).toHaveValue("auto");
+  await expect(dialog.getByLabel("Runtime").locator("option:checked")).toHaveText("Automatic (ONNX, in-process (onnxruntime))");
   await dialog.getByLabel("Endpoint name").fill(`churn-${Date.now().toString(36)}`);
   await expect(dialog.getByLabel(/Production endpoint/)).toBeChecked();
   await dialog.getByLabel(/Capture data for monitoring/).check();
@@ -55,10 +62,9 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
   await expect(page).toHaveURL(/\/endpoints\/[^/]+$/);
   const name = (await page.getByRole("heading", { level: 1 }).textContent())!.trim();
   await expect(page.getByText("In service")).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByTestId("ready-AllTraffic")).toHaveText("1 of 1 ready");
+  await expect(page.getByTestId("ready-AllTraffic")).toHaveText("ONNX, in-process");
   await expect(page.getByTestId("data-capture")).toContainText("100% of requests (input and output)");
-  await expect(page.getByRole("log", { name: "Endpoint logs" })).toContainText("answers its health check: ready", { timeout: 15_000 });
-  await expect(page.getByRole("log", { name: "Endpoint logs" })).toContainText("serving model");
+  await expect(page.getByRole("log", { name: "Endpoint logs" })).toContainText("served in-process by the web server", { timeout: 15_000 });
 
   // ——— The test console ———
   await page.getByLabel("Request body").fill("5,90,basic\n50,25,pro");

@@ -24,7 +24,9 @@ export const auditActions = [
   "job.stop",
   "model.register",
   "model.approval",
+  "model.onnx_export",
   "endpoint.create",
+  "endpoint.update",
   "endpoint.delete",
 ] as const;
 

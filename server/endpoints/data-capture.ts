@@ -33,10 +33,35 @@ export function captureRecord(config: DataCaptureConfig, input: CapturedBody, ou
   };
 }
 
+interface Answered extends CapturedBody {
+  variant: string;
+  status: number;
+}
+
+function answered(a: Answered) {
+  const type = a.contentType.split(";")[0].trim().toLowerCase();
+  const text = type.startsWith("text/") || type.includes("json");
+  return { variant: a.variant, status: a.status, observedContentType: a.contentType, data: text ? a.body.toString("utf8") : a.body.toString("base64"), encoding: text ? (type.includes("json") ? "JSON" : "CSV") : "BASE64" };
+}
+
+/**
+ * A shadow comparison: the request, the production variant's answer (what the caller got) and the
+ * shadow variant's (recorded only), one JSON object per line under shadow/{endpoint}/{shadow}/….
+ */
+export function shadowRecord(input: CapturedBody, production: Answered, shadow: Answered, shadowLatencyMs: number, at: Date, inferenceId?: string) {
+  const type = input.contentType.split(";")[0].trim().toLowerCase();
+  return {
+    eventMetadata: { eventId: randomUUID(), ...(inferenceId ? { inferenceId } : {}), inferenceTime: at.toISOString().replace(/\.\d{3}Z$/, "Z") },
+    endpointInput: { observedContentType: input.contentType, data: input.body.toString(type.startsWith("text/") || type.includes("json") ? "utf8" : "base64") },
+    production: answered(production),
+    shadow: { ...answered(shadow), latencyMs: Math.round(shadowLatencyMs * 100) / 100 },
+  };
+}
+
 const two = (n: number) => String(n).padStart(2, "0");
 
-export function capturePrefix(endpoint: string, variant: string, at: Date): string {
-  return `capture/${endpoint}/${variant}/${at.getUTCFullYear()}/${two(at.getUTCMonth() + 1)}/${two(at.getUTCDate())}/${two(at.getUTCHours())}`;
+export function capturePrefix(endpoint: string, variant: string, at: Date, root: "capture" | "shadow" = "capture"): string {
+  return `${root}/${endpoint}/${variant}/${at.getUTCFullYear()}/${two(at.getUTCMonth() + 1)}/${two(at.getUTCDate())}/${two(at.getUTCHours())}`;
 }
 
 export class CaptureWriter {
@@ -44,8 +69,8 @@ export class CaptureWriter {
 
   constructor(private readonly store: () => ArtifactStore) {}
 
-  add(endpoint: string, variant: string, record: ReturnType<typeof captureRecord>, at: Date): void {
-    const prefix = capturePrefix(endpoint, variant, at);
+  add(endpoint: string, variant: string, record: object, at: Date, root: "capture" | "shadow" = "capture"): void {
+    const prefix = capturePrefix(endpoint, variant, at, root);
     const list = this.lines.get(prefix) ?? [];
     list.push(JSON.stringify(record));
     this.lines.set(prefix, list);

@@ -4,7 +4,7 @@
 // /endpoints/{name}/invocations and /v2/models/{name}/infer with the model's own predictions.
 // Bad input, auth, unknown variants, weights, a killed server and deletion are covered too.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -22,8 +22,8 @@ import { registerModelVersionInput } from "@/server/models/model-schemas";
 import { registerFromRun } from "@/server/models/register-model-version";
 import { setModelApproval } from "@/server/models/update-model";
 import { createApiToken } from "@/server/tokens/create-api-token";
-import { createEndpointInput } from "@/server/endpoints/endpoint-schemas";
-import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointLogs } from "@/server/endpoints/manage-endpoints";
+import { createEndpointInput, updateEndpointInput } from "@/server/endpoints/endpoint-schemas";
+import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointLogs, updateEndpoint } from "@/server/endpoints/manage-endpoints";
 import { stopAllReplicas, tickEndpoints } from "@/server/endpoints/run-endpoints";
 import { createInvocationRouter, pickVariant } from "@/server/endpoints/route-invocations";
 import { getEndpointStats } from "@/server/endpoints/invocation-stats";
@@ -389,4 +389,97 @@ describe("a real-time endpoint", () => {
     const captured = readdirSync(dayDir).flatMap((h) => readdirSync(path.join(dayDir, h)).flatMap((f) => readFileSync(path.join(dayDir, h, f), "utf8").trim().split("\n")));
     expect(captured.length).toBe(4); // the four answered requests (V2 included); bad input is not captured
   }, 180_000);
+
+  it("updates versions and weights without dropping a request, rolls back a version that fails its health checks, and mirrors to a shadow", async () => {
+    const { principal, project, token } = await setup();
+    const first = await registeredVersion(principal, project.id, trained.fastDir);
+    const second = await registeredVersion(principal, project.id, trained.fastDir);
+    // A version whose model file is not a model: its servers die on start.
+    const brokenDir = path.join(work, "broken");
+    mkdirSync(brokenDir, { recursive: true });
+    copyFileSync(path.join(trained.fastDir, "studio-model.json"), path.join(brokenDir, "studio-model.json"));
+    writeFileSync(path.join(brokenDir, "model.joblib"), "not a pickle");
+    const broken = await registeredVersion(principal, project.id, brokenDir);
+    const name = `upd-${Math.random().toString(36).slice(2, 8)}`;
+    const python = (modelVersionId: string, extra: Record<string, unknown> = {}) => ({ name: "Blue", modelVersionId, runtime: "python", ...extra });
+    const created = await createEndpoint(db, project.id, createEndpointInput.parse({ name, variants: [python(first.id)] }), principal);
+    await untilInService(created.id, principal);
+
+    // Requests keep coming the whole time; every one must be answered.
+    let running = true;
+    const failures: string[] = [];
+    const answeredBy: Record<string, number> = {};
+    const load = Promise.all(
+      Array.from({ length: 3 }, async () => {
+        while (running) {
+          const answer = await invoke(name, token, "5,60.5");
+          if (answer.status !== 200) failures.push(`${answer.status} ${answer.body}`);
+          const variant = answer.headers.get("x-amzn-invoked-production-variant") ?? "?";
+          answeredBy[variant] = (answeredBy[variant] ?? 0) + 1;
+        }
+      }),
+    );
+    const tickUntil = async (done: () => Promise<boolean>, what: string, timeoutMs = 90_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await done())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await tickEndpoints(db, store);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    const variantsNow = () => db.endpointVariant.findMany({ where: { endpointId: created.id }, orderBy: { createdAt: "asc" } });
+    try {
+      // A new version: started beside the old one, switched in one step, the old one drained.
+      const updating = await updateEndpoint(db, created.id, updateEndpointInput.parse({ variants: [python(second.id)] }), principal);
+      expect(updating.status).toBe("Updating");
+      expect(updating.variants.map((v) => v.state)).toEqual(["superseded", "pending"]);
+      await expectAppError(updateEndpoint(db, created.id, updateEndpointInput.parse({ variants: [python(first.id)] }), principal), "conflict");
+      await tickUntil(async () => (await variantsNow()).every((v) => v.state === "active"), "the switch and the drain");
+      expect((await variantsNow()).map((v) => v.modelVersionId)).toEqual([second.id]);
+      expect((await getEndpoint(db, created.id, principal)).status).toBe("InService");
+
+      // Weights only: applied in place, no new servers.
+      const replicaBefore = await db.endpointReplica.findFirstOrThrow({ where: { variant: { endpointId: created.id } } });
+      const weighted = await updateEndpoint(db, created.id, updateEndpointInput.parse({ variants: [python(second.id, { weight: 3 })] }), principal);
+      expect(weighted.status).toBe("InService");
+      expect(weighted.variants).toMatchObject([{ weight: 3, state: "active" }]);
+      expect((await db.endpointReplica.findFirstOrThrow({ where: { variant: { endpointId: created.id } } })).id).toBe(replicaBefore.id);
+
+      // A version that never starts: rolled back, the current one keeps serving.
+      await updateEndpoint(db, created.id, updateEndpointInput.parse({ variants: [python(broken.id)] }), principal);
+      await tickUntil(async () => (await getEndpoint(db, created.id, principal)).status !== "Updating", "the rollback");
+      const rolledBack = await getEndpoint(db, created.id, principal);
+      expect(rolledBack.status).toBe("InService");
+      expect(rolledBack.statusReason).toContain("Update rolled back: variant Blue failed its health checks");
+      expect(rolledBack.variants.map((v) => [v.modelVersion.id, v.state])).toEqual([[second.id, "active"]]);
+
+      // A shadow gets copies; the caller only ever sees Blue's answers.
+      await updateEndpoint(db, created.id, updateEndpointInput.parse({ variants: [python(second.id), { name: "Shadow", modelVersionId: first.id, runtime: "python", shadow: true, shadowSamplingPercent: 100 }] }), principal);
+      await tickUntil(async () => (await variantsNow()).every((v) => v.state === "active"), "the shadow to start");
+      await new Promise((r) => setTimeout(r, 1_500)); // the router's routing cache
+    } finally {
+      running = false;
+      await load;
+    }
+    expect(failures).toEqual([]);
+    expect(Object.keys(answeredBy)).toEqual(["Blue"]);
+    for (let i = 0; i < 5; i++) expect((await invoke(name, token, "5,60.5", { "X-Amzn-SageMaker-Inference-Id": `s-${i}` })).headers.get("x-amzn-invoked-production-variant")).toBe("Blue");
+    await new Promise((r) => setTimeout(r, 300)); // the shadow answers after the caller got its own
+    await router!.flush();
+    const now = new Date();
+    const dayDir = path.join(storeRoot, "objects", "shadow", name, "Shadow", String(now.getUTCFullYear()), String(now.getUTCMonth() + 1).padStart(2, "0"), String(now.getUTCDate()).padStart(2, "0"));
+    const lines = readdirSync(dayDir).flatMap((h) => readdirSync(path.join(dayDir, h)).flatMap((f) => readFileSync(path.join(dayDir, h, f), "utf8").trim().split("\n"))).map((l) => JSON.parse(l));
+    const tagged = lines.filter((l) => String(l.eventMetadata.inferenceId ?? "").startsWith("s-"));
+    expect(tagged).toHaveLength(5);
+    expect(tagged[0]).toMatchObject({ endpointInput: { observedContentType: "text/csv", data: "5,60.5" }, production: { variant: "Blue", status: 200, encoding: "JSON" }, shadow: { variant: "Shadow", status: 200 } });
+    expect(JSON.parse(tagged[0].shadow.data).predictions).toEqual(JSON.parse(tagged[0].production.data).predictions); // same model both sides
+    expect(tagged[0].shadow.latencyMs).toBeGreaterThan(0);
+    const stats = await getEndpointStats(db, created.id, principal, 5);
+    expect(stats.variants.find((v) => v.variant === "Shadow")?.count).toBeGreaterThanOrEqual(5);
+
+    // Invalid weights are refused at update, naming what is wrong.
+    expect(updateEndpointInput.safeParse({ variants: [{ modelVersionId: "v", weight: -1 }] }).error?.issues[0]).toMatchObject({ path: ["variants", 0, "weight"], message: "must be 0 or more" });
+    expect(updateEndpointInput.safeParse({ variants: [{ modelVersionId: "v", weight: 0 }] }).error?.issues[0].message).toContain("weight above 0");
+    expect(updateEndpointInput.safeParse({ variants: [{ modelVersionId: "v", shadow: true }] }).error?.issues[0].message).toContain("weight above 0");
+  }, 240_000);
 });

@@ -54,12 +54,14 @@ export interface InferenceService {
  */
 export async function exportInferenceService(db: Db, endpointId: string, principal: Principal, options: { storagePrefix: string; namespace?: string }): Promise<InferenceService[]> {
   const endpoint = await getEndpoint(db, endpointId, principal);
-  if (endpoint.variants.length > 2) {
-    throw new AppError("validation_failed", `variants: KServe's canary rollout holds two revisions; endpoint ${endpoint.name} has ${endpoint.variants.length} variants.`, {
+  // What serves traffic now (a shadow, or an update still starting, has no KServe counterpart here).
+  const serving = endpoint.variants.filter((v) => !v.shadow && (v.state === "active" || v.state === "superseded"));
+  if (serving.length > 2) {
+    throw new AppError("validation_failed", `variants: KServe's canary rollout holds two revisions; endpoint ${endpoint.name} has ${serving.length} variants.`, {
       issues: [{ path: "variants", message: "at most 2 for a KServe export" }],
     });
   }
-  const ordered = [...endpoint.variants].sort((a, b) => b.weight - a.weight);
+  const ordered = [...serving].sort((a, b) => b.weight - a.weight);
   const versions = await db.modelVersion.findMany({ where: { id: { in: ordered.map((v) => v.modelVersion.id) } }, select: { id: true, manifest: true } });
   const total = ordered.reduce((sum, v) => sum + v.weight, 0);
   const prefix = options.storagePrefix.replace(/\/+$/, "");

@@ -2,13 +2,13 @@ import "server-only";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
-import { dataCaptureConfig, type Runtime, type EndpointLogLine, type EndpointStatus, type EndpointView, type ReplicaView } from "@/lib/endpoints";
+import { dataCaptureConfig, type Runtime, type VariantView, type EndpointLogLine, type EndpointStatus, type EndpointView, type ReplicaView } from "@/lib/endpoints";
 import type { ApprovalStatus, Framework, Signature } from "@/lib/model-registry";
 import { projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
 import { requireModelAccess } from "@/server/models/model-access";
 import { jsonValue } from "@/server/db-driver";
 import { userNames } from "@/server/users/user-names";
-import type { CreateEndpointInput } from "@/server/endpoints/endpoint-schemas";
+import type { CreateEndpointInput, UpdateEndpointInput } from "@/server/endpoints/endpoint-schemas";
 
 /** Frameworks the model server (studio.serving) loads today. */
 const SERVABLE_LOADERS = new Set(["joblib", "xgboost"]);
@@ -33,7 +33,8 @@ function loadRow(db: Db, where: { id: string } | { name: string }) {
 async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
   const names = await userNames(db, rows.map((r) => r.createdById));
   return rows.map((row) => {
-    const total = row.variants.reduce((sum, v) => sum + v.weight, 0);
+    const routed = (v: (typeof row.variants)[number]) => !v.shadow && (v.state === "active" || v.state === "superseded");
+    const total = row.variants.filter(routed).reduce((sum, v) => sum + v.weight, 0);
     return {
       id: row.id,
       projectId: row.projectId,
@@ -54,7 +55,10 @@ async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
         name: v.name,
         runtime: v.runtime as Runtime,
         weight: v.weight,
-        share: total > 0 ? v.weight / total : 0,
+        share: total > 0 && routed(v) ? v.weight / total : 0,
+        state: v.state as VariantView["state"],
+        shadow: v.shadow,
+        shadowSamplingPercent: v.shadowSamplingPercent,
         replicas: v.replicas,
         readyReplicas: v.replicaRows.filter((r) => r.status === "ready").length,
         modelVersion: {
@@ -84,20 +88,19 @@ async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
 const invalid = (path: string, message: string) => new AppError("validation_failed", `${path}: ${message}`, { issues: [{ path, message }] });
 
 /**
- * Creates an endpoint in the project; the worker starts its model servers and marks it InService
- * once every variant answers its health check. A production endpoint takes approved versions only.
+ * Checks each variant's model version (of the project; approved for a production endpoint; one its
+ * runtime can serve) and resolves "auto" runtimes. Errors name the variant's field.
  */
-export async function createEndpoint(db: Db, projectId: string, input: CreateEndpointInput, actor: Principal): Promise<EndpointView> {
-  await requireProjectPermission(db, projectId, actor, "models:write");
+async function resolveVariants(db: Db, projectId: string, production: boolean, variants: CreateEndpointInput["variants"]): Promise<Runtime[]> {
   const versions = await db.modelVersion.findMany({
-    where: { id: { in: input.variants.map((v) => v.modelVersionId) } },
+    where: { id: { in: variants.map((v) => v.modelVersionId) } },
     select: { id: true, version: true, approvalStatus: true, manifest: true, onnxStatus: true, model: { select: { projectId: true, name: true } } },
   });
   const runtimes: Runtime[] = [];
-  for (const [i, variant] of input.variants.entries()) {
+  for (const [i, variant] of variants.entries()) {
     const version = versions.find((v) => v.id === variant.modelVersionId);
     if (!version || version.model.projectId !== projectId) throw invalid(`variants.${i}.modelVersionId`, "names no model version of this project");
-    if (input.production && version.approvalStatus !== "Approved") {
+    if (production && version.approvalStatus !== "Approved") {
       throw invalid(`variants.${i}.modelVersionId`, `${version.model.name} version ${version.version} is ${version.approvalStatus}: a production endpoint serves approved versions only`);
     }
     const manifest = jsonValue<{ loader?: string } | null>(version.manifest, null);
@@ -114,6 +117,26 @@ export async function createEndpoint(db: Db, projectId: string, input: CreateEnd
     }
     runtimes.push(runtime);
   }
+  return runtimes;
+}
+
+const variantData = (v: CreateEndpointInput["variants"][number], runtime: Runtime) => ({
+  name: v.name,
+  modelVersionId: v.modelVersionId,
+  weight: v.weight,
+  replicas: v.replicas,
+  runtime,
+  shadow: v.shadow,
+  shadowSamplingPercent: v.shadowSamplingPercent,
+});
+
+/**
+ * Creates an endpoint in the project; the worker starts its model servers and marks it InService
+ * once every variant answers its health check. A production endpoint takes approved versions only.
+ */
+export async function createEndpoint(db: Db, projectId: string, input: CreateEndpointInput, actor: Principal): Promise<EndpointView> {
+  await requireProjectPermission(db, projectId, actor, "models:write");
+  const runtimes = await resolveVariants(db, projectId, input.production, input.variants);
   if (await db.endpoint.findUnique({ where: { name: input.name }, select: { id: true } })) throw invalid("name", `an endpoint named ${input.name} already exists`);
   const row = await db.endpoint.create({
     data: {
@@ -124,11 +147,47 @@ export async function createEndpoint(db: Db, projectId: string, input: CreateEnd
       dataCapture: input.dataCapture ?? undefined,
       createdById: actor.id,
       statusReason: "Starting the model servers.",
-      variants: { create: input.variants.map((v, i) => ({ name: v.name, modelVersionId: v.modelVersionId, weight: v.weight, replicas: v.replicas, runtime: runtimes[i] })) },
+      variants: { create: input.variants.map((v, i) => variantData(v, runtimes[i])) },
     },
     include: endpointInclude,
   });
   const [view] = await toViews(db, [row]);
+  return view;
+}
+
+/**
+ * Updates the endpoint's variants without dropping requests (SageMaker's UpdateEndpoint): weights,
+ * replicas and shadow sampling of unchanged variants apply at once; a variant with a new model
+ * version or runtime (or a new variant) starts beside the current ones, and the worker switches
+ * traffic to it in one step once it is healthy, then drains and stops what it replaced; if it never
+ * becomes healthy the update is rolled back and the current variants keep serving.
+ */
+export async function updateEndpoint(db: Db, endpointId: string, input: UpdateEndpointInput, actor: Principal): Promise<EndpointView> {
+  const row = await loadFor(db, endpointId, actor, "models:write");
+  if (row.status === "Deleting") throw new AppError("conflict", `Endpoint ${row.name} is being deleted.`);
+  if (row.variants.some((v) => v.state === "pending")) throw new AppError("conflict", `Endpoint ${row.name} is still applying an update; wait until it is InService.`);
+  const runtimes = await resolveVariants(db, row.projectId, row.production, input.variants);
+  const current = row.variants.filter((v) => v.state === "active");
+  await db.$transaction(async (tx) => {
+    let starting = 0;
+    const kept = new Set<string>();
+    for (const [i, v] of input.variants.entries()) {
+      const same = current.find((c) => c.name === v.name && c.modelVersionId === v.modelVersionId && c.runtime === runtimes[i]);
+      if (same) {
+        kept.add(same.id);
+        await tx.endpointVariant.update({ where: { id: same.id }, data: { weight: v.weight, replicas: v.replicas, shadow: v.shadow, shadowSamplingPercent: v.shadowSamplingPercent } });
+      } else {
+        starting++;
+        await tx.endpointVariant.create({ data: { endpointId, ...variantData(v, runtimes[i]), state: "pending" } });
+      }
+    }
+    const replaced = current.filter((c) => !kept.has(c.id)).map((c) => c.id);
+    // Without new variants to wait for, what is left out stops taking traffic now; otherwise at the switch.
+    if (replaced.length) await tx.endpointVariant.updateMany({ where: { id: { in: replaced } }, data: { state: starting ? "superseded" : "retiring" } });
+    if (starting) await tx.endpoint.update({ where: { id: endpointId }, data: { status: "Updating", statusReason: `Starting ${starting} new variant${starting === 1 ? "" : "s"}; the current ones serve until ${starting === 1 ? "it is" : "they are"} healthy.` } });
+    else await tx.endpoint.update({ where: { id: endpointId }, data: { updatedAt: new Date() } });
+  });
+  const [view] = await toViews(db, [(await loadRow(db, { id: endpointId }))!]);
   return view;
 }
 

@@ -4,7 +4,7 @@ import type { Db } from "@/server/db";
 import { can, type Role } from "@/lib/roles";
 import { authenticateRequest, type Caller } from "@/server/auth/request-principal";
 import { InvocationStats } from "@/server/endpoints/invocation-stats";
-import { CaptureWriter, captureRecord } from "@/server/endpoints/data-capture";
+import { CaptureWriter, captureRecord, shadowRecord } from "@/server/endpoints/data-capture";
 import { jsonValue } from "@/server/db-driver";
 import { artifactStore, type ArtifactStore } from "@/server/artifacts/artifact-store";
 import { dataCaptureConfig, type DataCaptureConfig } from "@/lib/endpoints";
@@ -34,8 +34,22 @@ interface RoutingVariant {
 
 const isReady = (v: RoutingVariant) => v.inProcess !== null || v.ports.length > 0;
 
+interface Answer {
+  status: number;
+  contentType: string;
+  body: Buffer;
+}
+
+interface Mirror {
+  shadow: RoutingVariant & { samplingPercent: number };
+  upstreamPath: string;
+  action: string;
+}
+
 interface Routing {
   endpointId: string;
+  /** The shadow variant: gets copies of production requests, answers nobody. */
+  shadow: (RoutingVariant & { samplingPercent: number }) | null;
   name: string;
   projectId: string;
   capture: DataCaptureConfig | null;
@@ -114,18 +128,22 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
         status: true,
         dataCapture: true,
         variants: {
-          where: { state: "active" },
+          // Variants an update is replacing serve until the switch.
+          where: { state: { in: ["active", "superseded"] } },
           orderBy: { createdAt: "asc" },
           select: {
             name: true,
             weight: true,
             runtime: true,
+            shadow: true,
+            shadowSamplingPercent: true,
             replicaRows: { where: { status: "ready" }, select: { port: true } },
             modelVersion: { select: { id: true, onnx: true, signature: true, task: true, framework: true, model: { select: { name: true } }, files: { select: { path: true, storageKey: true } } } },
           },
         },
       },
     });
+    const toRouting = (v: NonNullable<typeof row>["variants"][number]): RoutingVariant => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port), inProcess: v.runtime === "onnx" ? inProcessSpec(v.modelVersion) : null });
     const capture = row?.dataCapture ? dataCaptureConfig.safeParse(jsonValue(row.dataCapture, null)) : null;
     const routing = row
       ? {
@@ -134,7 +152,8 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
           capture: capture?.success && capture.data.samplingPercentage > 0 ? capture.data : null,
           projectId: row.projectId,
           status: row.status,
-          variants: row.variants.map((v) => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port), inProcess: v.runtime === "onnx" ? inProcessSpec(v.modelVersion) : null })),
+          variants: row.variants.filter((v) => !v.shadow).map(toRouting),
+          shadow: row.variants.filter((v) => v.shadow).map((v) => ({ ...toRouting(v), samplingPercent: v.shadowSamplingPercent }))[0] ?? null,
         }
       : null;
     routes.set(name, { at: Date.now(), routing });
@@ -202,28 +221,20 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
     return routing.capture && Math.random() * 100 < routing.capture.samplingPercentage ? routing.capture : null;
   }
 
-  /** Answers with the variant's exported graph, in this process. */
-  async function answerInProcess(req: IncomingMessage, res: ServerResponse, routing: Routing, variant: RoutingVariant, spec: InProcessSpec, action: string): Promise<void> {
-    const body = await readBody(req);
-    if (body === null) return send(res, 413, "payload_too_large", `The request body is over ${MAX_PAYLOAD_BYTES} bytes (6 MB), the most an endpoint takes.`);
+  /** The exported graph's answer to one request, computed in this process. */
+  async function inProcessAnswer(routing: Routing, variant: RoutingVariant, spec: InProcessSpec, action: string, body: Buffer, contentType: string, accept: string): Promise<Answer> {
+    const json = (status: number, value: unknown): Answer => ({ status, contentType: "application/json", body: Buffer.from(JSON.stringify(value)) });
     let model: InProcessModel;
     try {
       model = await modelFor(spec);
     } catch (error) {
       console.error(`[web] loading the ONNX model of ${routing.name}/${variant.name} failed:`, error);
-      return send(res, 503, "unavailable", `Variant ${variant.name} of ${routing.name} could not load its ONNX model: ${(error as Error).message}`);
+      return json(503, { error: { code: "unavailable", message: `Variant ${variant.name} of ${routing.name} could not load its ONNX model: ${(error as Error).message}` } });
     }
-    const headers: Record<string, string | number> = { "X-Amzn-Invoked-Production-Variant": variant.name };
-    const attributes = req.headers["x-amzn-sagemaker-custom-attributes"];
-    if (typeof attributes === "string") headers["X-Amzn-SageMaker-Custom-Attributes"] = attributes;
-    const answer = (status: number, text: string, contentType: string) => {
-      res.writeHead(status, { ...headers, "Content-Type": contentType, "Content-Length": Buffer.byteLength(text) }).end(text);
-      const capture = status === 200 ? sampled(routing) : null;
-      if (capture) keep(capture, req, routing, variant, body, contentType, Buffer.from(text));
-    };
     try {
-      if (action === "ping" || action === "ready") return answer(200, action === "ping" ? '{"status":"ok"}' : JSON.stringify({ name: spec.name, ready: true }), "application/json");
-      if (action === "metadata") return answer(200, JSON.stringify(v2Metadata(model)), "application/json");
+      if (action === "ping") return json(200, { status: "ok" });
+      if (action === "ready") return json(200, { name: spec.name, ready: true });
+      if (action === "metadata") return json(200, v2Metadata(model));
       if (action === "infer") {
         let request: unknown;
         try {
@@ -233,25 +244,84 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
         }
         const predictions = await model.predict(model.rows(v2Records(model, request)));
         const id = request !== null && typeof request === "object" ? (request as { id?: unknown }).id : undefined;
-        return answer(200, JSON.stringify(v2Response(model, predictions, typeof id === "string" ? id : undefined, randomUUID)), "application/json");
+        return json(200, v2Response(model, predictions, typeof id === "string" ? id : undefined, randomUUID));
       }
-      const predictions = await model.predict(model.rows(parseBody(body, req.headers["content-type"] ?? "text/csv")));
-      const out = formatPredictions(predictions, req.headers.accept ?? "application/json");
-      answer(200, out.body, out.contentType);
+      const predictions = await model.predict(model.rows(parseBody(body, contentType)));
+      const out = formatPredictions(predictions, accept);
+      return { status: 200, contentType: out.contentType, body: Buffer.from(out.body) };
     } catch (error) {
-      if (error instanceof BadInput) return answer(400, JSON.stringify({ error: { code: "bad_request", message: error.message } }), "application/json");
+      if (error instanceof BadInput) return json(400, { error: { code: "bad_request", message: error.message } });
       const errorId = randomUUID();
       console.error(`[web] [error ${errorId}] the ONNX model of ${routing.name}/${variant.name} raised:`, error);
-      answer(500, JSON.stringify({ error: { code: "model_error", message: "the model raised an error while predicting (see the endpoint's log)", errorId } }), "application/json");
+      return json(500, { error: { code: "model_error", message: "the model raised an error while predicting (see the endpoint's log)", errorId } });
     }
   }
 
-  function proxy(req: IncomingMessage, res: ServerResponse, routing: Routing, variant: RoutingVariant, upstreamPath: string, attempt = 0): void {
+  /** Answers with the variant's exported graph, in this process. */
+  async function answerInProcess(req: IncomingMessage, res: ServerResponse, routing: Routing, variant: RoutingVariant, spec: InProcessSpec, action: string, mirror: Mirror | null): Promise<void> {
+    const body = await readBody(req);
+    if (body === null) return send(res, 413, "payload_too_large", `The request body is over ${MAX_PAYLOAD_BYTES} bytes (6 MB), the most an endpoint takes.`);
+    const answer = await inProcessAnswer(routing, variant, spec, action, body, req.headers["content-type"] ?? "text/csv", req.headers.accept ?? "application/json");
+    const headers: Record<string, string | number> = { "X-Amzn-Invoked-Production-Variant": variant.name, "Content-Type": answer.contentType, "Content-Length": answer.body.length };
+    const attributes = req.headers["x-amzn-sagemaker-custom-attributes"];
+    if (typeof attributes === "string") headers["X-Amzn-SageMaker-Custom-Attributes"] = attributes;
+    res.writeHead(answer.status, headers).end(answer.body);
+    const capture = answer.status === 200 ? sampled(routing) : null;
+    if (capture) keep(capture, req, routing, variant, body, answer.contentType, answer.body);
+    if (mirror) shadowCall(req, routing, mirror, body, { variant: variant.name, ...answer });
+  }
+
+  /**
+   * The shadow variant's answer to a copy of a request the production variant already answered:
+   * counted under the shadow's name and written beside the production answer (shadow/… in the
+   * artifact store) for comparison; never returned to the caller.
+   */
+  function shadowCall(req: IncomingMessage, routing: Routing, mirror: Mirror, input: Buffer, production: Answer & { variant: string }): void {
+    const { shadow, upstreamPath, action } = mirror;
+    const started = performance.now();
+    const contentType = req.headers["content-type"] ?? "text/csv";
+    const accept = req.headers.accept ?? "application/json";
+    const done = (answer: Answer) => {
+      const ms = performance.now() - started;
+      stats.record(routing.endpointId, shadow.name, answer.status, ms);
+      const at = new Date();
+      const inferenceId = req.headers["x-amzn-sagemaker-inference-id"];
+      captured.add(
+        routing.name,
+        shadow.name,
+        shadowRecord({ contentType, body: input }, production, { variant: shadow.name, ...answer }, ms, at, typeof inferenceId === "string" ? inferenceId.slice(0, 256) : undefined),
+        at,
+        "shadow",
+      );
+    };
+    if (shadow.inProcess) {
+      void inProcessAnswer(routing, shadow, shadow.inProcess, action, input, contentType, accept).then(done);
+      return;
+    }
+    if (shadow.ports.length === 0) return done({ status: 503, contentType: "application/json", body: Buffer.from('{"error":{"code":"unavailable","message":"the shadow variant has no model server ready"}}') });
+    const port = shadow.ports[turn++ % shadow.ports.length];
+    const upstream = http.request(
+      { host: "127.0.0.1", port, path: upstreamPath, method: "POST", headers: { "content-type": contentType, accept, "content-length": input.length }, agent, timeout: TIMEOUT_MS },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+        answer.once("end", () => done({ status: answer.statusCode ?? 502, contentType: answer.headers["content-type"] ?? "application/octet-stream", body: Buffer.concat(chunks) }));
+      },
+    );
+    upstream.setNoDelay(true);
+    upstream.on("timeout", () => upstream.destroy(new Error("timeout")));
+    upstream.on("error", (error) => done({ status: error.message === "timeout" ? 504 : 503, contentType: "application/json", body: Buffer.from(JSON.stringify({ error: { code: "unavailable", message: error.message } })) }));
+    upstream.end(input);
+  }
+
+  function proxy(req: IncomingMessage, res: ServerResponse, routing: Routing, variant: RoutingVariant, upstreamPath: string, mirror: Mirror | null, attempt = 0): void {
     const port = variant.ports[turn++ % variant.ports.length];
-    // Sampled for data capture: the bodies are kept (at most 6 MB each) while they stream through.
+    // Sampled for data capture, or mirrored to a shadow: the bodies are kept (at most 6 MB each)
+    // while they stream through.
     const capture = attempt === 0 ? sampled(routing) : null;
+    const keepBodies = capture !== null || mirror !== null;
     const input: Buffer[] = [];
-    if (capture) req.on("data", (chunk: Buffer) => input.push(chunk));
+    if (keepBodies) req.on("data", (chunk: Buffer) => input.push(chunk));
     const headers: Record<string, string> = {};
     for (const name of ["content-type", "accept", "content-length", "x-amzn-sagemaker-custom-attributes", "x-amzn-sagemaker-inference-id"]) {
       const value = req.headers[name];
@@ -264,10 +334,14 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
         if (typeof value === "string") out[name] = value;
       }
       res.writeHead(answer.statusCode ?? 502, out);
-      if (capture) {
+      if (keepBodies) {
         const output: Buffer[] = [];
         answer.on("data", (chunk: Buffer) => output.push(chunk));
-        answer.once("end", () => keep(capture, req, routing, variant, Buffer.concat(input), answer.headers["content-type"], Buffer.concat(output)));
+        answer.once("end", () => {
+          const body = Buffer.concat(input);
+          if (capture) keep(capture, req, routing, variant, body, answer.headers["content-type"], Buffer.concat(output));
+          if (mirror) shadowCall(req, routing, mirror, body, { variant: variant.name, status: answer.statusCode ?? 502, contentType: answer.headers["content-type"] ?? "application/octet-stream", body: Buffer.concat(output) });
+        });
       }
       answer.pipe(res);
     });
@@ -277,7 +351,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
     upstream.on("error", (error: NodeJS.ErrnoException) => {
       if (res.headersSent) return void res.destroy();
       // A server that died a moment ago: another ready one takes the request (the body was not read yet).
-      if (error.code === "ECONNREFUSED" && attempt + 1 < variant.ports.length) return proxy(req, res, routing, variant, upstreamPath, attempt + 1);
+      if (error.code === "ECONNREFUSED" && attempt + 1 < variant.ports.length) return proxy(req, res, routing, variant, upstreamPath, mirror, attempt + 1);
       if (error.message === "timeout") return send(res, 504, "timeout", `The model did not answer within ${TIMEOUT_MS / 1000} s.`);
       send(res, 503, "unavailable", "The endpoint's model server is restarting; try again in a few seconds.");
     });
@@ -321,16 +395,22 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
       let counted = "(none)";
       res.once("finish", () => stats.record(routing.endpointId, counted, res.statusCode, performance.now() - started));
       const target = req.headers["x-amzn-sagemaker-target-variant"];
-      const variant = pickVariant(routing.variants, typeof target === "string" ? target : undefined);
+      const named = typeof target === "string" ? target : undefined;
+      const variant = named && routing.shadow?.name === named ? routing.shadow : pickVariant(routing.variants, named);
       if ("error" in variant) {
-        if (variant.error === "unknown") return send(res, 404, "unknown_variant", `Endpoint ${name} has no variant named ${String(target)} (it has ${routing.variants.map((v) => v.name).join(", ")}).`);
+        const all = [...routing.variants, ...(routing.shadow ? [routing.shadow] : [])];
+        if (variant.error === "unknown") return send(res, 404, "unknown_variant", `Endpoint ${name} has no variant named ${String(target)} (it has ${all.map((v) => v.name).join(", ")}).`);
         return send(res, 503, "unavailable", `Endpoint ${name} has no model server ready yet (status ${routing.status}).`);
       }
       counted = variant.name;
-      if (variant.inProcess) return answerInProcess(req, res, routing, variant, variant.inProcess, action);
-      if (variant.ports.length === 0) return send(res, 503, "unavailable", `Variant ${variant.name} of ${name} has no model server ready yet.`);
       const upstreamPath = action === "invocations" ? "/invocations" : action === "ping" ? "/ping" : action === "infer" ? "/v2/models/model/infer" : action === "ready" ? "/v2/models/model/ready" : "/v2/models/model";
-      proxy(req, res, routing, variant, upstreamPath);
+      // A copy for the shadow variant (a sampled share of what production answers; never when the
+      // caller named a variant).
+      const shadow = routing.shadow;
+      const mirror = shadow && wantsPost && !target && Math.random() * 100 < shadow.samplingPercent ? { shadow, upstreamPath, action } : null;
+      if (variant.inProcess) return answerInProcess(req, res, routing, variant, variant.inProcess, action, mirror);
+      if (variant.ports.length === 0) return send(res, 503, "unavailable", `Variant ${variant.name} of ${name} has no model server ready yet.`);
+      proxy(req, res, routing, variant, upstreamPath, mirror);
     },
 
     /** Writes the counts and captured data gathered so far (both flush on their own every 5 s). */

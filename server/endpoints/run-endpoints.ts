@@ -210,83 +210,161 @@ async function checkInProcess(db: Db, store: ArtifactStore, endpointId: string, 
   return result;
 }
 
+interface SupervisedVariant {
+  id: string;
+  name: string;
+  modelVersionId: string;
+  replicas: number;
+  runtime: string;
+  state: string;
+  createdAt: Date;
+  replicaRows: { id: string; status: string }[];
+}
+
+/** Stops a variant's servers and forgets it (deleted endpoint, retired or rolled-back variant). */
+async function dropVariant(variantId: string): Promise<void> {
+  const mine = [...replicas.values()].filter((r) => r.variantId === variantId);
+  await Promise.all(mine.map(stopReplica));
+  for (const r of mine) replicas.delete(r.id);
+  health.delete(variantId);
+  inProcessChecks.delete(variantId);
+  retiringSince.delete(variantId);
+}
+
 /**
- * One pass: removes deleted endpoints' servers, starts missing replicas, checks the health of
- * starting ones, restarts dead ones, and sets each endpoint's status from its variants'.
+ * Keeps one variant's replicas running: clears rows of dead servers, health-checks starting ones,
+ * scales to the wanted count, restarts after a pause. Returns whether it serves, and why it cannot.
+ */
+async function superviseVariant(db: Db, store: ArtifactStore, endpoint: { id: string; name: string }, variant: SupervisedVariant): Promise<{ ready: boolean; failure: string | null }> {
+  if (variant.runtime === "onnx") {
+    // Answered by the web process itself: here only checked to load, once.
+    const check = await checkInProcess(db, store, endpoint.id, variant);
+    return { ready: check.error === null, failure: check.error };
+  }
+  // Rows without a process here were left by an earlier worker (their servers ended with it),
+  // and dead processes are cleared: both get replaced below.
+  for (const row of variant.replicaRows) {
+    const replica = replicas.get(row.id);
+    if (!replica || replica.exited) {
+      replicas.delete(row.id);
+      await db.endpointReplica.delete({ where: { id: row.id } }).catch(() => undefined);
+    }
+  }
+  const live = [...replicas.values()].filter((r) => r.variantId === variant.id && !r.exited);
+  for (const replica of live.filter((r) => !r.ready)) {
+    if (await ping(replica.port)) {
+      replica.ready = true;
+      const state = healthOf(variant.id);
+      health.set(variant.id, { ...state, everReady: true, failures: 0 });
+      logLine(endpoint.id, variant.name, "studio", `The model server on port ${replica.port} answers its health check: ready`);
+      await db.endpointReplica.update({ where: { id: replica.id }, data: { status: "ready", readyAt: new Date() } });
+    }
+  }
+  // Scale to the wanted count: extra servers stop, missing ones start (after a pause if they keep dying).
+  for (const extra of live.slice(variant.replicas)) {
+    replicas.delete(extra.id);
+    await stopReplica(extra);
+    await db.endpointReplica.delete({ where: { id: extra.id } }).catch(() => undefined);
+  }
+  const state = health.get(variant.id);
+  const missing = variant.replicas - Math.min(live.length, variant.replicas);
+  if (missing > 0 && (!state || Date.now() >= state.nextStartAt) && !(state && !state.everReady && state.failures >= MAX_START_FAILURES)) {
+    for (let i = 0; i < missing; i++) {
+      try {
+        await startReplica(db, store, endpoint, variant);
+      } catch (error) {
+        const s = healthOf(variant.id);
+        health.set(variant.id, { ...s, failures: s.failures + 1, lastError: (error as Error).message, nextStartAt: Date.now() + 5_000 });
+        logLine(endpoint.id, variant.name, "studio", `Could not start a model server: ${(error as Error).message}`);
+      }
+    }
+  }
+  const now = health.get(variant.id);
+  const failure = now && !now.everReady && now.failures >= MAX_START_FAILURES ? (now.lastError ?? "its model server did not start") : null;
+  return { ready: live.some((r) => r.ready), failure };
+}
+
+/** How long a replaced variant keeps its servers after the switch, for requests already on their way. */
+export const DRAIN_MS = 10_000;
+/** An update whose new variants are not all ready by then is rolled back. */
+export const UPDATE_TIMEOUT_MS = 5 * 60_000;
+const retiringSince = ((globalThis as unknown as { studioRetiring?: Map<string, number> }).studioRetiring ??= new Map());
+
+/**
+ * One pass: removes deleted endpoints' servers; supervises every variant's replicas; finishes
+ * updates (all new variants ready → they take the traffic in one transaction and the replaced
+ * ones drain and stop; a new variant that cannot start → the update is rolled back and the old
+ * variants keep serving); sets each endpoint's status from its variants'.
  */
 export async function tickEndpoints(db: Db, store: ArtifactStore): Promise<void> {
   const deleting = await db.endpoint.findMany({ where: { status: "Deleting" }, select: { id: true, variants: { select: { id: true } } } });
   for (const endpoint of deleting) {
-    const ids = new Set(endpoint.variants.map((v) => v.id));
-    const mine = [...replicas.values()].filter((r) => ids.has(r.variantId));
-    await Promise.all(mine.map(stopReplica));
-    for (const r of mine) replicas.delete(r.id);
-    for (const id of ids) {
-      health.delete(id);
-      inProcessChecks.delete(id);
-    }
+    for (const v of endpoint.variants) await dropVariant(v.id);
     await db.endpoint.delete({ where: { id: endpoint.id } }).catch(() => undefined);
   }
 
   const endpoints = await db.endpoint.findMany({
     where: { status: { in: ["Creating", "InService", "Updating", "Failed"] } },
-    select: { id: true, name: true, status: true, statusReason: true, variants: { where: { state: "active" }, select: { id: true, name: true, modelVersionId: true, replicas: true, runtime: true, replicaRows: { select: { id: true, status: true } } } } },
+    select: {
+      id: true,
+      name: true,
+      status: true,
+      statusReason: true,
+      variants: { orderBy: { createdAt: "asc" }, select: { id: true, name: true, modelVersionId: true, replicas: true, runtime: true, state: true, createdAt: true, replicaRows: { select: { id: true, status: true } } } },
+    },
   });
   for (const endpoint of endpoints) {
     let allReady = true;
     let failedReason: string | null = null;
+    const pending: { variant: SupervisedVariant; ready: boolean; failure: string | null }[] = [];
     for (const variant of endpoint.variants) {
-      if (variant.runtime === "onnx") {
-        // Answered by the web process itself: here only checked to load, once.
-        const check = await checkInProcess(db, store, endpoint.id, variant);
-        if (check.error) failedReason = `Variant ${variant.name}: ${check.error}`;
+      if (variant.state === "retiring") {
+        // Out of the routing since the switch: stopped once requests already sent had time to finish.
+        const since = retiringSince.get(variant.id) ?? Date.now();
+        retiringSince.set(variant.id, since);
+        if (Date.now() - since >= DRAIN_MS) {
+          await dropVariant(variant.id);
+          await db.endpointVariant.delete({ where: { id: variant.id } }).catch(() => undefined);
+          logLine(endpoint.id, variant.name, "studio", `The replaced variant ${variant.name} drained and stopped`);
+        }
         continue;
       }
-      // Rows without a process here were left by an earlier worker (their servers ended with it),
-      // and dead processes are cleared: both get replaced below.
-      for (const row of variant.replicaRows) {
-        const replica = replicas.get(row.id);
-        if (!replica || replica.exited) {
-          replicas.delete(row.id);
-          await db.endpointReplica.delete({ where: { id: row.id } }).catch(() => undefined);
-        }
+      const result = await superviseVariant(db, store, endpoint, variant);
+      if (variant.state === "pending") {
+        pending.push({ variant, ...result });
+        continue;
       }
-      const live = [...replicas.values()].filter((r) => r.variantId === variant.id && !r.exited);
-      for (const replica of live.filter((r) => !r.ready)) {
-        if (await ping(replica.port)) {
-          replica.ready = true;
-          const state = healthOf(variant.id);
-          health.set(variant.id, { ...state, everReady: true, failures: 0 });
-          logLine(endpoint.id, variant.name, "studio", `The model server on port ${replica.port} answers its health check: ready`);
-          await db.endpointReplica.update({ where: { id: replica.id }, data: { status: "ready", readyAt: new Date() } });
-        }
-      }
-      // Scale to the wanted count: extra servers stop, missing ones start (after a pause if they keep dying).
-      for (const extra of live.slice(variant.replicas)) {
-        replicas.delete(extra.id);
-        await stopReplica(extra);
-        await db.endpointReplica.delete({ where: { id: extra.id } }).catch(() => undefined);
-      }
-      const state = health.get(variant.id);
-      const missing = variant.replicas - Math.min(live.length, variant.replicas);
-      if (missing > 0 && (!state || Date.now() >= state.nextStartAt) && !(state && !state.everReady && state.failures >= MAX_START_FAILURES)) {
-        for (let i = 0; i < missing; i++) {
-          try {
-            await startReplica(db, store, endpoint, variant);
-          } catch (error) {
-            const s = healthOf(variant.id);
-            health.set(variant.id, { ...s, failures: s.failures + 1, lastError: (error as Error).message, nextStartAt: Date.now() + 5_000 });
-            logLine(endpoint.id, variant.name, "studio", `Could not start a model server: ${(error as Error).message}`);
-          }
-        }
-      }
-      const now = health.get(variant.id);
-      if (!live.some((r) => r.ready)) allReady = false;
-      if (now && !now.everReady && now.failures >= MAX_START_FAILURES) {
-        failedReason = `Variant ${variant.name}: ${now.lastError ?? "its model server did not start"}`;
-      }
+      if (!result.ready) allReady = false;
+      if (result.failure) failedReason = `Variant ${variant.name}: ${result.failure}`;
     }
-    const next = failedReason ? { status: "Failed", statusReason: failedReason.slice(0, 4_000) } : allReady ? { status: "InService", statusReason: null } : null;
+
+    if (pending.length > 0) {
+      const failed = pending.find((p) => p.failure) ?? (Date.now() - Math.min(...pending.map((p) => p.variant.createdAt.getTime())) > UPDATE_TIMEOUT_MS ? pending.find((p) => !p.ready) : undefined);
+      if (failed) {
+        const why = `Update rolled back: variant ${failed.variant.name} ${failed.failure ? `failed its health checks (${failed.failure})` : `was not ready within ${UPDATE_TIMEOUT_MS / 60_000} minutes`}; the previous variants keep serving.`;
+        for (const p of pending) await dropVariant(p.variant.id);
+        await db.$transaction([
+          db.endpointVariant.deleteMany({ where: { endpointId: endpoint.id, state: "pending" } }),
+          db.endpointVariant.updateMany({ where: { endpointId: endpoint.id, state: "superseded" }, data: { state: "active" } }),
+          db.endpoint.update({ where: { id: endpoint.id }, data: { status: allReady ? "InService" : "Creating", statusReason: why.slice(0, 4_000) } }),
+        ]);
+        logLine(endpoint.id, failed.variant.name, "studio", why);
+        continue;
+      }
+      if (pending.every((p) => p.ready)) {
+        // The switch: one transaction, so the router's next refresh sees only the new set.
+        await db.$transaction([
+          db.endpointVariant.updateMany({ where: { endpointId: endpoint.id, state: "superseded" }, data: { state: "retiring" } }),
+          db.endpointVariant.updateMany({ where: { endpointId: endpoint.id, state: "pending" }, data: { state: "active" } }),
+          db.endpoint.update({ where: { id: endpoint.id }, data: { status: "InService", statusReason: null } }),
+        ]);
+        for (const p of pending) logLine(endpoint.id, p.variant.name, "studio", `Update: variant ${p.variant.name} is ready and now takes its traffic`);
+        continue;
+      }
+      if (endpoint.status !== "Updating") await db.endpoint.update({ where: { id: endpoint.id }, data: { status: "Updating" } });
+      continue;
+    }
+    const next = failedReason ? { status: "Failed", statusReason: failedReason.slice(0, 4_000) } : allReady ? { status: "InService", statusReason: endpoint.status === "InService" ? endpoint.statusReason : null } : null;
     if (next && (next.status !== endpoint.status || next.statusReason !== endpoint.statusReason)) {
       await db.endpoint.update({ where: { id: endpoint.id }, data: next });
     }

@@ -35,3 +35,14 @@ export async function updateModel(db: Db, modelId: string, input: z.infer<typeof
   await db.registeredModel.update({ where: { id: modelId }, data: { description: input.description } });
   return getModel(db, modelId, actor);
 }
+
+/**
+ * Queues the version for (another) ONNX export by the worker: for versions registered before
+ * exports existed, or after a converter upgrade. An export already waiting is left as it is.
+ */
+export async function requestOnnxExport(db: Db, versionId: string, actor: Principal): Promise<ModelVersionDetail> {
+  const version = await loadVersionFor(db, versionId, actor, "models:write");
+  if (version.onnxStatus === "converted") throw new AppError("conflict", `Version ${version.version} is already exported to ONNX.`);
+  if (version.onnxStatus !== "pending") await db.modelVersion.update({ where: { id: versionId }, data: { onnxStatus: "pending", onnx: undefined } });
+  return getModelVersion(db, versionId, actor);
+}
