@@ -108,6 +108,13 @@ def test_an_xgboost_booster_file_and_an_uploaded_onnx_file(tmp_path):
         assert result["status"] == "converted" and result["serving"]["layout"] == "matrix", result
         assert result["maxDifference"] <= 1e-5
 
+    # Bare estimators fitted on a DataFrame of numbers (XGBoost names its features after the columns).
+    for estimator in (xgboost.XGBClassifier(n_estimators=10), __import__("sklearn.linear_model", fromlist=["x"]).LogisticRegression()):
+        directory = tmp_path / type(estimator).__name__
+        save_model(estimator.fit(numbers, (y == "yes").astype(int)), directory, input_example=numbers, task="binary_classification")
+        result = export(directory, directory)
+        assert result["status"] == "converted" and result["maxDifference"] <= 1e-5, result
+
     # An ONNX upload is checked as it is (it runs on the schema's columns) and served from its own file.
     x, models = cases()
     model, task, framework = models["random forest"]

@@ -305,15 +305,45 @@ def _output_names(model: Model, onx) -> dict[str, Any]:
     return {"prediction": next((n for n in names if n in ("variable", "prediction", "predictions")), names[0])}
 
 
-def convert_sklearn(model: Model, float32: bool):
+def _without_feature_names(fitted: Any) -> Any:
+    """A copy whose XGBoost boosters read features by position (f0, f1, …), as onnxmltools needs;
+    a model fitted on a DataFrame names them after its columns."""
+    import copy
+
+    fitted = copy.deepcopy(fitted)
+    stack = [fitted]
+    while stack:
+        item = stack.pop()
+        if hasattr(item, "steps"):
+            stack.extend(step for _, step in item.steps)
+        for attribute in ("estimator_",):
+            if hasattr(item, attribute):
+                stack.append(getattr(item, attribute))
+        if type(item).__module__.startswith("xgboost") and hasattr(item, "get_booster"):
+            booster = item.get_booster()
+            booster.feature_names = None
+            booster.feature_types = None
+    return fitted
+
+
+def convert_sklearn(model: Model, float32: bool, matrix: bool = False):
     from skl2onnx import convert_sklearn as to_onnx
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
     _register_converters()
+    fitted = _without_feature_names(model.model)
     options: dict[Any, Any] = {}
     if model.task in CLASSIFICATION:
-        estimator = model.model.steps[-1][1] if hasattr(model.model, "steps") else model.model
+        estimator = fitted.steps[-1][1] if hasattr(fitted, "steps") else fitted
         options[id(estimator)] = {"zipmap": False}
-    onx = to_onnx(model.model, initial_types=_initial_types(model, float32), target_opset=TARGET_OPSET, options=options)
+    if matrix:
+        # A bare estimator on numbers takes one [n, columns] tensor (its converters want one input).
+        if any(column_kind(c["type"]) != "double" for c in model.columns):
+            raise ValueError("a one-tensor input needs numeric columns")
+        kind = FloatTensorType if float32 else DoubleTensorType
+        onx = to_onnx(fitted, initial_types=[("input", kind([None, len(model.columns)]))], target_opset=TARGET_OPSET, options=options)
+        return onx, {"layout": "matrix", "inputs": [{"name": "input", "type": "float" if float32 else "double"}], "outputs": _output_names(model, onx)}
+    onx = to_onnx(fitted, initial_types=_initial_types(model, float32), target_opset=TARGET_OPSET, options=options)
     return onx, _column_serving(model, onx, float32)
 
 
@@ -406,7 +436,7 @@ def export(directory: str | Path, out: str | Path) -> dict[str, Any]:
     elif loader == "xgboost":
         attempts = [("onnxmltools", convert_booster)]
     elif loader == "joblib" and framework in ("sklearn", "xgboost"):
-        attempts = [("skl2onnx", lambda m: convert_sklearn(m, float32=False)), ("skl2onnx", lambda m: convert_sklearn(m, float32=True))]
+        attempts = [("skl2onnx", lambda m, f=f, x=x: convert_sklearn(m, float32=f, matrix=x)) for x in (False, True) for f in (False, True)]
     else:
         return {"status": "unsupported", "reason": f"{framework} models loaded with {loader} have no ONNX converter here"}
 
