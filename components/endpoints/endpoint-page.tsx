@@ -17,6 +17,7 @@ import { useDeleteEndpoint, useEndpoint } from "@/components/endpoints/use-endpo
 import { InvocationStatsPanel } from "@/components/endpoints/invocation-stats";
 import { EndpointLogs } from "@/components/endpoints/endpoint-logs";
 import { KServeExport } from "@/components/endpoints/kserve-export";
+import { UpdateEndpointButton } from "@/components/endpoints/update-dialog";
 
 interface Answer {
   status: number;
@@ -121,6 +122,12 @@ function TestConsole({ endpoint }: { endpoint: EndpointView }) {
   );
 }
 
+const stateHelp: Record<string, string> = {
+  pending: "Started by an update: takes traffic once every new variant answers its health checks",
+  superseded: "Replaced by an update that is still starting: serves until the switch",
+  retiring: "Replaced: finishing requests already sent, then stopped",
+};
+
 /** One endpoint: status, how to call it, its variants and model servers, and a test console. */
 export function EndpointPage({ endpointId, canWrite }: { endpointId: string; canWrite: boolean }) {
   const router = useRouter();
@@ -137,6 +144,8 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
         description={<>Endpoint in {endpoint.projectName}{endpoint.production ? " · production" : ""}</>}
         actions={
           canWrite && endpoint.status !== "Deleting" ? (
+            <span className="flex gap-2">
+            <UpdateEndpointButton endpoint={endpoint} />
             <Button
               variant="danger"
               busy={remove.isPending}
@@ -146,6 +155,7 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
             >
               Delete
             </Button>
+            </span>
           ) : null
         }
       />
@@ -204,7 +214,15 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
           <tbody>
             {endpoint.variants.map((v) => (
               <tr key={v.id}>
-                <Td className="font-medium">{v.name}</Td>
+                <Td className="font-medium">
+                  {v.name}
+                  {v.shadow ? <span className="ml-2 rounded bg-violet-100 px-1.5 py-0.5 text-[11px] font-normal text-violet-800 dark:bg-violet-950 dark:text-violet-200">shadow · {v.shadowSamplingPercent}% copied</span> : null}
+                  {v.state !== "active" ? (
+                    <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-[11px] font-normal text-amber-800 dark:bg-amber-950 dark:text-amber-200" title={stateHelp[v.state]}>
+                      {v.state === "pending" ? "starting (update)" : v.state === "superseded" ? "serving until the switch" : "draining"}
+                    </span>
+                  ) : null}
+                </Td>
                 <Td>
                   <span className="flex items-center gap-2">
                     <Link href={`/models/versions/${v.modelVersion.id}`} className={linkClass}>
@@ -213,7 +231,7 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
                     <ApprovalBadge status={v.modelVersion.approvalStatus} />
                   </span>
                 </Td>
-                <Td className="text-right tabular-nums">{v.weight}</Td>
+                <Td className="text-right tabular-nums">{v.shadow ? "–" : v.weight}</Td>
                 <Td className="text-right tabular-nums">{Math.round(v.share * 1000) / 10}%</Td>
                 <Td className="text-xs">
                   {v.runtime === "onnx" ? (

@@ -5,7 +5,8 @@ import { api } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
 import type { EndpointView, RuntimeChoice } from "@/lib/endpoints";
 
-const settling = (e: EndpointView | undefined) => e && (e.status === "Creating" || e.status === "Updating" || e.status === "Deleting" || e.variants.some((v) => v.readyReplicas < v.replicas));
+const settling = (e: EndpointView | undefined) =>
+  e && (e.status === "Creating" || e.status === "Updating" || e.status === "Deleting" || e.variants.some((v) => v.state !== "active" || (v.runtime === "python" && v.readyReplicas < v.replicas)));
 
 export function useEndpoints(projectId?: string) {
   return useQuery({
@@ -45,6 +46,18 @@ export function useDeleteEndpoint(id: string) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: () => api<{ ok: true }>(`/api/endpoints/${id}`, { method: "DELETE" }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.endpoints.all }),
+  });
+}
+
+export interface UpdateEndpointBody {
+  variants: { name: string; modelVersionId: string; weight: number; replicas: number; runtime: RuntimeChoice; shadow: boolean; shadowSamplingPercent: number }[];
+}
+
+export function useUpdateEndpoint(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: UpdateEndpointBody) => api<{ endpoint: EndpointView }>(`/api/endpoints/${id}`, { method: "PATCH", body }),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.endpoints.all }),
   });
 }

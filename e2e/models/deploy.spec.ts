@@ -93,6 +93,39 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
   expect((await anonymous.post(`/endpoints/${name}/invocations`, { data: "5,90,basic", headers: { "Content-Type": "text/csv" } })).status()).toBe(401);
   await anonymous.dispose();
 
+  // ——— Update without dropping requests: the same version on the Python model server, then a shadow ———
+  await page.getByRole("button", { name: "Update variants" }).click();
+  const update = page.getByRole("dialog", { name: `Update ${name}` });
+  await update.getByLabel("Variant 1 runtime").selectOption("python");
+  await update.getByRole("button", { name: "Update" }).click();
+  await expect(update).toBeHidden();
+  const variants = page.getByRole("table", { name: "Variants" });
+  await expect(variants.getByText("serving until the switch").or(variants.getByText("starting (update)")).first()).toBeVisible();
+  await expect(page.getByTestId("ready-AllTraffic")).toHaveText("Python model server · 1 of 1 ready", { timeout: 60_000 });
+  await expect(page.getByText("In service")).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole("log", { name: "Endpoint logs" })).toContainText("now takes its traffic");
+
+  await page.getByRole("button", { name: "Update variants" }).click();
+  await update.getByRole("button", { name: "Add variant" }).click();
+  await expect(update.getByLabel("Variant 2 name")).toHaveValue("Canary");
+  await update.getByLabel("Variant 2 name").fill("Shadow");
+  await update.getByLabel("Variant 2 runtime").selectOption("onnx");
+  await update.getByLabel("Variant 2 is a shadow").check();
+  await update.getByLabel("Variant 2 share copied (%)").fill("100");
+  await page.screenshot({ path: "test-results/endpoint-update.png", fullPage: true });
+  await update.getByRole("button", { name: "Update" }).click();
+  await expect(update).toBeHidden();
+  await expect(variants.getByText("shadow · 100% copied")).toBeVisible();
+  await expect(page.getByTestId("ready-Shadow")).toHaveText("ONNX, in-process", { timeout: 60_000 });
+  await expect(variants.getByText("starting (update)")).toBeHidden({ timeout: 30_000 });
+  await page.waitForTimeout(1_500); // the router's routing cache
+  await page.getByLabel("Request body").fill("5,90,basic");
+  await page.getByRole("button", { name: "Invoke" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "HTTP 200" })).toContainText("variant AllTraffic");
+  // The shadow's copy is counted under its own name (and recorded under shadow/ in the artifact store).
+  await expect(page.getByRole("table", { name: "Invocations per variant" }).getByRole("cell", { name: "Shadow", exact: true })).toBeVisible({ timeout: 20_000 });
+  await page.screenshot({ path: "test-results/endpoint-shadow.png", fullPage: true });
+
   // ——— The version links to where it went ———
   await page.getByRole("link", { name: "churn-xgb v1" }).click();
   await expect(page.getByRole("region", { name: "Lineage" }).getByRole("link", { name: `endpoint ${name}` })).toBeVisible();
