@@ -140,7 +140,8 @@ export type ModelVersionDetail = ModelVersionView & {
   events: ModelVersionEventView[];
   manifest: Record<string, unknown>;
   /** Where the version went: the endpoint variants that serve it. */
-  deployments: { endpointId: string; endpointName: string; variant: string; status: string }[];
+  /** The endpoints serving it now, with the variants that do. */
+  deployments: { endpointId: string; endpointName: string; variants: string[]; status: string }[];
 };
 
 export type ModelDetail = ModelSummaryView & { versions: ModelVersionView[] };

@@ -235,11 +235,11 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
                 <Td className="text-right tabular-nums">{Math.round(v.share * 1000) / 10}%</Td>
                 <Td className="text-xs">
                   {v.runtime === "onnx" ? (
-                    <span data-testid={`ready-${v.name}`} title="The exported ONNX graph, run by onnxruntime inside the studio's web server">
+                    <span data-testid={v.state === "active" ? `ready-${v.name}` : `ready-${v.name}-${v.state}`} title="The exported ONNX graph, run by onnxruntime inside the studio's web server">
                       ONNX, in-process
                     </span>
                   ) : (
-                    <span className="tabular-nums" data-testid={`ready-${v.name}`}>
+                    <span className="tabular-nums" data-testid={v.state === "active" ? `ready-${v.name}` : `ready-${v.name}-${v.state}`}>
                       Python model server · {v.readyReplicas} of {v.replicas} ready
                     </span>
                   )}
@@ -270,7 +270,7 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
       </Section>
 
       <Section title="Run it on Kubernetes (KServe)">
-        <KServeExport endpointId={endpoint.id} variants={endpoint.variants.length} />
+        <KServeExport endpointId={endpoint.id} variants={endpoint.variants.filter((v) => !v.shadow && (v.state === "active" || v.state === "superseded")).length} />
       </Section>
     </>
   );

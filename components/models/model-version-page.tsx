@@ -249,13 +249,13 @@ export function ModelVersionPage({ versionId, canApprove, canDeploy }: { version
               </li>
             ))}
             {v.deployments.map((d) => (
-              <li key={`${d.endpointId}-${d.variant}`}>
+              <li key={d.endpointId}>
                 <span className="text-zinc-500">Serves: </span>
                 <Link href={`/endpoints/${d.endpointId}`} className={linkClass}>
                   endpoint {d.endpointName}
                 </Link>{" "}
                 <span className="text-zinc-500">
-                  (variant {d.variant}, {d.status})
+                  (variant{d.variants.length === 1 ? "" : "s"} {d.variants.join(", ")}, {d.status})
                 </span>
               </li>
             ))}

@@ -127,7 +127,7 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
   await page.screenshot({ path: "test-results/endpoint-shadow.png", fullPage: true });
 
   // ——— The version links to where it went ———
-  await page.getByRole("link", { name: "churn-xgb v1" }).click();
+  await page.getByRole("link", { name: "churn-xgb v1" }).first().click();
   await expect(page.getByRole("region", { name: "Lineage" }).getByRole("link", { name: `endpoint ${name}` })).toBeVisible();
   await page.goBack();
 

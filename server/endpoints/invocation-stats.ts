@@ -47,10 +47,13 @@ export class InvocationStats {
     for (const e of entries) {
       const id = { endpointId: e.endpointId, variant: e.variant, minute: new Date(e.minute) };
       try {
-        await db.$transaction(async (tx) => {
-          const row = await tx.endpointStat.findUnique({ where: { endpointId_variant_minute: id } });
+        // No interactive transaction: the web process is the only writer of these rows, and on
+        // SQLite an open transaction holds the process's one connection (every other query of the
+        // web process would run inside it) while it waits for the worker's writes.
+        {
+          const row = await db.endpointStat.findUnique({ where: { endpointId_variant_minute: id } });
           const buckets = row ? addInto(JSON.parse(row.buckets) as number[], e.buckets) : e.buckets;
-          await tx.endpointStat.upsert({
+          await db.endpointStat.upsert({
             where: { endpointId_variant_minute: id },
             create: { ...id, count: e.count, clientErrors: e.clientErrors, serverErrors: e.serverErrors, latencySumMs: e.latencySumMs, buckets: JSON.stringify(buckets) },
             update: {
@@ -61,7 +64,7 @@ export class InvocationStats {
               buckets: JSON.stringify(buckets),
             },
           });
-        });
+        }
       } catch (error) {
         // A deleted endpoint's counts are dropped; anything else is kept for the next flush.
         if ((error as { code?: string }).code === "P2003") continue;
@@ -127,6 +130,7 @@ export async function getEndpointStats(db: Db, endpointId: string, principal: Pr
   return {
     series,
     last5Minutes: summarize(recent, seconds),
-    variants: endpoint.variants.map((v) => ({ variant: v.name, ...summarize(recent.filter((r) => r.variant === v.name), seconds) })),
+    // By name: an update's old and new variant of one name count together.
+    variants: [...new Set(endpoint.variants.map((v) => v.name))].map((name) => ({ variant: name, ...summarize(recent.filter((r) => r.variant === name), seconds) })),
   };
 }

@@ -72,7 +72,7 @@ describe("KServe export", () => {
     expect(docs[1].spec.predictor).toMatchObject({ canaryTrafficPercent: 30, model: { modelFormat: { name: "xgboost" }, storageUri: "s3://models/churn-xgb/v1/" } });
 
     // The version knows where it went.
-    expect((await getModelVersion(db, stable.id, principal)).deployments).toEqual([{ endpointId: endpoint.id, endpointName: "7churn", variant: "Stable", status: "Creating" }]);
+    expect((await getModelVersion(db, stable.id, principal)).deployments).toEqual([{ endpointId: endpoint.id, endpointName: "7churn", variants: ["Stable"], status: "Creating" }]);
 
     const text = toYaml(docs);
     expect(yaml.loadAll(text)).toEqual(JSON.parse(JSON.stringify(docs)));

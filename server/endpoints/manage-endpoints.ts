@@ -1,5 +1,5 @@
 import "server-only";
-import type { Db } from "@/server/db";
+import type { Db, Prisma } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
 import { dataCaptureConfig, type Runtime, type VariantView, type EndpointLogLine, type EndpointStatus, type EndpointView, type ReplicaView } from "@/lib/endpoints";
@@ -168,25 +168,29 @@ export async function updateEndpoint(db: Db, endpointId: string, input: UpdateEn
   if (row.variants.some((v) => v.state === "pending")) throw new AppError("conflict", `Endpoint ${row.name} is still applying an update; wait until it is InService.`);
   const runtimes = await resolveVariants(db, row.projectId, row.production, input.variants);
   const current = row.variants.filter((v) => v.state === "active");
-  await db.$transaction(async (tx) => {
-    let starting = 0;
-    const kept = new Set<string>();
-    for (const [i, v] of input.variants.entries()) {
-      const same = current.find((c) => c.name === v.name && c.modelVersionId === v.modelVersionId && c.runtime === runtimes[i]);
-      if (same) {
-        kept.add(same.id);
-        await tx.endpointVariant.update({ where: { id: same.id }, data: { weight: v.weight, replicas: v.replicas, shadow: v.shadow, shadowSamplingPercent: v.shadowSamplingPercent } });
-      } else {
-        starting++;
-        await tx.endpointVariant.create({ data: { endpointId, ...variantData(v, runtimes[i]), state: "pending" } });
-      }
+  // One batch (no JavaScript between its statements, so no other query of this process runs inside it).
+  const writes: Prisma.PrismaPromise<unknown>[] = [];
+  let starting = 0;
+  const kept = new Set<string>();
+  for (const [i, v] of input.variants.entries()) {
+    const same = current.find((c) => c.name === v.name && c.modelVersionId === v.modelVersionId && c.runtime === runtimes[i]);
+    if (same) {
+      kept.add(same.id);
+      writes.push(db.endpointVariant.update({ where: { id: same.id }, data: { weight: v.weight, replicas: v.replicas, shadow: v.shadow, shadowSamplingPercent: v.shadowSamplingPercent } }));
+    } else {
+      starting++;
+      writes.push(db.endpointVariant.create({ data: { endpointId, ...variantData(v, runtimes[i]), state: "pending" } }));
     }
-    const replaced = current.filter((c) => !kept.has(c.id)).map((c) => c.id);
-    // Without new variants to wait for, what is left out stops taking traffic now; otherwise at the switch.
-    if (replaced.length) await tx.endpointVariant.updateMany({ where: { id: { in: replaced } }, data: { state: starting ? "superseded" : "retiring" } });
-    if (starting) await tx.endpoint.update({ where: { id: endpointId }, data: { status: "Updating", statusReason: `Starting ${starting} new variant${starting === 1 ? "" : "s"}; the current ones serve until ${starting === 1 ? "it is" : "they are"} healthy.` } });
-    else await tx.endpoint.update({ where: { id: endpointId }, data: { updatedAt: new Date() } });
-  });
+  }
+  const replaced = current.filter((c) => !kept.has(c.id)).map((c) => c.id);
+  // Without new variants to wait for, what is left out stops taking traffic now; otherwise at the switch.
+  if (replaced.length) writes.push(db.endpointVariant.updateMany({ where: { id: { in: replaced } }, data: { state: starting ? "superseded" : "retiring" } }));
+  writes.push(
+    starting
+      ? db.endpoint.update({ where: { id: endpointId }, data: { status: "Updating", statusReason: `Starting ${starting} new variant${starting === 1 ? "" : "s"}; the current ones serve until ${starting === 1 ? "it is" : "they are"} healthy.` } })
+      : db.endpoint.update({ where: { id: endpointId }, data: { updatedAt: new Date() } }),
+  );
+  await db.$transaction(writes);
   const [view] = await toViews(db, [(await loadRow(db, { id: endpointId }))!]);
   return view;
 }

@@ -59,13 +59,24 @@ export async function getModelVersion(db: Db, versionId: string, principal: Prin
   const files = await db.modelVersionFile.findMany({ where: { versionId }, orderBy: { path: "asc" } });
   const events = await db.modelVersionEvent.findMany({ where: { versionId }, orderBy: { createdAt: "asc" } });
   const names = await userNames(db, events.map((e) => e.actorId));
-  const variants = await db.endpointVariant.findMany({ where: { modelVersionId: versionId }, select: { name: true, endpoint: { select: { id: true, name: true, status: true } } }, orderBy: { createdAt: "asc" } });
+  // What serves now (an update still starting, or a replaced variant draining, is left out), one entry per endpoint.
+  const variants = await db.endpointVariant.findMany({
+    where: { modelVersionId: versionId, state: { in: ["active", "superseded"] } },
+    select: { name: true, shadow: true, endpoint: { select: { id: true, name: true, status: true } } },
+    orderBy: { createdAt: "asc" },
+  });
+  const deployments = new Map<string, ModelVersionDetail["deployments"][number]>();
+  for (const v of variants) {
+    const entry = deployments.get(v.endpoint.id) ?? { endpointId: v.endpoint.id, endpointName: v.endpoint.name, variants: [], status: v.endpoint.status };
+    entry.variants.push(v.shadow ? `${v.name} (shadow)` : v.name);
+    deployments.set(v.endpoint.id, entry);
+  }
   return {
     ...view,
     files: files.map((f) => ({ path: f.path, sizeBytes: Number(f.sizeBytes), sha256: f.sha256 })),
     events: events.map((e) => ({ status: e.status as ModelVersionEventView["status"], comment: e.comment, actor: e.actorId ? (names.get(e.actorId) ?? null) : null, createdAt: e.createdAt.toISOString() })),
     manifest: jsonValue<Record<string, unknown>>(row.manifest, {}),
-    deployments: variants.map((v) => ({ endpointId: v.endpoint.id, endpointName: v.endpoint.name, variant: v.name, status: v.endpoint.status })),
+    deployments: [...deployments.values()],
   };
 }
 
