@@ -26,6 +26,8 @@ export const auditActions = [
   "model.approval",
   "endpoint.create",
   "endpoint.delete",
+  "transform.create",
+  "transform.stop",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

@@ -10,6 +10,7 @@ import { artifactStore } from "@/server/artifacts/artifact-store";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
 import { disposeJobConnections, tickTrainingJobs } from "@/server/jobs/run-training-jobs";
 import { stopAllReplicas, tickEndpoints } from "@/server/endpoints/run-endpoints";
+import { stopAllTransformProcesses, tickTransformJobs } from "@/server/transform/run-transform-jobs";
 
 // The loop wakes every second so a "Probe now" or a newly added host is picked up at once;
 // each wake-up is one indexed query.
@@ -26,6 +27,8 @@ let profiling = false;
 let jobsTicking = false;
 // Endpoints' model servers: one pass at a time.
 let endpointsTicking = false;
+// Batch transforms: one pass at a time (a pass starts processes in the background and returns).
+let transformsTicking = false;
 
 async function tick(): Promise<void> {
   if (!jobsTicking) {
@@ -39,6 +42,12 @@ async function tick(): Promise<void> {
     tickEndpoints(db(), artifactStore())
       .catch((error) => console.error("[worker] endpoints pass failed:", error))
       .finally(() => (endpointsTicking = false));
+  }
+  if (!transformsTicking) {
+    transformsTicking = true;
+    tickTransformJobs(db(), artifactStore())
+      .catch((error) => console.error("[worker] batch transforms pass failed:", error))
+      .finally(() => (transformsTicking = false));
   }
   if (!profiling) {
     profiling = true;
@@ -80,6 +89,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     stopping = true;
     disposeJobConnections();
     void stopAllReplicas();
+    // Transforms resume from their checkpoints when the next worker starts.
+    void stopAllTransformProcesses();
     // Give in-flight probes a moment to shut their kernels down.
     setTimeout(() => process.exit(0), inFlight.size > 0 ? 3_000 : 0).unref();
     if (inFlight.size === 0) process.exit(0);
