@@ -60,6 +60,7 @@ function BatchTransformForm({ version, onCancel }: { version: ModelVersionView; 
   const [batchStrategy, setBatchStrategy] = useState<TransformConfig["batchStrategy"]>("MultiRecord");
   const [maxPayload, setMaxPayload] = useState(String(DEFAULT_MAX_PAYLOAD_MB));
   const [assembleWith, setAssembleWith] = useState<TransformConfig["assembleWith"]>("Line");
+  const [splitOpen, setSplitOpen] = useState(false);
   const [join, setJoin] = useState(false);
   const [typedInputFilter, setTypedInputFilter] = useState<string | null>(null);
   const [outputFilter, setOutputFilter] = useState("$");
@@ -148,24 +149,32 @@ function BatchTransformForm({ version, onCancel }: { version: ModelVersionView; 
           ))}
         </SelectField>
       </div>
-      <div className="grid grid-cols-2 gap-3">
-        <SelectField label="Split type" value={splitType} onChange={(e) => setSplitType(e.target.value as TransformConfig["splitType"])} hint={splitType === "Line" ? "One record per line" : "The whole file is one request"}>
-          {splitTypes.map((s) => (
-            <option key={s}>{s}</option>
-          ))}
-        </SelectField>
-        <SelectField label="Batch strategy" value={batchStrategy} onChange={(e) => setBatchStrategy(e.target.value as TransformConfig["batchStrategy"])} disabled={splitType === "None"} hint={batchStrategy === "MultiRecord" ? "Lines packed up to the payload size" : "One record per request"}>
-          {batchStrategies.map((s) => (
-            <option key={s}>{s}</option>
-          ))}
-        </SelectField>
-        <TextField label="Max payload (MB)" type="number" min={1} max={MAX_PAYLOAD_MB} value={maxPayload} onChange={(e) => setMaxPayload(e.target.value)} error={issue("maxPayloadInMB")} />
-        <SelectField label="Assemble with" value={assembleWith} onChange={(e) => setAssembleWith(e.target.value as TransformConfig["assembleWith"])} hint={assembleWith === "Line" ? "Each output record on its own line" : "Responses concatenated as they come"}>
-          {assembleWiths.map((s) => (
-            <option key={s}>{s}</option>
-          ))}
-        </SelectField>
-      </div>
+      <details className="rounded-md border border-zinc-200 px-3 py-2 dark:border-zinc-800" open={splitOpen || Boolean(issue("maxPayloadInMB"))} onToggle={(e) => setSplitOpen(e.currentTarget.open)}>
+        <summary className="cursor-pointer text-sm font-medium">
+          Splitting and batching{" "}
+          <span className="font-normal text-zinc-500">
+            ({splitType === "Line" ? "by line" : "whole file"}, {splitType === "Line" ? `${batchStrategy}, ` : ""}up to {maxPayload || "?"} MB, assemble {assembleWith === "Line" ? "by line" : "as is"})
+          </span>
+        </summary>
+        <div className="mt-3 mb-1 grid grid-cols-2 gap-3">
+          <SelectField label="Split type" value={splitType} onChange={(e) => setSplitType(e.target.value as TransformConfig["splitType"])} hint={splitType === "Line" ? "One record per line" : "The whole file is one request"}>
+            {splitTypes.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </SelectField>
+          <SelectField label="Batch strategy" value={batchStrategy} onChange={(e) => setBatchStrategy(e.target.value as TransformConfig["batchStrategy"])} disabled={splitType === "None"} hint={batchStrategy === "MultiRecord" ? "Lines packed up to the payload size" : "One record per request"}>
+            {batchStrategies.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </SelectField>
+          <TextField label="Max payload (MB)" type="number" min={1} max={MAX_PAYLOAD_MB} value={maxPayload} onChange={(e) => setMaxPayload(e.target.value)} error={issue("maxPayloadInMB")} />
+          <SelectField label="Assemble with" value={assembleWith} onChange={(e) => setAssembleWith(e.target.value as TransformConfig["assembleWith"])} hint={assembleWith === "Line" ? "Each output record on its own line" : "Responses concatenated as they come"}>
+            {assembleWiths.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </SelectField>
+        </div>
+      </details>
       <label className="flex items-start gap-2 text-sm">
         <input type="checkbox" className="mt-0.5" checked={join} onChange={(e) => setJoin(e.target.checked)} />
         <span>

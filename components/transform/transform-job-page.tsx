@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { formatBytes, formatDateTime, formatDuration } from "@/lib/format";
-import { contentTypeLabels, terminalTransformStatuses, transformProgress, type TransformJobDetail } from "@/lib/transform-jobs";
+import { terminalTransformStatuses, transformProgress, type TransformJobDetail } from "@/lib/transform-jobs";
 import { Button } from "@/components/ui/button";
 import { Card, ErrorNotice, FormError, PageHeader } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/link";
@@ -20,7 +20,7 @@ function recordsText(job: TransformJobDetail): string {
 function Settings({ job }: { job: TransformJobDetail }) {
   const c = job.config;
   const rows: [string, string][] = [
-    ["ContentType", `${c.contentType} (${contentTypeLabels[c.contentType]})`],
+    ["ContentType", c.contentType],
     ["SplitType", c.splitType],
     ["BatchStrategy", c.splitType === "None" ? `${c.batchStrategy} (unused: the whole file is one request)` : c.batchStrategy],
     ["MaxPayloadInMB", String(c.maxPayloadInMB)],

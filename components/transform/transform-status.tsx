@@ -33,7 +33,7 @@ export function TransformProgress({ fraction, label, detail }: { fraction: numbe
         aria-valuetext={detail ? `${percent}% (${detail})` : `${percent}%`}
         className="h-2 min-w-24 flex-1 overflow-hidden rounded-full bg-zinc-200 dark:bg-zinc-800"
       >
-        <div className="h-full rounded-full bg-sky-600 transition-[width] duration-500" style={{ width: `${percent}%` }} />
+        <div className="h-full rounded-full bg-sky-600" style={{ width: `${percent}%` }} />
       </div>
       <span className="shrink-0 text-xs text-zinc-600 tabular-nums dark:text-zinc-400">
         {percent}%{detail ? ` · ${detail}` : ""}

@@ -47,6 +47,8 @@ test("batch transform of a CSV from the model version page: progress, completion
   await expect(dialog.getByLabel("Version")).toHaveAccessibleDescription(/churn\.csv · CSV \(text\/csv\) · 400 records/);
   // The dataset has the target too: the suggested filter hands the model its three columns.
   await expect(dialog.getByLabel("Input filter (JSONPath)")).toHaveValue("$[0:3]");
+  await expect(dialog.getByText("Splitting and batching")).toContainText("(by line, MultiRecord, up to 6 MB, assemble by line)");
+  await dialog.getByText("Splitting and batching").click();
   await expect(dialog.getByLabel("Split type")).toHaveValue("Line");
   await expect(dialog.getByLabel("Batch strategy")).toHaveValue("MultiRecord");
   await expect(dialog.getByLabel("Max payload (MB)")).toHaveValue("6");
@@ -79,6 +81,7 @@ test("batch transform of a CSV from the model version page: progress, completion
   const row = page.getByRole("table", { name: "Batch transforms" }).getByRole("row", { name: /churn-scores/ });
   await expect(row).toContainText("Completed");
   await expect(row).toContainText("churn v1 → churn-predictions v1");
+  await page.screenshot({ path: "test-results/batch-transform-list.png" });
   await row.getByRole("link", { name: "churn-scores" }).click();
 
   // ——— The output is a dataset version, profiled like an upload ———
