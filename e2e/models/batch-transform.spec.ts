@@ -81,6 +81,9 @@ test("batch transform of a CSV from the model version page: progress, completion
   const row = page.getByRole("table", { name: "Batch transforms" }).getByRole("row", { name: /churn-scores/ });
   await expect(row).toContainText("Completed");
   await expect(row).toContainText("churn v1 → churn-predictions v1");
+  await page.getByLabel("Show batch transforms of").selectOption({ label: project.name });
+  await expect(page).toHaveURL(new RegExp(`/transform-jobs\\?projectId=${project.id}$`));
+  await expect(page.getByRole("table", { name: "Batch transforms" }).getByRole("row")).toHaveCount(2);
   await page.screenshot({ path: "test-results/batch-transform-list.png" });
   await row.getByRole("link", { name: "churn-scores" }).click();
 
