@@ -40,6 +40,11 @@ export const queryKeys = {
     detail: (id: string) => ["models", "detail", id] as const,
     version: (id: string) => ["models", "version", id] as const,
   },
+  transformJobs: {
+    all: ["transform-jobs"] as const,
+    list: (projectId?: string) => ["transform-jobs", "list", projectId ?? "all"] as const,
+    detail: (id: string) => ["transform-jobs", "detail", id] as const,
+  },
   endpoints: {
     all: ["endpoints"] as const,
     list: (projectId?: string) => ["endpoints", "list", projectId ?? "all"] as const,

@@ -49,8 +49,8 @@ describe("navigationFor", () => {
     expect(hrefs("labeler").sort()).toEqual(["/", "/projects", "/settings/tokens"]);
   });
 
-  it("shows viewers notebooks, datasets, jobs, experiments, models and endpoints (read-only) but no hosts, users or audit", () => {
-    expect(hrefs("viewer").sort()).toEqual(["/", "/datasets", "/endpoints", "/experiments", "/jobs", "/models", "/notebooks", "/projects", "/settings/tokens"]);
+  it("shows viewers notebooks, datasets, jobs, experiments, models, endpoints and batch transforms (read-only) but no hosts, users or audit", () => {
+    expect(hrefs("viewer").sort()).toEqual(["/", "/datasets", "/endpoints", "/experiments", "/jobs", "/models", "/notebooks", "/projects", "/settings/tokens", "/transform-jobs"]);
   });
 
   it("never shows an item whose permission the role lacks, and drops empty groups", () => {

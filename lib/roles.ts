@@ -79,6 +79,7 @@ export const navigation: NavGroup[] = [
     items: [
       { href: "/models", label: "Model registry", permission: "models:read" },
       { href: "/endpoints", label: "Endpoints", permission: "models:read" },
+      { href: "/transform-jobs", label: "Batch transforms", permission: "models:read" },
     ],
   },
   {

@@ -139,9 +139,10 @@ function ProfileView({ profile }: { profile: DatasetProfile }) {
 }
 
 /** A dataset: its versions (old ones stay usable) and the selected version's schema, statistics and first rows. */
-export function DatasetPage({ datasetId }: { datasetId: string }) {
+export function DatasetPage({ datasetId, initialVersion = null }: { datasetId: string; initialVersion?: number | null }) {
   const { data: dataset, error, isLoading } = useDataset(datasetId);
-  const [chosen, setChosen] = useState<number | null>(null);
+  // ?version=N (links from elsewhere, e.g. a batch transform's output) opens that version.
+  const [chosen, setChosen] = useState<number | null>(initialVersion);
   const selected = chosen ?? dataset?.versions[0]?.version ?? null;
   const { data: version, error: versionError } = useDatasetVersion(datasetId, selected);
   if (isLoading) return <p className="text-sm text-zinc-500">Loading dataset…</p>;

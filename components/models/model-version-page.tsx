@@ -14,6 +14,7 @@ import { Table, Td, Th } from "@/components/ui/table";
 import { ApprovalBadge } from "@/components/models/approval-badge";
 import { modelFileUrl, useModelVersion, useRequestOnnxExport, useSetApproval } from "@/components/models/use-models";
 import { DeployButton } from "@/components/endpoints/deploy-dialog";
+import { BatchTransformButton } from "@/components/transform/batch-transform-dialog";
 import { linkClass } from "@/components/ui/link";
 
 function ColumnsTable({ label, columns, empty }: { label: string; columns: SignatureColumn[]; empty: string }) {
@@ -142,7 +143,14 @@ export function ModelVersionPage({ versionId, canApprove, canDeploy }: { version
             <span className="ml-2 font-mono text-xs text-zinc-500">{v.id}</span>
           </>
         }
-        actions={canDeploy ? <DeployButton version={v} /> : null}
+        actions={
+          canDeploy ? (
+            <>
+              <BatchTransformButton version={v} />
+              <DeployButton version={v} />
+            </>
+          ) : null
+        }
       />
       <Card className="mb-8 p-4">
         <dl className="grid grid-cols-2 gap-x-6 gap-y-3 md:grid-cols-4">

@@ -5,9 +5,9 @@ const navOf = (page: import("@playwright/test").Page) => page.getByRole("navigat
 
 const expectations = [
   { who: admin, see: ["Home", "Projects", "Notebooks", "Users & roles", "Compute hosts", "Audit log", "API tokens"], hidden: [] },
-  { who: people.dataScientist, see: ["Home", "Projects", "Notebooks", "Training jobs", "Experiments", "Model registry", "Endpoints", "Compute hosts", "API tokens"], hidden: ["Users & roles", "Audit log"] },
-  { who: people.labeler, see: ["Home", "Projects", "API tokens"], hidden: ["Notebooks", "Datasets", "Training jobs", "Experiments", "Model registry", "Endpoints", "Users & roles", "Compute hosts", "Audit log"] },
-  { who: people.viewer, see: ["Home", "Projects", "Notebooks", "Training jobs", "Experiments", "Model registry", "Endpoints", "API tokens"], hidden: ["Users & roles", "Compute hosts", "Audit log"] },
+  { who: people.dataScientist, see: ["Home", "Projects", "Notebooks", "Training jobs", "Experiments", "Model registry", "Endpoints", "Batch transforms", "Compute hosts", "API tokens"], hidden: ["Users & roles", "Audit log"] },
+  { who: people.labeler, see: ["Home", "Projects", "API tokens"], hidden: ["Notebooks", "Datasets", "Training jobs", "Experiments", "Model registry", "Endpoints", "Batch transforms", "Users & roles", "Compute hosts", "Audit log"] },
+  { who: people.viewer, see: ["Home", "Projects", "Notebooks", "Training jobs", "Experiments", "Model registry", "Endpoints", "Batch transforms", "API tokens"], hidden: ["Users & roles", "Compute hosts", "Audit log"] },
 ];
 
 for (const { who, see, hidden } of expectations) {

@@ -198,6 +198,16 @@ export function modelToolLaunch({ module, args, modelDir, workspace, env }) {
   return sandboxed(venvBin("python"), ["-m", module, ...args], { env: { ...env, PYTHONUNBUFFERED: "1" }, workspace, databaseUrl: env.DATABASE_URL, exposed: [modelDir] });
 }
 
+/**
+ * A batch transform (python -m studio.batch_transform) in the kernel sandbox, like a model server:
+ * its model folder and input file read-only, its working directory (parts and checkpoint, kept
+ * across worker restarts so it can resume) writable.
+ */
+export function batchTransformLaunch({ modelDir, input, workspace, config, env }) {
+  const args = ["-m", "studio.batch_transform", "--model-dir", modelDir, "--input", input, "--workdir", workspace, "--config", JSON.stringify(config)];
+  return sandboxed(venvBin("python"), args, { env: { ...env, PYTHONUNBUFFERED: "1" }, workspace, databaseUrl: env.DATABASE_URL, exposed: [modelDir, input] });
+}
+
 /** The local compute host: a Jupyter Kernel Gateway on loopback with a fresh random token. */
 export async function startGateway(tag, env) {
   const port = await freePort();

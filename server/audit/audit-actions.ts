@@ -28,6 +28,8 @@ export const auditActions = [
   "endpoint.create",
   "endpoint.update",
   "endpoint.delete",
+  "transform.create",
+  "transform.stop",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

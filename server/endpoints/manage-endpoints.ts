@@ -11,7 +11,7 @@ import { userNames } from "@/server/users/user-names";
 import type { CreateEndpointInput, UpdateEndpointInput } from "@/server/endpoints/endpoint-schemas";
 
 /** Frameworks the model server (studio.serving) loads today. */
-const SERVABLE_LOADERS = new Set(["joblib", "xgboost"]);
+export const SERVABLE_LOADERS: ReadonlySet<string> = new Set(["joblib", "xgboost"]);
 
 const endpointInclude = {
   project: { select: { name: true } },

@@ -11,6 +11,7 @@ import { processPendingDatasetVersions } from "@/server/datasets/process-dataset
 import { disposeJobConnections, tickTrainingJobs } from "@/server/jobs/run-training-jobs";
 import { stopAllReplicas, tickEndpoints } from "@/server/endpoints/run-endpoints";
 import { exportPendingVersions } from "@/server/models/export-onnx";
+import { stopAllTransformProcesses, tickTransformJobs } from "@/server/transform/run-transform-jobs";
 
 // The loop wakes every second so a "Probe now" or a newly added host is picked up at once;
 // each wake-up is one indexed query.
@@ -27,6 +28,8 @@ let profiling = false;
 let jobsTicking = false;
 // Endpoints' model servers: one pass at a time.
 let endpointsTicking = false;
+// Batch transforms: one pass at a time (a pass starts processes in the background and returns).
+let transformsTicking = false;
 
 async function tick(): Promise<void> {
   if (!jobsTicking) {
@@ -43,6 +46,12 @@ async function tick(): Promise<void> {
   }
   // ONNX exports of new model versions (one at a time; the pass itself returns at once).
   exportPendingVersions(db(), artifactStore()).catch((error) => console.error("[worker] ONNX exports pass failed:", error));
+  if (!transformsTicking) {
+    transformsTicking = true;
+    tickTransformJobs(db(), artifactStore())
+      .catch((error) => console.error("[worker] batch transforms pass failed:", error))
+      .finally(() => (transformsTicking = false));
+  }
   if (!profiling) {
     profiling = true;
     processPendingDatasetVersions(db(), artifactStore())
@@ -83,6 +92,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     stopping = true;
     disposeJobConnections();
     void stopAllReplicas();
+    // Transforms resume from their checkpoints when the next worker starts.
+    void stopAllTransformProcesses();
     // Give in-flight probes a moment to shut their kernels down.
     setTimeout(() => process.exit(0), inFlight.size > 0 ? 3_000 : 0).unref();
     if (inFlight.size === 0) process.exit(0);

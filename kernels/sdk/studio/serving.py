@@ -199,13 +199,23 @@ def parse_body(model: Model, body: bytes, content_type: str) -> list[Any]:
     raise BadInput(f"Content-Type {kind} is not supported: send text/csv or application/json")
 
 
+def csv_values(prediction: dict[str, Any]) -> list[Any]:
+    """One prediction as a CSV row: every field but the per-class probabilities."""
+    return [v for k, v in prediction.items() if k != "probabilities"]
+
+
+def csv_columns(prediction: dict[str, Any]) -> list[str]:
+    """The names of csv_values' fields, for a header row."""
+    return [k for k in prediction if k != "probabilities"]
+
+
 def format_predictions(predictions: list[dict[str, Any]], accept: str) -> tuple[bytes, str]:
     kind = (accept or "application/json").split(",")[0].split(";")[0].strip().lower()
     if kind == "text/csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         for p in predictions:
-            writer.writerow([v for k, v in p.items() if k != "probabilities"])
+            writer.writerow(csv_values(p))
         return out.getvalue().encode(), "text/csv"
     return json.dumps({"predictions": predictions}, separators=(",", ":")).encode(), "application/json"
 

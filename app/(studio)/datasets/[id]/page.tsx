@@ -4,9 +4,10 @@ import { DatasetPage } from "@/components/datasets/dataset-page";
 
 export const metadata = { title: "Dataset" };
 
-export default async function Page({ params }: { params: Promise<{ id: string }> }) {
+export default async function Page({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ version?: string | string[] }> }) {
   const { user, allowed } = await pageAccess("datasets:read");
   if (!allowed) return <AccessDenied role={user.role} what="datasets" />;
   const { id } = await params;
-  return <DatasetPage datasetId={id} />;
+  const requested = Number((await searchParams).version);
+  return <DatasetPage datasetId={id} initialVersion={Number.isInteger(requested) && requested > 0 ? requested : null} />;
 }
