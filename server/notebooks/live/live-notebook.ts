@@ -307,6 +307,12 @@ export class LiveNotebook implements LiveNotebookHandle {
     }
     if (type === "execute_input") {
       if (cellId) this.recordExecution(cellId, parentId, "iopub.execute_input", typeof content.execution_count === "number" ? content.execution_count : undefined);
+      // The new kernel runs the user's code: "the kernel died" is old news, even when the host's
+      // restart notice reached us after the run was queued (which set the banner up again).
+      if (cellId && this.stickyMessage) {
+        this.stickyMessage = null;
+        this.setKernelState(this.kernelState.status, null);
+      }
       return;
     }
     if (type === "update_display_data") {
