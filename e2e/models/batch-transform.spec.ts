@@ -4,40 +4,19 @@
 // the input; the worker runs the sandboxed transform, the job page follows it to Completed and
 // shows the output's first lines; the output dataset version opens, profiled like any upload.
 import { expect, test } from "@playwright/test";
+import { JOB_TIMEOUT, registerRunModel, trainChurnXgboost } from "../fixtures/models";
 import { apiAs, people, signInPage } from "../fixtures/studio";
 
-const JOB_TIMEOUT = 180_000;
 
 test("batch transform of a CSV from the model version page: progress, completion, output dataset version", async ({ page }) => {
   test.setTimeout(JOB_TIMEOUT + 150_000);
   const ds = await apiAs(people.dataScientist);
-  const project = await (await ds.post("/api/projects", { data: { name: `Transform e2e ${Date.now()}` } })).json();
-  const rows = ["tenure,monthly,plan,churned"];
-  for (let i = 0; i < 400; i++) {
-    const tenure = (i * 7) % 60;
-    const monthly = 20 + ((i * 13) % 80);
-    rows.push(`${tenure},${monthly},${["basic", "plus", "pro"][i % 3]},${tenure < 20 && monthly > 50 ? "yes" : "no"}`);
-  }
-  const upload = await ds.post(`/api/projects/${project.id}/datasets/upload?name=churn&filename=churn.csv`, { data: Buffer.from(`${rows.join("\n")}\n`), headers: { "Content-Type": "application/octet-stream" } });
-  expect(upload.status(), await upload.text()).toBe(201);
-  const { datasetId, version } = await upload.json();
-  await expect.poll(async () => (await (await ds.get(`/api/datasets/${datasetId}`)).json()).versions[0].status, { timeout: 30_000 }).toBe("ready");
-  const created = await ds.post(`/api/projects/${project.id}/jobs`, {
-    data: { name: "churn-xgb", sourceType: "builtin", algorithm: "xgboost", hyperparameters: { target: "churned", num_round: "20" }, inputs: [{ channel: "train", datasetVersionId: version.id }] },
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  const { job } = await created.json();
-  await expect.poll(async () => (await (await ds.get(`/api/jobs/${job.id}`)).json()).job.status, { timeout: JOB_TIMEOUT, intervals: [2_000] }).toBe("completed");
-  const runId = (await (await ds.get(`/api/jobs/${job.id}`)).json()).job.runId as string;
+  const { project, datasetId, datasetVersion: version, runId } = await trainChurnXgboost(ds, `Transform e2e ${Date.now()}`);
   await ds.dispose();
 
   // ——— Register the run's model ———
   await signInPage(page, people.dataScientist);
-  await page.goto(`/runs/${runId}`);
-  await page.getByRole("region", { name: "Artifacts" }).getByRole("button", { name: "Register model" }).click();
-  await page.getByRole("dialog", { name: "Register model" }).getByLabel("Model name").fill("churn-xgb");
-  await page.getByRole("dialog", { name: "Register model" }).getByRole("button", { name: "Register" }).click();
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("churn-xgb · version 1");
+  await registerRunModel(page, runId, "churn-xgb");
   const versionUrl = page.url();
 
   // ——— The dialog ———
