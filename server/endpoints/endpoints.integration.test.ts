@@ -3,23 +3,18 @@
 // servers (python -m studio.serving, sandboxed) and the web process's router answers
 // /endpoints/{name}/invocations and /v2/models/{name}/infer with the model's own predictions.
 // Bad input, auth, unknown variants, weights, a killed server and deletion are covered too.
-import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
 import { expectAppError, makePrincipal } from "@/test/fixtures";
+import { registerModelFolder, runPythonInSandbox } from "@/test/models";
 import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
 import { createProject } from "@/server/projects/create-project";
 import { setProjectMember } from "@/server/projects/set-project-member";
-import { createRun } from "@/server/tracking/create-run";
-import { putRunArtifact } from "@/server/tracking/run-artifacts";
-import { registerModelVersionInput } from "@/server/models/model-schemas";
-import { registerFromRun } from "@/server/models/register-model-version";
 import { setModelApproval } from "@/server/models/update-model";
 import { createApiToken } from "@/server/tokens/create-api-token";
 import { createEndpointInput, updateEndpointInput } from "@/server/endpoints/endpoint-schemas";
@@ -31,7 +26,7 @@ import { exportPendingVersions, exportsSettled, ONNX_EXPORT_PATH } from "@/serve
 import { onnxReportSchema } from "@/lib/model-registry";
 import type { Principal } from "@/server/auth/principal";
 // @ts-expect-error -- plain JavaScript (scripts/ run before node_modules exist).
-import { dataDir, sandboxed, venvBin } from "../../scripts/lib/setup.mjs";
+import { dataDir } from "../../scripts/lib/setup.mjs";
 
 const db = setupTestDb();
 const storeRoot = mkdtempSync(path.join(os.tmpdir(), "endpoints-test-"));
@@ -61,9 +56,7 @@ json.dump({"rows": sample.values.tolist(), "labels": model.predict(sample).tolis
 
 beforeAll(() => {
   mkdirSync(work, { recursive: true });
-  const launch = sandboxed(venvBin("python"), ["-c", TRAIN], { env: process.env, workspace: work, databaseUrl: process.env.DATABASE_URL });
-  const result = spawnSync(launch.command, launch.args, { env: launch.env, encoding: "utf8", timeout: 120_000 });
-  if (result.status !== 0) throw new Error(`training failed: ${result.stderr}`);
+  runPythonInSandbox(TRAIN, work);
   trained = { dir: path.join(work, "model"), fastDir: path.join(work, "fast"), ...JSON.parse(readFileSync(path.join(work, "expected.json"), "utf8")) };
 }, 150_000);
 
@@ -76,14 +69,8 @@ afterAll(() => {
   rmSync(storeRoot, { recursive: true, force: true });
 });
 
-async function registeredVersion(principal: Principal, projectId: string, dir = trained.dir) {
-  const run = await createRun(db, projectId, { experiment: "churn", source: "sdk" }, principal);
-  for (const file of readdirSync(dir)) {
-    await putRunArtifact(db, store, run.id, `model/${file}`, Readable.from([readFileSync(path.join(dir, file))]), principal);
-  }
-  const input = registerModelVersionInput.parse({ source: "run", runId: run.id, modelName: path.basename(dir) });
-  if (input.source !== "run") throw new Error("unreachable");
-  return registerFromRun(db, store, projectId, input, principal);
+function registeredVersion(principal: Principal, projectId: string, dir = trained.dir) {
+  return registerModelFolder(db, store, principal, projectId, dir, path.basename(dir));
 }
 
 async function setup() {

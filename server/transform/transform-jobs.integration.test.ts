@@ -5,20 +5,16 @@
 // (computed in the sandbox at training time), joins and filters against SageMaker's formats; a
 // worker restart mid-way resumes without duplicating a line; a bad record, Stop and the up-front
 // checks are covered too.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
 import { expectAppError, makePrincipal } from "@/test/fixtures";
+import { registerModelFolder, runPythonInSandbox } from "@/test/models";
 import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
 import { createProject } from "@/server/projects/create-project";
-import { createRun } from "@/server/tracking/create-run";
-import { putRunArtifact } from "@/server/tracking/run-artifacts";
-import { registerModelVersionInput } from "@/server/models/model-schemas";
-import { registerFromRun } from "@/server/models/register-model-version";
 import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
 import { getDatasetVersion } from "@/server/datasets/list-datasets";
@@ -28,7 +24,7 @@ import { stopAllTransformProcesses, tickTransformJobs, transformWorkspace } from
 import type { Principal } from "@/server/auth/principal";
 import type { TransformJobDetail } from "@/lib/transform-jobs";
 // @ts-expect-error -- plain JavaScript (scripts/ run before node_modules exist).
-import { dataDir, sandboxed, venvBin } from "../../scripts/lib/setup.mjs";
+import { dataDir } from "../../scripts/lib/setup.mjs";
 
 const db = setupTestDb();
 const storeRoot = mkdtempSync(path.join(os.tmpdir(), "transform-test-"));
@@ -75,9 +71,7 @@ json.dump({"labels": model.predict(test).tolist(), "probabilities": model.predic
 
 beforeAll(() => {
   mkdirSync(work, { recursive: true });
-  const launch = sandboxed(venvBin("python"), ["-c", TRAIN], { env: process.env, workspace: work, databaseUrl: process.env.DATABASE_URL });
-  const result = spawnSync(launch.command, launch.args, { env: launch.env, encoding: "utf8", timeout: 120_000 });
-  if (result.status !== 0) throw new Error(`training failed: ${result.stderr}`);
+  runPythonInSandbox(TRAIN, work);
   trained = {
     dir: path.join(work, "model"),
     csv: path.join(work, "churn.csv"),
@@ -99,13 +93,7 @@ afterAll(() => {
 async function setup() {
   const { principal } = await makePrincipal(db, "data_scientist");
   const project = await createProject(db, { name: `T ${Math.random().toString(36).slice(2, 8)}`, description: "" }, principal);
-  const run = await createRun(db, project.id, { experiment: "churn", source: "sdk" }, principal);
-  for (const file of readdirSync(trained.dir)) {
-    await putRunArtifact(db, store, run.id, `model/${file}`, Readable.from([readFileSync(path.join(trained.dir, file))]), principal);
-  }
-  const input = registerModelVersionInput.parse({ source: "run", runId: run.id, modelName: "churn" });
-  if (input.source !== "run") throw new Error("unreachable");
-  const version = await registerFromRun(db, store, project.id, input, principal);
+  const version = await registerModelFolder(db, store, principal, project.id, trained.dir, "churn");
   return { principal, project, version };
 }
 

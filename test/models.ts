@@ -1,0 +1,35 @@
+// Real models for domain tests: Python run in the kernel sandbox (kernels/.venv, writing only to
+// its workspace) trains and saves them; a saved model folder is registered from a run the way
+// `studio.log_model` leaves it.
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { Readable } from "node:stream";
+import type { Db } from "@/server/db";
+import type { Principal } from "@/server/auth/principal";
+import type { ArtifactStore } from "@/server/artifacts/artifact-store";
+import type { ModelVersionView } from "@/lib/model-registry";
+import { createRun } from "@/server/tracking/create-run";
+import { putRunArtifact } from "@/server/tracking/run-artifacts";
+import { registerModelVersionInput } from "@/server/models/model-schemas";
+import { registerFromRun } from "@/server/models/register-model-version";
+// @ts-expect-error -- plain JavaScript (scripts/ run before node_modules exist).
+import { sandboxed, venvBin } from "../scripts/lib/setup.mjs";
+
+/** Runs a Python script in the kernel sandbox with `workspace` as its working directory; throws with its stderr if it fails. */
+export function runPythonInSandbox(script: string, workspace: string, timeoutMs = 120_000): void {
+  const launch = sandboxed(venvBin("python"), ["-c", script], { env: process.env, workspace, databaseUrl: process.env.DATABASE_URL });
+  const result = spawnSync(launch.command, launch.args, { env: launch.env, encoding: "utf8", timeout: timeoutMs });
+  if (result.status !== 0) throw new Error(`the Python script failed: ${result.stderr}`);
+}
+
+/** Logs a saved model folder as a new run's `model/` artifacts and registers it as the next version of `modelName`. */
+export async function registerModelFolder(db: Db, store: ArtifactStore, principal: Principal, projectId: string, dir: string, modelName: string): Promise<ModelVersionView> {
+  const run = await createRun(db, projectId, { experiment: "churn", source: "sdk" }, principal);
+  for (const file of readdirSync(dir)) {
+    await putRunArtifact(db, store, run.id, `model/${file}`, Readable.from([readFileSync(path.join(dir, file))]), principal);
+  }
+  const input = registerModelVersionInput.parse({ source: "run", runId: run.id, modelName });
+  if (input.source !== "run") throw new Error("unreachable");
+  return registerFromRun(db, store, projectId, input, principal);
+}
