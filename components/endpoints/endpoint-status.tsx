@@ -1,8 +1,8 @@
-import { Badge, type Tone } from "@/components/ui/status-badge";
+import { StatusBadge, type StatusStyle } from "@/components/ui/status-badge";
 import type { EndpointStatus } from "@/lib/endpoints";
 
 // Creating/Updating blue (in progress), InService green, Failed red, Deleting amber.
-const tones: Record<EndpointStatus, { tone: Tone; label: string; live: boolean }> = {
+const styles: Record<EndpointStatus, StatusStyle> = {
   Creating: { tone: "blue", label: "Creating", live: true },
   Updating: { tone: "blue", label: "Updating", live: true },
   InService: { tone: "green", label: "In service", live: false },
@@ -11,10 +11,5 @@ const tones: Record<EndpointStatus, { tone: Tone; label: string; live: boolean }
 };
 
 export function EndpointStatusBadge({ status, reason }: { status: EndpointStatus; reason?: string | null }) {
-  const { tone, label, live } = tones[status] ?? { tone: "grey" as const, label: status, live: false };
-  return (
-    <Badge tone={tone} title={reason ?? status} dot={live ? "live" : "still"}>
-      {label}
-    </Badge>
-  );
+  return <StatusBadge status={status} styles={styles} reason={reason} />;
 }

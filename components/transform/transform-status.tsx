@@ -1,8 +1,8 @@
-import { Badge, type Tone } from "@/components/ui/status-badge";
+import { StatusBadge, type StatusStyle } from "@/components/ui/status-badge";
 import type { TransformStatus } from "@/lib/transform-jobs";
 
 // InProgress blue, Completed green, Failed red, Stopping/Stopped amber (the studio's status palette).
-const tones: Record<TransformStatus, { tone: Tone; label: string; live: boolean }> = {
+const styles: Record<TransformStatus, StatusStyle> = {
   InProgress: { tone: "blue", label: "In progress", live: true },
   Completed: { tone: "green", label: "Completed", live: false },
   Failed: { tone: "red", label: "Failed", live: false },
@@ -11,12 +11,7 @@ const tones: Record<TransformStatus, { tone: Tone; label: string; live: boolean 
 };
 
 export function TransformStatusBadge({ status, reason }: { status: TransformStatus; reason?: string | null }) {
-  const { tone, label, live } = tones[status] ?? { tone: "grey" as const, label: status, live: false };
-  return (
-    <Badge tone={tone} title={reason ?? status} dot={live ? "live" : "still"}>
-      {label}
-    </Badge>
-  );
+  return <StatusBadge status={status} styles={styles} reason={reason} />;
 }
 
 /** How far a job has read its input: an accessible progress bar with the records beside it. */

@@ -20,6 +20,23 @@ export function Badge({ tone, children, title, dot }: { tone: Tone; children: Re
   );
 }
 
+/** How one status of a kind shows: its tone, its words, and whether it is in progress (pulsing dot). */
+export interface StatusStyle {
+  tone: Tone;
+  label: string;
+  live: boolean;
+}
+
+/** A status by its kind's style table; a status the table lacks shows grey, as it is named. */
+export function StatusBadge<S extends string>({ status, styles, reason }: { status: S; styles: Record<S, StatusStyle>; reason?: string | null }) {
+  const { tone, label, live } = styles[status] ?? { tone: "grey", label: status, live: false };
+  return (
+    <Badge tone={tone} title={reason ?? status} dot={live ? "live" : "still"}>
+      {label}
+    </Badge>
+  );
+}
+
 const hostTones: Record<string, { tone: Tone; label: string }> = {
   unknown: { tone: "grey", label: "Checking" },
   healthy: { tone: "green", label: "Healthy" },
