@@ -33,6 +33,13 @@ export interface ReplicaView {
   readyAt: string | null;
 }
 
+/** A variant's place in an update (EndpointVariant.state). */
+export type VariantState = "active" | "pending" | "superseded" | "retiring";
+/** The states that take traffic: a variant an update is replacing serves until the switch. */
+export const SERVING_STATES = ["active", "superseded"] as const satisfies readonly VariantState[];
+/** Whether a variant gets a share of the traffic by weight (serving, and not a shadow). */
+export const isRouted = (v: { shadow: boolean; state: string }): boolean => !v.shadow && (SERVING_STATES as readonly string[]).includes(v.state);
+
 /** auto: in-process ONNX when the version has an export, else the Python model server. */
 export const runtimeChoices = ["auto", "onnx", "python"] as const;
 export type RuntimeChoice = (typeof runtimeChoices)[number];
@@ -47,7 +54,7 @@ export interface VariantView {
   /** weight / sum of the routed (non-shadow, serving) variants' weights; 0 for a shadow */
   share: number;
   /** active | pending (an update starting) | superseded (serving until the update switches) | retiring (draining) */
-  state: "active" | "pending" | "superseded" | "retiring";
+  state: VariantState;
   shadow: boolean;
   shadowSamplingPercent: number;
   replicas: number;

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { formatDateTime, formatRelative } from "@/lib/format";
-import { exampleRecord, type EndpointView } from "@/lib/endpoints";
+import { exampleRecord, isRouted, type EndpointView } from "@/lib/endpoints";
 import { Button } from "@/components/ui/button";
 import { Card, ErrorNotice, PageHeader } from "@/components/ui/card";
 import { controlClass } from "@/components/ui/field";
@@ -270,7 +270,7 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
       </Section>
 
       <Section title="Run it on Kubernetes (KServe)">
-        <KServeExport endpointId={endpoint.id} variants={endpoint.variants.filter((v) => !v.shadow && (v.state === "active" || v.state === "superseded")).length} />
+        <KServeExport endpointId={endpoint.id} variants={endpoint.variants.filter(isRouted).length} />
       </Section>
     </>
   );

@@ -6,6 +6,7 @@ import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
 import { getEndpoint } from "@/server/endpoints/manage-endpoints";
 import { jsonValue } from "@/server/db-driver";
+import { isRouted } from "@/lib/endpoints";
 
 // Scale-out: an endpoint as a KServe InferenceService (serving.kserve.io/v1beta1) that a
 // Kubernetes cluster runs with the V2 (Open Inference) protocol. KServe's canary rollout holds two
@@ -55,7 +56,7 @@ export interface InferenceService {
 export async function exportInferenceService(db: Db, endpointId: string, principal: Principal, options: { storagePrefix: string; namespace?: string }): Promise<InferenceService[]> {
   const endpoint = await getEndpoint(db, endpointId, principal);
   // What serves traffic now (a shadow, or an update still starting, has no KServe counterpart here).
-  const serving = endpoint.variants.filter((v) => !v.shadow && (v.state === "active" || v.state === "superseded"));
+  const serving = endpoint.variants.filter(isRouted);
   if (serving.length > 2) {
     throw new AppError("validation_failed", `variants: KServe's canary rollout holds two revisions; endpoint ${endpoint.name} has ${serving.length} variants.`, {
       issues: [{ path: "variants", message: "at most 2 for a KServe export" }],

@@ -2,7 +2,7 @@ import "server-only";
 import type { Db, Prisma } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
-import { dataCaptureConfig, type Runtime, type VariantView, type EndpointLogLine, type EndpointStatus, type EndpointView, type ReplicaView } from "@/lib/endpoints";
+import { dataCaptureConfig, isRouted, type Runtime, type VariantView, type EndpointLogLine, type EndpointStatus, type EndpointView, type ReplicaView } from "@/lib/endpoints";
 import type { ApprovalStatus, Framework, Signature } from "@/lib/model-registry";
 import { projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
 import { requireModelAccess } from "@/server/models/model-access";
@@ -33,8 +33,7 @@ function loadRow(db: Db, where: { id: string } | { name: string }) {
 async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
   const names = await userNames(db, rows.map((r) => r.createdById));
   return rows.map((row) => {
-    const routed = (v: (typeof row.variants)[number]) => !v.shadow && (v.state === "active" || v.state === "superseded");
-    const total = row.variants.filter(routed).reduce((sum, v) => sum + v.weight, 0);
+    const total = row.variants.filter(isRouted).reduce((sum, v) => sum + v.weight, 0);
     return {
       id: row.id,
       projectId: row.projectId,
@@ -55,7 +54,7 @@ async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
         name: v.name,
         runtime: v.runtime as Runtime,
         weight: v.weight,
-        share: total > 0 && routed(v) ? v.weight / total : 0,
+        share: total > 0 && isRouted(v) ? v.weight / total : 0,
         state: v.state as VariantView["state"],
         shadow: v.shadow,
         shadowSamplingPercent: v.shadowSamplingPercent,

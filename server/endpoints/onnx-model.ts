@@ -144,7 +144,7 @@ export class InProcessModel {
     const { serving } = this.spec;
     const n = rows.length;
     const numeric = (v: Value): number => (v === null ? NaN : typeof v === "boolean" ? Number(v) : (v as number));
-    const text = (v: Value, kind: string): string => (v === null ? MISSING_TEXT : kind === "boolean" ? (v ? "true" : "false") : typeof v === "number" ? String(v) : String(v));
+    const text = (v: Value, kind: string): string => (v === null ? MISSING_TEXT : kind === "boolean" ? (v ? "true" : "false") : String(v));
     if (serving.layout === "matrix") {
       const input = serving.inputs[0];
       const width = this.columns.length;

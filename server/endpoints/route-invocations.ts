@@ -7,8 +7,9 @@ import { InvocationStats } from "@/server/endpoints/invocation-stats";
 import { CaptureWriter, captureRecord, shadowRecord } from "@/server/endpoints/data-capture";
 import { jsonValue } from "@/server/db-driver";
 import { artifactStore, type ArtifactStore } from "@/server/artifacts/artifact-store";
-import { dataCaptureConfig, type DataCaptureConfig } from "@/lib/endpoints";
-import { onnxReportSchema, signatureSchema, type Task } from "@/lib/model-registry";
+import { dataCaptureConfig, SERVING_STATES, type DataCaptureConfig } from "@/lib/endpoints";
+import { signatureSchema, type Task } from "@/lib/model-registry";
+import { servedOnnx } from "@/server/models/export-onnx";
 import { BadInput, formatPredictions, InProcessModel, parseBody, v2Metadata, v2Records, v2Response, type InProcessSpec } from "@/server/endpoints/onnx-model";
 import { randomUUID } from "node:crypto";
 
@@ -129,7 +130,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
         dataCapture: true,
         variants: {
           // Variants an update is replacing serve until the switch.
-          where: { state: { in: ["active", "superseded"] } },
+          where: { state: { in: [...SERVING_STATES] } },
           orderBy: { createdAt: "asc" },
           select: {
             name: true,
@@ -161,13 +162,10 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
   }
 
   function inProcessSpec(version: { id: string; onnx: unknown; signature: unknown; task: string | null; framework: string; model: { name: string }; files: { path: string; storageKey: string }[] }): InProcessSpec | null {
-    const report = onnxReportSchema.safeParse(jsonValue(version.onnx, null));
-    if (!report.success || report.data.status !== "converted" || !report.data.serving) return null;
-    const file = version.files.find((f) => f.path === report.data.file);
-    const path = file ? store().localPath(file.storageKey) : null;
-    if (!path) return null;
+    const served = servedOnnx(version, store());
+    if (!served) return null;
     const signature = signatureSchema.safeParse(jsonValue(version.signature, null));
-    return { key: version.id, path, serving: report.data.serving, columns: signature.success ? signature.data.inputs : [], task: version.task as Task | null, name: version.model.name, framework: version.framework };
+    return { key: version.id, path: served.path, serving: served.serving, columns: signature.success ? signature.data.inputs : [], task: version.task as Task | null, name: version.model.name, framework: version.framework };
   }
 
   /** The loaded graph of a version (loaded once per web process, on its first request). */

@@ -6,8 +6,7 @@ import path from "node:path";
 import type { Db } from "@/server/db";
 import type { ArtifactStore } from "@/server/artifacts/artifact-store";
 import * as ort from "onnxruntime-node";
-import { onnxReportSchema } from "@/lib/model-registry";
-import { jsonValue } from "@/server/db-driver";
+import { servedOnnx } from "@/server/models/export-onnx";
 // @ts-expect-error -- plain JavaScript shared with `npm start` (scripts/ run before node_modules exist); typed below.
 import { freePort as untypedFreePort, modelServerLaunch as untypedModelServerLaunch } from "../../scripts/lib/processes.mjs";
 
@@ -189,18 +188,16 @@ async function checkInProcess(db: Db, store: ArtifactStore, endpointId: string, 
   const known = inProcessChecks.get(variant.id);
   if (known) return known;
   const version = await db.modelVersion.findUniqueOrThrow({ where: { id: variant.modelVersionId }, select: { onnx: true, files: { select: { path: true, storageKey: true } } } });
-  const report = onnxReportSchema.safeParse(jsonValue(version.onnx, null));
-  const file = report.success ? version.files.find((f) => f.path === report.data.file) : undefined;
-  const where = file ? store.localPath(file.storageKey) : null;
+  const served = servedOnnx(version, store);
   let result: { error: string | null };
-  if (!report.success || report.data.status !== "converted" || !where) {
+  if (!served) {
     result = { error: "the model version has no ONNX export to serve in-process" };
   } else {
     try {
-      const session = await ort.InferenceSession.create(where, { intraOpNumThreads: 1 });
+      const session = await ort.InferenceSession.create(served.path, { intraOpNumThreads: 1 });
       await session.release();
       result = { error: null };
-      logLine(endpointId, variant.name, "studio", `The ONNX model (${report.data.converter ?? "exported"}) loads: served in-process by the web server`);
+      logLine(endpointId, variant.name, "studio", `The ONNX model (${served.converter ?? "exported"}) loads: served in-process by the web server`);
     } catch (error) {
       result = { error: `the ONNX model does not load: ${(error as Error).message}` };
       logLine(endpointId, variant.name, "studio", `The ONNX model does not load: ${(error as Error).message}`);
@@ -217,6 +214,7 @@ interface SupervisedVariant {
   replicas: number;
   runtime: string;
   state: string;
+  shadow: boolean;
   createdAt: Date;
   replicaRows: { id: string; status: string }[];
 }
@@ -310,7 +308,7 @@ export async function tickEndpoints(db: Db, store: ArtifactStore): Promise<void>
       name: true,
       status: true,
       statusReason: true,
-      variants: { orderBy: { createdAt: "asc" }, select: { id: true, name: true, modelVersionId: true, replicas: true, runtime: true, state: true, createdAt: true, replicaRows: { select: { id: true, status: true } } } },
+      variants: { orderBy: { createdAt: "asc" }, select: { id: true, name: true, modelVersionId: true, replicas: true, runtime: true, state: true, shadow: true, createdAt: true, replicaRows: { select: { id: true, status: true } } } },
     },
   });
   for (const endpoint of endpoints) {
@@ -358,7 +356,7 @@ export async function tickEndpoints(db: Db, store: ArtifactStore): Promise<void>
           db.endpointVariant.updateMany({ where: { endpointId: endpoint.id, state: "pending" }, data: { state: "active" } }),
           db.endpoint.update({ where: { id: endpoint.id }, data: { status: "InService", statusReason: null } }),
         ]);
-        for (const p of pending) logLine(endpoint.id, p.variant.name, "studio", `Update: variant ${p.variant.name} is ready and now takes its traffic`);
+        for (const p of pending) logLine(endpoint.id, p.variant.name, "studio", `Update: variant ${p.variant.name} is ready and now ${p.variant.shadow ? "gets its copies of the requests" : "takes its traffic"}`);
         continue;
       }
       if (endpoint.status !== "Updating") await db.endpoint.update({ where: { id: endpoint.id }, data: { status: "Updating" } });

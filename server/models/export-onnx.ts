@@ -4,7 +4,8 @@ import { createReadStream, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Db } from "@/server/db";
 import type { ArtifactStore } from "@/server/artifacts/artifact-store";
-import { onnxReportSchema, type OnnxReport } from "@/lib/model-registry";
+import { onnxReportSchema, type OnnxReport, type OnnxServing } from "@/lib/model-registry";
+import { jsonValue } from "@/server/db-driver";
 // @ts-expect-error -- plain JavaScript shared with `npm start` (scripts/ run before node_modules exist); typed below.
 import { modelToolLaunch as untypedModelToolLaunch } from "../../scripts/lib/processes.mjs";
 
@@ -25,6 +26,15 @@ const EXPORT_TIMEOUT_MS = 10 * 60_000;
 const MAX_CONCURRENT = 1;
 
 const inFlight = new Set<string>();
+
+/** A version's exported graph on this machine and how to feed it; null when it has none to serve. */
+export function servedOnnx(version: { onnx: unknown; files: { path: string; storageKey: string }[] }, store: ArtifactStore): { path: string; serving: OnnxServing; converter: string | null } | null {
+  const report = onnxReportSchema.safeParse(jsonValue(version.onnx, null));
+  if (!report.success || report.data.status !== "converted" || !report.data.serving) return null;
+  const file = version.files.find((f) => f.path === report.data.file);
+  const path = file ? store.localPath(file.storageKey) : null;
+  return path ? { path, serving: report.data.serving, converter: report.data.converter ?? null } : null;
+}
 
 function runExport(modelDir: string, workspace: string): Promise<OnnxReport> {
   const launch = modelToolLaunch({ module: "studio.onnx_export", args: ["--dir", modelDir, "--out", workspace], modelDir, workspace, env: process.env });

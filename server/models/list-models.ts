@@ -5,6 +5,7 @@ import type { Principal } from "@/server/auth/principal";
 import type { Permission } from "@/lib/roles";
 import { projectIdsWhere } from "@/server/projects/project-access";
 import { requireModelAccess } from "@/server/models/model-access";
+import { SERVING_STATES } from "@/lib/endpoints";
 import type { ModelDetail, ModelSummaryView, ModelVersionDetail, ModelVersionEventView } from "@/lib/model-registry";
 import { toModelSummary, toVersionViews, versionInclude } from "@/server/models/model-view";
 import { jsonValue } from "@/server/db-driver";
@@ -61,7 +62,7 @@ export async function getModelVersion(db: Db, versionId: string, principal: Prin
   const names = await userNames(db, events.map((e) => e.actorId));
   // What serves now (an update still starting, or a replaced variant draining, is left out), one entry per endpoint.
   const variants = await db.endpointVariant.findMany({
-    where: { modelVersionId: versionId, state: { in: ["active", "superseded"] } },
+    where: { modelVersionId: versionId, state: { in: [...SERVING_STATES] } },
     select: { name: true, shadow: true, endpoint: { select: { id: true, name: true, status: true } } },
     orderBy: { createdAt: "asc" },
   });
