@@ -148,6 +148,23 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 }
 
+/** The first `maxBytes` bytes of a stored object (fewer for a shorter one), reading no further. */
+export async function readHead(store: ArtifactStore, key: string, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  const stream = store.read(key);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= maxBytes) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes);
+}
+
 const globalStore = globalThis as unknown as { studioArtifacts?: ArtifactStore };
 
 /** The studio's artifact store: STUDIO_ARTIFACTS_DIR, or data/artifacts. */

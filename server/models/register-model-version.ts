@@ -5,7 +5,7 @@ import { text } from "node:stream/consumers";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
-import type { ArtifactStore } from "@/server/artifacts/artifact-store";
+import { readHead, type ArtifactStore } from "@/server/artifacts/artifact-store";
 import { requireProjectPermission } from "@/server/projects/project-access";
 import { requireRunAccess } from "@/server/tracking/run-access";
 import { runInputsSchema } from "@/server/tracking/run-view";
@@ -201,7 +201,7 @@ export async function registerFromUpload(db: Db, store: ArtifactStore, projectId
   if (!uploadExtensions[input.framework].includes(extension)) {
     throw invalid("filename", `a ${input.framework} model is a ${uploadExtensions[input.framework].join(", ")} file, not "${filename}"`);
   }
-  const head = await readHead(store, uploadKey);
+  const head = await readHead(store, uploadKey, 64);
   const problem = sniffModelFile(extension, head);
   if (problem) throw invalid("file", `${filename} ${problem}`);
   if (filename === MANIFEST) throw invalid("filename", `cannot be ${MANIFEST}`);
@@ -259,15 +259,4 @@ export async function registerFromUpload(db: Db, store: ArtifactStore, projectId
     for (const f of files) await store.delete(f.storageKey);
     throw error;
   }
-}
-
-async function readHead(store: ArtifactStore, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of store.read(key)) {
-    chunks.push(chunk as Buffer);
-    length += (chunk as Buffer).length;
-    if (length >= 64) break;
-  }
-  return Buffer.concat(chunks);
 }

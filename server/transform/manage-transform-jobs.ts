@@ -2,7 +2,7 @@ import "server-only";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
-import type { ArtifactStore } from "@/server/artifacts/artifact-store";
+import { readHead, type ArtifactStore } from "@/server/artifacts/artifact-store";
 import { projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
 import { requireModelAccess } from "@/server/models/model-access";
 import { SERVABLE_LOADERS } from "@/server/endpoints/manage-endpoints";
@@ -171,21 +171,7 @@ const PREVIEW_BYTES = 64 * 1024;
 /** The first lines of a stored file (at most PREVIEW_BYTES read). */
 async function firstLines(store: ArtifactStore, key: string): Promise<string[] | null> {
   if ((await store.size(key)) === null) return null;
-  const chunks: Buffer[] = [];
-  let read = 0;
-  let newlines = 0;
-  const stream = store.read(key);
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      read += chunk.length;
-      for (const byte of chunk) if (byte === 10) newlines++;
-      if (read >= PREVIEW_BYTES || newlines >= PREVIEW_LINES) break;
-    }
-  } finally {
-    stream.destroy();
-  }
-  const text = Buffer.concat(chunks).subarray(0, PREVIEW_BYTES).toString("utf8");
+  const text = (await readHead(store, key, PREVIEW_BYTES)).toString("utf8");
   return text.split("\n").slice(0, PREVIEW_LINES).filter((line, i, all) => line !== "" || i < all.length - 1);
 }
 
