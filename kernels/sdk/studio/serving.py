@@ -5,7 +5,13 @@ out) and the Open Inference Protocol v2 (KServe) on a loopback port. The studio'
 process per endpoint replica, inside the kernel sandbox, and supervises it; the studio's web process
 routes requests to it.
 
-    python -m studio.serving --dir MODEL_DIR --port PORT [--host 127.0.0.1] [--name NAME]
+    python -m studio.serving --dir MODEL_DIR --port PORT [--host 127.0.0.1]
+    python -m studio.serving --models-root DIR --memory-budget-mb MB --port PORT   (multi-model)
+
+A multi-model server answers /models/<folder>/invocations (and /models/<folder>/v2/…) for any model
+folder under the root, loading it on its first call and unloading the least recently used ones
+when the loaded models take more than the budget (studio.model_cache); GET /models tells what is
+loaded and the load times and cache hits so far.
 
 Inputs are checked against the model's input schema: a request with the wrong number of columns or
 a value of the wrong type is answered 400 with the expected schema; a model that raises is answered
@@ -29,6 +35,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from studio.model_cache import LoadFailed, ModelCache, ModelNotReady, UnknownModel
 
 MANIFEST = "studio-model.json"
 MAX_BODY_BYTES = int(os.environ.get("STUDIO_SERVING_MAX_BODY_BYTES", str(6 * 1024 * 1024)))  # SageMaker's 6 MB
@@ -304,15 +312,47 @@ class Handler(BaseHTTPRequestHandler):
             return None
         return self.rfile.read(length) if length else b""
 
+    def _target(self) -> tuple[Model, str, dict[str, str]] | None:
+        """The model a request is for and the rest of its path. A multi-model server takes
+        /models/<name>/… and loads <name> on its first call (None: already answered)."""
+        path = self.path.split("?")[0].rstrip("/")
+        cache = self.server.cache
+        if cache is None:
+            return self.server.model, path, {}
+        parts = path.split("/", 3)  # "", "models", name, rest
+        if len(parts) < 3 or parts[1] != "models" or not parts[2]:
+            self._error(404, "not_found", f"no such path: {path} (a multi-model server answers /models/<name>/invocations)")
+            return None
+        try:
+            model, headers = cache.get(parts[2])
+        except UnknownModel as error:
+            self._error(404, "unknown_model", str(error))
+            return None
+        except ModelNotReady as error:
+            self._error(503, "ModelNotReadyException", str(error))
+            return None
+        except LoadFailed as error:
+            print(f"[error] {error}", file=sys.stderr, flush=True)
+            self._error(500, "model_load_failed", str(error))
+            return None
+        rest = "/" + parts[3] if len(parts) > 3 else ""
+        # /models/<name>/v2/… speaks the Open Inference Protocol for that model.
+        return model, ("/v2/models/model" + rest[3:] if rest == "/v2" or rest.startswith("/v2/") else rest), headers
+
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        model = self.server.model
         path = self.path.split("?")[0].rstrip("/")
         if path in ("/ping", "/v2/health/live", "/v2/health/ready"):
             return self._send(200, b'{"status":"ok"}')
+        if self.server.cache is not None and path == "/models":
+            return self._send(200, json.dumps(self.server.cache.describe()).encode())
+        target = self._target()
+        if target is None:
+            return
+        model, path, headers = target
         if path.startswith("/v2/models/"):
             parts = path.split("/")[3:]
             if parts and parts[-1] == "ready":
-                return self._send(200, json.dumps({"name": model.name, "ready": True}).encode())
+                return self._send(200, json.dumps({"name": model.name, "ready": True}).encode(), extra=headers)
             return self._send(
                 200,
                 json.dumps(
@@ -323,28 +363,38 @@ class Handler(BaseHTTPRequestHandler):
                         "outputs": [],
                     }
                 ).encode(),
+                extra=headers,
             )
         self._error(404, "not_found", f"no such path: {path}")
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        model = self.server.model
+    def do_DELETE(self) -> None:  # noqa: N802 - http.server's naming
         path = self.path.split("?")[0].rstrip("/")
+        parts = path.split("/")
+        if self.server.cache is None or len(parts) != 3 or parts[1] != "models":
+            return self._error(404, "not_found", f"no such path: {path}")
+        return self._send(200, json.dumps({"unloaded": self.server.cache.unload(parts[2])}).encode())
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         body = self._body()
         if body is None:
             return
+        target = self._target()
+        if target is None:
+            return
+        model, path, headers = target
         try:
             if path == "/invocations":
                 rows = parse_body(model, body, self.headers.get("Content-Type") or "text/csv")
                 predictions = model.predict(model.frame(rows))
                 out, content_type = format_predictions(predictions, self.headers.get("Accept") or "application/json")
-                return self._send(200, out, content_type)
+                return self._send(200, out, content_type, extra=headers)
             if path.startswith("/v2/models/") and path.endswith("/infer"):
                 try:
                     request = json.loads(body or b"{}")
                 except json.JSONDecodeError as error:
                     raise BadInput(f"the body is not valid JSON ({error.msg})") from None
                 predictions = model.predict(model.frame(v2_rows(model, request)))
-                return self._send(200, json.dumps(v2_response(model, predictions, request.get("id")), separators=(",", ":")).encode())
+                return self._send(200, json.dumps(v2_response(model, predictions, request.get("id")), separators=(",", ":")).encode(), extra=headers)
             return self._error(404, "not_found", f"no such path: {path}")
         except BadInput as error:
             return self._error(400, "bad_request", str(error))
@@ -362,20 +412,35 @@ class ModelServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], model: Model):
-        self.model = model
+    def __init__(self, address: tuple[str, int], model: Model | None = None, cache: ModelCache | None = None):
+        self.model = model  # one model, or
+        self.cache = cache  # the models of a multi-model endpoint, loaded on their first call
         super().__init__(address, Handler)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m studio.serving", description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", required=True, help="the model folder (studio-model.json + the model file)")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--dir", help="the model folder (studio-model.json + the model file)")
+    where.add_argument("--models-root", help="multi-model: a folder of model folders, each loaded on its first call to /models/<folder>/…")
+    parser.add_argument("--memory-budget-mb", type=float, default=1024, help="multi-model: unload least recently used models above this much memory")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
-    model = Model(args.dir)
-    server = ModelServer((args.host, args.port), model)
-    print(f"serving {model.name} ({model.manifest.get('framework')}, loaded in {model.load_seconds:.2f} s) on http://{args.host}:{server.server_port}", flush=True)
+    if args.dir:
+        model = Model(args.dir)
+        server = ModelServer((args.host, args.port), model=model)
+        print(f"serving {model.name} ({model.manifest.get('framework')}, loaded in {model.load_seconds:.2f} s) on http://{args.host}:{server.server_port}", flush=True)
+    else:
+        # The libraries models need are imported now, so a model's load measures the model alone.
+        for module in ("pandas", "joblib", "sklearn", "xgboost"):
+            try:
+                __import__(module)
+            except ImportError:
+                pass
+        cache = ModelCache(args.models_root, int(args.memory_budget_mb * 2**20), load=Model)
+        server = ModelServer((args.host, args.port), cache=cache)
+        print(f"serving the models under {args.models_root} (each loaded on its first call; {args.memory_budget_mb:g} MB budget) on http://{args.host}:{server.server_port}", flush=True)
     stop = threading.Event()
 
     def _terminate(*_: Any) -> None:
