@@ -24,6 +24,19 @@ export const variantName = z
 export const MAX_VARIANTS = 10;
 export const MAX_REPLICAS = 8;
 
+/** A multi-model endpoint's model name: the X-Amzn-SageMaker-Target-Model header's value. */
+export const endpointModelName = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(63, "is at most 63 characters")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "has only letters, digits, dots, underscores and hyphens, and starts with a letter or digit");
+export const MAX_ENDPOINT_MODELS = 200;
+
+/** The default target-model name of a model version: its model's name and version, as a header value. */
+export const defaultEndpointModelName = (modelName: string, version: number): string =>
+  `${modelName.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 55) || "model"}-v${version}`;
+
 export interface ReplicaView {
   id: string;
   status: "starting" | "ready" | "failed";
@@ -59,10 +72,58 @@ export interface VariantView {
   shadowSamplingPercent: number;
   replicas: number;
   readyReplicas: number;
-  modelVersion: { id: string; modelId: string; modelName: string; version: number; framework: Framework; approvalStatus: ApprovalStatus };
+  /** null for a multi-model endpoint's variant: its models are EndpointView.multiModel.models */
+  modelVersion: ModelVersionRef | null;
   /** The columns a request carries, in order (the model version's input schema). */
   inputs: SignatureColumn[];
   replicaStates: ReplicaView[];
+}
+
+export interface ModelVersionRef {
+  id: string;
+  modelId: string;
+  modelName: string;
+  version: number;
+  framework: Framework;
+  approvalStatus: ApprovalStatus;
+}
+
+/** A model of a multi-model endpoint. */
+export interface EndpointModelView {
+  id: string;
+  /** The X-Amzn-SageMaker-Target-Model value that picks it. */
+  name: string;
+  modelVersion: ModelVersionRef;
+  inputs: SignatureColumn[];
+  createdAt: string;
+}
+
+/** What a multi-model endpoint's model servers report about one model (summed over replicas, since they started). */
+export interface EndpointModelCacheView {
+  name: string;
+  /** Replicas that have it in memory now. */
+  loadedOn: number;
+  loading: boolean;
+  sizeBytes: number;
+  invocations: number;
+  hits: number;
+  loads: number;
+  unloads: number;
+  lastLoadMs: number | null;
+  meanLoadMs: number | null;
+  /** Mean time a call waited for the model to load (misses only). */
+  meanWaitMs: number | null;
+  lastUsedAt: string | null;
+  lastError: string | null;
+}
+
+export interface EndpointModelCache {
+  memoryBudgetMb: number;
+  /** Replicas that answered (the numbers are theirs). */
+  replicas: number;
+  /** Per replica: memory the loaded models take, and how many are loaded. */
+  replicaUsage: { usedBytes: number; loadedCount: number }[];
+  models: EndpointModelCacheView[];
 }
 
 export interface EndpointView {
@@ -78,6 +139,8 @@ export interface EndpointView {
   /** Where captured data goes in the artifact store: {prefix}{variant}/yyyy/mm/dd/hh/*.jsonl */
   capturePrefix: string;
   variants: VariantView[];
+  /** A multi-model endpoint: its models and memory budget (null for one model per variant). */
+  multiModel: { memoryBudgetMb: number; models: EndpointModelView[] } | null;
   createdBy: string | null;
   createdAt: string;
   updatedAt: string;

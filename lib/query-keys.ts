@@ -49,5 +49,6 @@ export const queryKeys = {
     all: ["endpoints"] as const,
     list: (projectId?: string) => ["endpoints", "list", projectId ?? "all"] as const,
     detail: (id: string) => ["endpoints", "detail", id] as const,
+    modelCache: (id: string) => ["endpoints", "model-cache", id] as const,
   },
 };

@@ -18,12 +18,15 @@ import { InvocationStatsPanel } from "@/components/endpoints/invocation-stats";
 import { EndpointLogs } from "@/components/endpoints/endpoint-logs";
 import { KServeExport } from "@/components/endpoints/kserve-export";
 import { UpdateEndpointButton } from "@/components/endpoints/update-dialog";
+import { EndpointModelsPanel } from "@/components/endpoints/multi-model";
 
 interface Answer {
   status: number;
   ms: number;
   variant: string | null;
   body: string;
+  /** A multi-model endpoint's answer: whether the model was in memory. */
+  modelCache: string | null;
 }
 
 /** Sends a request to the endpoint as the signed-in user and shows what came back. */
@@ -31,10 +34,13 @@ function TestConsole({ endpoint }: { endpoint: EndpointView }) {
   const [contentType, setContentType] = useState("text/csv");
   const [accept, setAccept] = useState("application/json");
   const [variant, setVariant] = useState("");
+  const models = endpoint.multiModel?.models ?? null;
+  const [targetModel, setTargetModel] = useState("");
+  const target = models ? (targetModel || models[0]?.name || "") : "";
   const [body, setBody] = useState("");
   const [answer, setAnswer] = useState<Answer | null>(null);
   const [busy, setBusy] = useState(false);
-  const example = exampleRecord(endpoint.variants[0]?.inputs ?? []);
+  const example = exampleRecord((models ? models.find((m) => m.name === target)?.inputs : endpoint.variants[0]?.inputs) ?? []);
   const [error, setError] = useState<unknown>(null);
 
   async function invoke() {
@@ -45,7 +51,12 @@ function TestConsole({ endpoint }: { endpoint: EndpointView }) {
       const res = await fetch(endpoint.invocationPath, {
         method: "POST",
         credentials: "same-origin",
-        headers: { "Content-Type": contentType, Accept: accept, ...(variant ? { "X-Amzn-SageMaker-Target-Variant": variant } : {}) },
+        headers: {
+          "Content-Type": contentType,
+          Accept: accept,
+          ...(variant ? { "X-Amzn-SageMaker-Target-Variant": variant } : {}),
+          ...(target ? { "X-Amzn-SageMaker-Target-Model": target } : {}),
+        },
         body,
       });
       const text = await res.text();
@@ -55,7 +66,15 @@ function TestConsole({ endpoint }: { endpoint: EndpointView }) {
       } catch {
         /* CSV or plain text: shown as it came */
       }
-      setAnswer({ status: res.status, ms: performance.now() - started, variant: res.headers.get("X-Amzn-Invoked-Production-Variant"), body: shown });
+      const cacheHeader = res.headers.get("X-Studio-Model-Cache");
+      const loadMs = res.headers.get("X-Studio-Model-Load-Ms");
+      setAnswer({
+        status: res.status,
+        ms: performance.now() - started,
+        variant: res.headers.get("X-Amzn-Invoked-Production-Variant"),
+        body: shown,
+        modelCache: cacheHeader ? `model cache ${cacheHeader}${cacheHeader === "miss" && loadMs ? ` (loaded in ${Number(loadMs).toFixed(0)} ms)` : ""}` : null,
+      });
     } catch (e) {
       setError(e);
     } finally {
@@ -80,17 +99,31 @@ function TestConsole({ endpoint }: { endpoint: EndpointView }) {
             <option value="text/csv">text/csv</option>
           </select>
         </label>
-        <label className="text-xs font-medium text-zinc-700 dark:text-zinc-300">
-          Variant
-          <select value={variant} onChange={(e) => setVariant(e.target.value)} className={`${controlClass} mt-1 w-full`}>
-            <option value="">By weight</option>
-            {endpoint.variants.map((v) => (
-              <option key={v.id} value={v.name}>
-                {v.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        {models ? (
+          <label className="text-xs font-medium text-zinc-700 dark:text-zinc-300">
+            Target model
+            <select value={target} onChange={(e) => setTargetModel(e.target.value)} className={`${controlClass} mt-1 w-full`}>
+              {models.length === 0 ? <option value="">No models yet</option> : null}
+              {models.map((m) => (
+                <option key={m.id} value={m.name}>
+                  {m.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <label className="text-xs font-medium text-zinc-700 dark:text-zinc-300">
+            Variant
+            <select value={variant} onChange={(e) => setVariant(e.target.value)} className={`${controlClass} mt-1 w-full`}>
+              <option value="">By weight</option>
+              {endpoint.variants.map((v) => (
+                <option key={v.id} value={v.name}>
+                  {v.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
       </div>
       <label className="block text-xs font-medium text-zinc-700 dark:text-zinc-300">
         Request body
@@ -109,6 +142,7 @@ function TestConsole({ endpoint }: { endpoint: EndpointView }) {
         {answer ? (
           <span className="text-xs text-zinc-600 dark:text-zinc-400" role="status">
             HTTP {answer.status} in {answer.ms.toFixed(1)} ms{answer.variant ? ` · variant ${answer.variant}` : ""}
+            {answer.modelCache ? ` · ${answer.modelCache}` : ""}
           </span>
         ) : null}
       </div>
@@ -136,7 +170,8 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
   if (isLoading) return <p className="text-sm text-zinc-500">Loading endpoint…</p>;
   if (error || !endpoint) return <ErrorNotice error={error ?? new Error("Endpoint not found.")} />;
   const url = typeof window === "undefined" ? endpoint.invocationPath : `${window.location.origin}${endpoint.invocationPath}`;
-  const inputs = endpoint.variants[0]?.inputs ?? [];
+  const firstModel = endpoint.multiModel?.models[0] ?? null;
+  const inputs = (firstModel ? firstModel.inputs : endpoint.variants[0]?.inputs) ?? [];
   return (
     <>
       <PageHeader
@@ -145,7 +180,7 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
         actions={
           canWrite && endpoint.status !== "Deleting" ? (
             <span className="flex gap-2">
-            <UpdateEndpointButton endpoint={endpoint} />
+            {endpoint.multiModel ? null : <UpdateEndpointButton endpoint={endpoint} />}
             <Button
               variant="danger"
               busy={remove.isPending}
@@ -166,7 +201,7 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
           </Detail>
           <Detail label="Created">{formatDateTime(endpoint.createdAt)}</Detail>
           <Detail label="Created by">{endpoint.createdBy ?? "–"}</Detail>
-          <Detail label="Variants">{endpoint.variants.length}</Detail>
+          {endpoint.multiModel ? <Detail label="Models">{endpoint.multiModel.models.length} (multi-model)</Detail> : <Detail label="Variants">{endpoint.variants.length}</Detail>}
         </dl>
         <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400" data-testid="data-capture">
           Data capture:{" "}
@@ -187,7 +222,8 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
         <div className="mt-4">
           <p className="text-[11px] font-semibold tracking-wider text-zinc-500 uppercase">Call it</p>
           <pre className="mt-1 overflow-x-auto rounded-md bg-zinc-100 px-3 py-2 font-mono text-xs dark:bg-zinc-800">{`curl -X POST ${url} \\
-  -H "Authorization: Bearer $STUDIO_TOKEN" -H "Content-Type: text/csv" \\
+  -H "Authorization: Bearer $STUDIO_TOKEN" -H "Content-Type: text/csv" \\${endpoint.multiModel ? `
+  -H "X-Amzn-SageMaker-Target-Model: ${firstModel?.name ?? "<model>"}" \\` : ""}
   --data-binary "${exampleRecord(inputs)}"`}</pre>
           <p className="mt-1 text-xs text-zinc-500">
             A personal API token from{" "}
@@ -224,12 +260,16 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
                   ) : null}
                 </Td>
                 <Td>
-                  <span className="flex items-center gap-2">
-                    <Link href={`/models/versions/${v.modelVersion.id}`} className={linkClass}>
-                      {v.modelVersion.modelName} v{v.modelVersion.version}
-                    </Link>
-                    <ApprovalBadge status={v.modelVersion.approvalStatus} />
-                  </span>
+                  {v.modelVersion ? (
+                    <span className="flex items-center gap-2">
+                      <Link href={`/models/versions/${v.modelVersion.id}`} className={linkClass}>
+                        {v.modelVersion.modelName} v{v.modelVersion.version}
+                      </Link>
+                      <ApprovalBadge status={v.modelVersion.approvalStatus} />
+                    </span>
+                  ) : (
+                    <span className="text-zinc-600 dark:text-zinc-400">Any of the endpoint&apos;s {endpoint.multiModel?.models.length ?? 0} models, loaded on demand</span>
+                  )}
                 </Td>
                 <Td className="text-right tabular-nums">{v.shadow ? "–" : v.weight}</Td>
                 <Td className="text-right tabular-nums">{Math.round(v.share * 1000) / 10}%</Td>
@@ -257,6 +297,12 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
         </Table>
       </Section>
 
+      {endpoint.multiModel ? (
+        <Section title="Models" count={endpoint.multiModel.models.length}>
+          <EndpointModelsPanel endpoint={endpoint} canWrite={canWrite} />
+        </Section>
+      ) : null}
+
       <Section title="Invocations">
         <InvocationStatsPanel endpointId={endpoint.id} />
       </Section>
@@ -269,9 +315,11 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
         <EndpointLogs endpointId={endpoint.id} />
       </Section>
 
-      <Section title="Run it on Kubernetes (KServe)">
-        <KServeExport endpointId={endpoint.id} variants={endpoint.variants.filter(isRouted).length} />
-      </Section>
+      {endpoint.multiModel ? null : (
+        <Section title="Run it on Kubernetes (KServe)">
+          <KServeExport endpointId={endpoint.id} variants={endpoint.variants.filter(isRouted).length} />
+        </Section>
+      )}
     </>
   );
 }

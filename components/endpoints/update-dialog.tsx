@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogFooter } from "@/components/ui/dialog";
 import { controlClass } from "@/components/ui/field";
 import { Table, Td, Th } from "@/components/ui/table";
-import { useModel, useModels } from "@/components/models/use-models";
+import { ModelSelect, VersionSelect } from "@/components/models/model-version-picker";
 import { useUpdateEndpoint } from "@/components/endpoints/use-endpoints";
 
 interface Row {
@@ -40,25 +40,10 @@ export function UpdateEndpointButton({ endpoint }: { endpoint: EndpointView }) {
   );
 }
 
-function VersionSelect({ modelId, value, onChange, label }: { modelId: string; value: string; onChange: (id: string) => void; label: string }) {
-  const { data: model } = useModel(modelId);
-  return (
-    <select aria-label={label} className={`${controlClass} w-full`} value={value} onChange={(e) => onChange(e.target.value)}>
-      {!model ? <option value={value}>Loading…</option> : null}
-      {model?.versions.map((v) => (
-        <option key={v.id} value={v.id}>
-          v{v.version} · {v.approvalStatus === "Approved" ? "approved" : v.approvalStatus === "Rejected" ? "rejected" : "pending approval"}
-          {v.onnxStatus === "converted" ? " · ONNX" : ""}
-        </option>
-      ))}
-    </select>
-  );
-}
-
 function UpdateForm({ endpoint, onDone }: { endpoint: EndpointView; onDone: () => void }) {
   const update = useUpdateEndpoint(endpoint.id);
-  const { data: models } = useModels({ projectId: endpoint.projectId });
-  const current = endpoint.variants.filter((v) => v.state === "active");
+  // A multi-model endpoint's variant has no version of its own (the button is not shown for one).
+  const current = endpoint.variants.flatMap((v) => (v.state === "active" && v.modelVersion ? [{ ...v, modelVersion: v.modelVersion }] : []));
   const [rows, setRows] = useState<Row[]>(() =>
     current.map((v) => ({
       key: `k${nextKey++}`,
@@ -127,21 +112,7 @@ function UpdateForm({ endpoint, onDone }: { endpoint: EndpointView; onDone: () =
                   {rowIssue ? <p className="mt-1 max-w-md text-xs text-red-600 dark:text-red-400">{rowIssue}</p> : null}
                 </Td>
                 <Td>
-                  <select
-                    aria-label={`Variant ${i + 1} model`}
-                    className={`${controlClass} w-40`}
-                    value={r.modelId}
-                    onChange={(e) => {
-                      const model = models?.find((m) => m.id === e.target.value);
-                      set(r.key, { modelId: e.target.value, modelVersionId: model?.latestVersion?.id ?? "" });
-                    }}
-                  >
-                    {models?.map((m) => (
-                      <option key={m.id} value={m.id}>
-                        {m.name}
-                      </option>
-                    )) ?? <option value={r.modelId}>Loading…</option>}
-                  </select>
+                  <ModelSelect projectId={endpoint.projectId} label={`Variant ${i + 1} model`} value={r.modelId} onChange={(modelId, modelVersionId) => set(r.key, { modelId, modelVersionId })} />
                 </Td>
                 <Td>
                   <VersionSelect label={`Variant ${i + 1} version`} modelId={r.modelId} value={r.modelVersionId} onChange={(id) => set(r.key, { modelVersionId: id })} />

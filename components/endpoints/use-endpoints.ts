@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
-import type { EndpointView, RuntimeChoice } from "@/lib/endpoints";
+import type { EndpointModelCache, EndpointView, RuntimeChoice } from "@/lib/endpoints";
 
 const settling = (e: EndpointView | undefined) =>
   e && (e.status === "Creating" || e.status === "Updating" || e.status === "Deleting" || e.variants.some((v) => v.state !== "active" || (v.runtime === "python" && v.readyReplicas < v.replicas)));
@@ -31,7 +31,8 @@ export interface CreateEndpointBody {
   name: string;
   production: boolean;
   dataCapture?: { samplingPercentage: number; captureInput: boolean; captureOutput: boolean } | null;
-  variants: { name?: string; modelVersionId: string; weight?: number; replicas?: number; runtime?: RuntimeChoice }[];
+  variants?: { name?: string; modelVersionId: string; weight?: number; replicas?: number; runtime?: RuntimeChoice }[];
+  multiModel?: { memoryBudgetMb: number; replicas: number; models: { name?: string; modelVersionId: string }[] };
 }
 
 export function useCreateEndpoint() {
@@ -58,6 +59,32 @@ export function useUpdateEndpoint(id: string) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (body: UpdateEndpointBody) => api<{ endpoint: EndpointView }>(`/api/endpoints/${id}`, { method: "PATCH", body }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.endpoints.all }),
+  });
+}
+
+/** What a multi-model endpoint's servers have loaded, load times and cache hits (live, every 2 s). */
+export function useEndpointModelCache(id: string) {
+  return useQuery({
+    queryKey: queryKeys.endpoints.modelCache(id),
+    queryFn: () => api<{ cache: EndpointModelCache }>(`/api/endpoints/${id}/models`),
+    select: (d) => d.cache,
+    refetchInterval: 2_000,
+  });
+}
+
+export function useAddEndpointModel(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { name?: string; modelVersionId: string }) => api<{ endpoint: EndpointView }>(`/api/endpoints/${id}/models`, { body }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.endpoints.all }),
+  });
+}
+
+export function useRemoveEndpointModel(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (name: string) => api<{ endpoint: EndpointView }>(`/api/endpoints/${id}/models/${encodeURIComponent(name)}`, { method: "DELETE" }),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.endpoints.all }),
   });
 }

@@ -189,8 +189,13 @@ export function gatewayLaunch({ port, token, env, workspace, readOnly = [] }) {
  * kernel sandbox: loading a model runs its code (pickles), so it gets what a kernel gets, plus its
  * model folder read-only and an empty working directory of its own.
  */
-export function modelServerLaunch({ port, modelDir, workspace, env }) {
-  return modelToolLaunch({ module: "studio.serving", args: ["--dir", modelDir, "--port", String(port), "--host", "127.0.0.1"], modelDir, workspace, env });
+/**
+ * A model server (python -m studio.serving) for one model folder, or with `memoryBudgetMb` for a
+ * multi-model endpoint: `modelDir` is then a folder of model folders, loaded on demand.
+ */
+export function modelServerLaunch({ port, modelDir, workspace, env, memoryBudgetMb }) {
+  const where = memoryBudgetMb === undefined ? ["--dir", modelDir] : ["--models-root", modelDir, "--memory-budget-mb", String(memoryBudgetMb)];
+  return modelToolLaunch({ module: "studio.serving", args: [...where, "--port", String(port), "--host", "127.0.0.1"], modelDir, workspace, env });
 }
 
 /** A studio SDK module run on one model folder (read-only) in the kernel sandbox, writing into `workspace`. */

@@ -27,6 +27,8 @@ export const auditActions = [
   "model.onnx_export",
   "endpoint.create",
   "endpoint.update",
+  "endpoint.model.add",
+  "endpoint.model.remove",
   "endpoint.delete",
   "transform.create",
   "transform.stop",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dataCaptureConfig, endpointName, MAX_REPLICAS, MAX_VARIANTS, runtimeChoices, variantName } from "@/lib/endpoints";
+import { dataCaptureConfig, endpointModelName, endpointName, MAX_ENDPOINT_MODELS, MAX_REPLICAS, MAX_VARIANTS, runtimeChoices, variantName } from "@/lib/endpoints";
 
 export const variantInput = z.object({
   name: variantName.default("AllTraffic"),
@@ -21,15 +21,38 @@ const variantsInput = z
   .refine((vs) => vs.filter((v) => v.shadow).length <= 1, "at most one shadow variant")
   .refine((vs) => vs.some((v) => !v.shadow && v.weight > 0), "at least one (non-shadow) variant needs a weight above 0");
 
-/** POST /api/projects/:id/endpoints */
-export const createEndpointInput = z.object({
-  name: endpointName,
-  description: z.string().max(2_000).default(""),
-  production: z.boolean().default(false),
-  /** Off when absent. */
-  dataCapture: dataCaptureConfig.nullable().default(null),
-  variants: variantsInput,
+/** A model of a multi-model endpoint; its name defaults to "{model}-v{version}". */
+export const endpointModelInput = z.object({
+  name: endpointModelName.optional(),
+  modelVersionId: z.string().min(1, "is required").max(64),
 });
+export type EndpointModelInput = z.infer<typeof endpointModelInput>;
+
+/** A multi-model endpoint (SageMaker's MultiModel mode): one variant of model servers that load the endpoint's models on demand. */
+export const multiModelInput = z.object({
+  memoryBudgetMb: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(262_144, "must be at most 262144").default(1024),
+  replicas: z.number().int("must be a whole number").min(1, "must be at least 1").max(MAX_REPLICAS, `must be at most ${MAX_REPLICAS}`).default(1),
+  models: z
+    .array(endpointModelInput)
+    .max(MAX_ENDPOINT_MODELS, `at most ${MAX_ENDPOINT_MODELS} models`)
+    .default([]),
+});
+
+/** POST /api/projects/:id/endpoints – variants, or multiModel */
+export const createEndpointInput = z
+  .object({
+    name: endpointName,
+    description: z.string().max(2_000).default(""),
+    production: z.boolean().default(false),
+    /** Off when absent. */
+    dataCapture: dataCaptureConfig.nullable().default(null),
+    variants: variantsInput.optional(),
+    multiModel: multiModelInput.nullable().default(null),
+  })
+  .superRefine((input, ctx) => {
+    if (!input.variants && !input.multiModel) ctx.addIssue({ code: "custom", path: ["variants"], message: "name at least one variant, or make it a multi-model endpoint" });
+    if (input.variants && input.multiModel) ctx.addIssue({ code: "custom", path: ["multiModel"], message: "a multi-model endpoint has one variant of its own: leave variants out" });
+  });
 export type CreateEndpointInput = z.infer<typeof createEndpointInput>;
 
 /**

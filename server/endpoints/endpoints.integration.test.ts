@@ -22,6 +22,7 @@ import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointLogs, updateEnd
 import { stopAllReplicas, tickEndpoints } from "@/server/endpoints/run-endpoints";
 import { createInvocationRouter, pickVariant } from "@/server/endpoints/route-invocations";
 import { getEndpointStats } from "@/server/endpoints/invocation-stats";
+import { addEndpointModel, endpointModelCache, removeEndpointModel } from "@/server/endpoints/multi-model";
 import { exportPendingVersions, exportsSettled, ONNX_EXPORT_PATH } from "@/server/models/export-onnx";
 import { onnxReportSchema } from "@/lib/model-registry";
 import type { Principal } from "@/server/auth/principal";
@@ -438,7 +439,7 @@ describe("a real-time endpoint", () => {
       const rolledBack = await getEndpoint(db, created.id, principal);
       expect(rolledBack.status).toBe("InService");
       expect(rolledBack.statusReason).toContain("Update rolled back: variant Blue failed its health checks");
-      expect(rolledBack.variants.map((v) => [v.modelVersion.id, v.state])).toEqual([[second.id, "active"]]);
+      expect(rolledBack.variants.map((v) => [v.modelVersion?.id, v.state])).toEqual([[second.id, "active"]]);
 
       // A shadow gets copies; the caller only ever sees Blue's answers.
       await updateEndpoint(db, created.id, updateEndpointInput.parse({ variants: [python(second.id), { name: "Shadow", modelVersionId: first.id, runtime: "python", shadow: true, shadowSamplingPercent: 100 }] }), principal);
@@ -469,4 +470,73 @@ describe("a real-time endpoint", () => {
     expect(updateEndpointInput.safeParse({ variants: [{ modelVersionId: "v", weight: 0 }] }).error?.issues[0].message).toContain("weight above 0");
     expect(updateEndpointInput.safeParse({ variants: [{ modelVersionId: "v", shadow: true }] }).error?.issues[0].message).toContain("weight above 0");
   }, 240_000);
+});
+
+describe("a multi-model endpoint", () => {
+  it("serves three models behind one endpoint by the target-model header, loading each on its first call; models come and go while it serves", async () => {
+    const { principal, project, version: churn, token } = await setup();
+    const fast = await registeredVersion(principal, project.id, trained.fastDir);
+    const churnAgain = await registeredVersion(principal, project.id);
+    const name = `mme-${Math.random().toString(36).slice(2, 8)}`;
+    const created = await createEndpoint(
+      db,
+      project.id,
+      createEndpointInput.parse({ name, multiModel: { memoryBudgetMb: 512, models: [{ modelVersionId: churn.id, name: "churn" }, { modelVersionId: fast.id }] } }),
+      principal,
+    );
+    expect(created.multiModel?.models.map((m) => m.name)).toEqual(["churn", "fast-v1"]);
+    expect(created.variants).toMatchObject([{ name: "AllTraffic", modelVersion: null }]);
+    expect((await untilInService(created.id, principal)).status).toBe("InService");
+
+    const first = await invoke(name, token, csv(trained.rows), { "X-Amzn-SageMaker-Target-Model": "churn" });
+    expect(first.status, first.body).toBe(200);
+    expect(first.headers.get("x-studio-model-cache")).toBe("miss");
+    expect(Number(first.headers.get("x-studio-model-load-ms"))).toBeGreaterThan(0);
+    expect((JSON.parse(first.body).predictions as { predicted_label: number }[]).map((p) => p.predicted_label)).toEqual(trained.labels);
+    const again = await invoke(name, token, csv(trained.rows), { "X-Amzn-SageMaker-Target-Model": "churn" });
+    expect(again.headers.get("x-studio-model-cache")).toBe("hit");
+    const regression = await invoke(name, token, "10,40", { "X-Amzn-SageMaker-Target-Model": "fast-v1" });
+    expect(regression.status, regression.body).toBe(200);
+    expect(JSON.parse(regression.body).predictions[0].prediction).toBeCloseTo(80, 5); // spend × 2
+
+    // Which model: said when missing or unknown, naming the ones it has.
+    const missing = await invoke(name, token, "10,40");
+    expect(missing.status).toBe(400);
+    expect(JSON.parse(missing.body).error.message).toContain("X-Amzn-SageMaker-Target-Model header (it has churn, fast-v1)");
+    expect((await invoke(name, token, "10,40", { "X-Amzn-SageMaker-Target-Model": "nope" })).status).toBe(404);
+    // Each model checks its own schema.
+    expect(JSON.parse((await invoke(name, token, "10,40", { "X-Amzn-SageMaker-Target-Model": "churn" })).body).error.message).toContain("the model takes 3 columns");
+
+    // A third model, added while it serves: answers within the router's refresh, without a restart.
+    await addEndpointModel(db, created.id, { modelVersionId: churnAgain.id, name: "churn-b" }, principal);
+    expect((await expectAppError(addEndpointModel(db, created.id, { modelVersionId: churnAgain.id }, principal), "validation_failed")).message).toContain("already on the endpoint, as churn-b");
+    await expectAppError(addEndpointModel(db, created.id, { modelVersionId: fast.id, name: "churn" }, principal), "validation_failed");
+    await new Promise((r) => setTimeout(r, 1_100));
+    const third = await invoke(name, token, csv(trained.rows.slice(0, 3)), { "X-Amzn-SageMaker-Target-Model": "churn-b" });
+    expect(third.status, third.body).toBe(200);
+    expect((JSON.parse(third.body).predictions as { predicted_label: number }[]).map((p) => p.predicted_label)).toEqual(trained.labels.slice(0, 3));
+
+    // The servers' cache, per model: loaded, calls, hits, load time.
+    const cache = await endpointModelCache(db, created.id, principal);
+    expect(cache.replicas).toBe(1);
+    expect(cache.replicaUsage[0].loadedCount).toBe(3);
+    const churnStats = cache.models.find((m) => m.name === "churn")!;
+    expect(churnStats).toMatchObject({ loadedOn: 1, invocations: 3, hits: 2, loads: 1, unloads: 0 });
+    expect(churnStats.lastLoadMs).toBeGreaterThan(0);
+    expect(churnStats.sizeBytes).toBeGreaterThan(0);
+    expect(cache.models.find((m) => m.name === "churn-b")).toMatchObject({ invocations: 1, hits: 0, loads: 1 });
+
+    // Removed: 404 for callers, unloaded from memory.
+    await removeEndpointModel(db, created.id, "fast-v1", principal);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await invoke(name, token, "10,40", { "X-Amzn-SageMaker-Target-Model": "fast-v1" })).status).toBe(404);
+    expect((await endpointModelCache(db, created.id, principal)).replicaUsage[0].loadedCount).toBe(2);
+
+    // One variant of its own: variants are not updated, and KServe export says it does not apply.
+    expect((await expectAppError(updateEndpoint(db, created.id, updateEndpointInput.parse({ variants: [{ modelVersionId: churn.id }] }), principal), "conflict")).message).toContain("multi-model endpoint");
+    // Someone else's model version cannot be added.
+    const other = await setup();
+    expect((await expectAppError(addEndpointModel(db, created.id, { modelVersionId: other.version.id }, principal), "validation_failed")).message).toContain("names no model version of this project");
+    expect(createEndpointInput.safeParse({ name: "x" }).error?.issues[0].message).toContain("name at least one variant, or make it a multi-model endpoint");
+  }, 180_000);
 });

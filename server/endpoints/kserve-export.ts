@@ -56,7 +56,12 @@ export interface InferenceService {
 export async function exportInferenceService(db: Db, endpointId: string, principal: Principal, options: { storagePrefix: string; namespace?: string }): Promise<InferenceService[]> {
   const endpoint = await getEndpoint(db, endpointId, principal);
   // What serves traffic now (a shadow, or an update still starting, has no KServe counterpart here).
-  const serving = endpoint.variants.filter(isRouted);
+  if (endpoint.multiModel) {
+    throw new AppError("validation_failed", `Endpoint ${endpoint.name} is a multi-model endpoint; the KServe export writes one InferenceService per model version (TrainedModel resources are not written yet).`, {
+      issues: [{ path: "multiModel", message: "not exported to KServe yet" }],
+    });
+  }
+  const serving = endpoint.variants.filter(isRouted).flatMap((v) => (v.modelVersion ? [{ ...v, modelVersion: v.modelVersion }] : []));
   if (serving.length > 2) {
     throw new AppError("validation_failed", `variants: KServe's canary rollout holds two revisions; endpoint ${endpoint.name} has ${serving.length} variants.`, {
       issues: [{ path: "variants", message: "at most 2 for a KServe export" }],

@@ -2,27 +2,54 @@ import "server-only";
 import type { Db, Prisma } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
-import { dataCaptureConfig, isRouted, type Runtime, type VariantView, type EndpointLogLine, type EndpointStatus, type EndpointView, type ReplicaView } from "@/lib/endpoints";
+import {
+  dataCaptureConfig,
+  defaultEndpointModelName,
+  isRouted,
+  type EndpointLogLine,
+  type EndpointStatus,
+  type EndpointView,
+  type ModelVersionRef,
+  type ReplicaView,
+  type Runtime,
+  type VariantView,
+} from "@/lib/endpoints";
 import type { ApprovalStatus, Framework, Signature } from "@/lib/model-registry";
 import { projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
 import { requireModelAccess } from "@/server/models/model-access";
 import { jsonValue } from "@/server/db-driver";
 import { userNames } from "@/server/users/user-names";
-import type { CreateEndpointInput, UpdateEndpointInput } from "@/server/endpoints/endpoint-schemas";
+import type { CreateEndpointInput, EndpointModelInput, UpdateEndpointInput } from "@/server/endpoints/endpoint-schemas";
 
 /** Frameworks the model server (studio.serving) loads today. */
 export const SERVABLE_LOADERS: ReadonlySet<string> = new Set(["joblib", "xgboost"]);
+
+const versionRefSelect = { id: true, modelId: true, version: true, framework: true, approvalStatus: true, signature: true, model: { select: { name: true } } } as const;
 
 const endpointInclude = {
   project: { select: { name: true } },
   variants: {
     orderBy: { createdAt: "asc" },
     include: {
-      modelVersion: { select: { id: true, modelId: true, version: true, framework: true, approvalStatus: true, signature: true, model: { select: { name: true } } } },
+      modelVersion: { select: versionRefSelect },
       replicaRows: { orderBy: { startedAt: "asc" } },
     },
   },
+  models: { orderBy: { createdAt: "asc" }, include: { modelVersion: { select: versionRefSelect } } },
 } as const;
+
+type VersionRefRow = { id: string; modelId: string; version: number; framework: string; approvalStatus: string; signature: unknown; model: { name: string } };
+
+const versionRef = (v: VersionRefRow): ModelVersionRef => ({
+  id: v.id,
+  modelId: v.modelId,
+  modelName: v.model.name,
+  version: v.version,
+  framework: v.framework as Framework,
+  approvalStatus: v.approvalStatus as ApprovalStatus,
+});
+
+const inputsOf = (v: VersionRefRow | null) => (v ? jsonValue<Signature>(v.signature, { inputs: [], outputs: [] }).inputs : []);
 
 type EndpointRow = NonNullable<Awaited<ReturnType<typeof loadRow>>>;
 
@@ -60,15 +87,8 @@ async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
         shadowSamplingPercent: v.shadowSamplingPercent,
         replicas: v.replicas,
         readyReplicas: v.replicaRows.filter((r) => r.status === "ready").length,
-        modelVersion: {
-          id: v.modelVersion.id,
-          modelId: v.modelVersion.modelId,
-          modelName: v.modelVersion.model.name,
-          version: v.modelVersion.version,
-          framework: v.modelVersion.framework as Framework,
-          approvalStatus: v.modelVersion.approvalStatus as ApprovalStatus,
-        },
-        inputs: jsonValue<Signature>(v.modelVersion.signature, { inputs: [], outputs: [] }).inputs,
+        modelVersion: v.modelVersion ? versionRef(v.modelVersion) : null,
+        inputs: inputsOf(v.modelVersion),
         replicaStates: v.replicaRows.map(
           (r): ReplicaView => ({
             id: r.id,
@@ -80,6 +100,12 @@ async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
           }),
         ),
       })),
+      multiModel: row.multiModel
+        ? {
+            memoryBudgetMb: row.memoryBudgetMb,
+            models: row.models.map((m) => ({ id: m.id, name: m.name, modelVersion: versionRef(m.modelVersion), inputs: inputsOf(m.modelVersion), createdAt: m.createdAt.toISOString() })),
+          }
+        : null,
     };
   });
 }
@@ -90,7 +116,7 @@ const invalid = (path: string, message: string) => new AppError("validation_fail
  * Checks each variant's model version (of the project; approved for a production endpoint; one its
  * runtime can serve) and resolves "auto" runtimes. Errors name the variant's field.
  */
-async function resolveVariants(db: Db, projectId: string, production: boolean, variants: CreateEndpointInput["variants"]): Promise<Runtime[]> {
+async function resolveVariants(db: Db, projectId: string, production: boolean, variants: NonNullable<CreateEndpointInput["variants"]>): Promise<Runtime[]> {
   const versions = await db.modelVersion.findMany({
     where: { id: { in: variants.map((v) => v.modelVersionId) } },
     select: { id: true, version: true, approvalStatus: true, manifest: true, onnxStatus: true, model: { select: { projectId: true, name: true } } },
@@ -119,7 +145,50 @@ async function resolveVariants(db: Db, projectId: string, production: boolean, v
   return runtimes;
 }
 
-const variantData = (v: CreateEndpointInput["variants"][number], runtime: Runtime) => ({
+/** Where a multi-model endpoint's model servers find a version: its folder under the project's models/ (the servers' root). */
+export const modelFolderOf = (projectId: string, manifestKey: string | undefined): string | null => {
+  const match = manifestKey ? /^models\/([^/]+)\/([A-Za-z0-9][A-Za-z0-9._-]*)\/studio-model\.json$/.exec(manifestKey) : null;
+  return match && match[1] === projectId ? match[2] : null;
+};
+
+/**
+ * Checks models for a multi-model endpoint (of the project; approved for a production endpoint;
+ * loadable by the Python model server; each version and name once, beside `existing`) and names
+ * them. Errors name the field (`{path}.{i}.…`).
+ */
+export async function resolveEndpointModels(
+  db: Db,
+  projectId: string,
+  production: boolean,
+  models: EndpointModelInput[],
+  existing: { name: string; modelVersionId: string }[],
+  path: string,
+): Promise<{ name: string; modelVersionId: string }[]> {
+  const versions = await db.modelVersion.findMany({
+    where: { id: { in: models.map((m) => m.modelVersionId) } },
+    select: { id: true, version: true, approvalStatus: true, manifest: true, onnxStatus: true, model: { select: { projectId: true, name: true } }, files: { where: { path: "studio-model.json" }, select: { storageKey: true } } },
+  });
+  const taken = [...existing];
+  const out: { name: string; modelVersionId: string }[] = [];
+  for (const [i, m] of models.entries()) {
+    const version = versions.find((v) => v.id === m.modelVersionId);
+    if (!version || version.model.projectId !== projectId) throw invalid(`${path}.${i}.modelVersionId`, "names no model version of this project");
+    const label = `${version.model.name} version ${version.version}`;
+    if (production && version.approvalStatus !== "Approved") throw invalid(`${path}.${i}.modelVersionId`, `${label} is ${version.approvalStatus}: a production endpoint serves approved versions only`);
+    const loader = jsonValue<{ loader?: string } | null>(version.manifest, null)?.loader ?? "joblib";
+    if (!SERVABLE_LOADERS.has(loader)) throw invalid(`${path}.${i}.modelVersionId`, `${label} is a ${loader} model; a multi-model endpoint's model servers load joblib/pickle and XGBoost models`);
+    if (!modelFolderOf(projectId, version.files[0]?.storageKey)) throw invalid(`${path}.${i}.modelVersionId`, `${label} has no model folder in the project's artifact store`);
+    const name = m.name ?? defaultEndpointModelName(version.model.name, version.version);
+    const same = taken.find((t) => t.modelVersionId === version.id);
+    if (same) throw invalid(`${path}.${i}.modelVersionId`, `${label} is already on the endpoint, as ${same.name}`);
+    if (taken.some((t) => t.name === name)) throw invalid(`${path}.${i}.name`, `the endpoint already has a model named ${name}`);
+    taken.push({ name, modelVersionId: version.id });
+    out.push({ name, modelVersionId: version.id });
+  }
+  return out;
+}
+
+const variantData = (v: NonNullable<CreateEndpointInput["variants"]>[number], runtime: Runtime) => ({
   name: v.name,
   modelVersionId: v.modelVersionId,
   weight: v.weight,
@@ -135,7 +204,10 @@ const variantData = (v: CreateEndpointInput["variants"][number], runtime: Runtim
  */
 export async function createEndpoint(db: Db, projectId: string, input: CreateEndpointInput, actor: Principal): Promise<EndpointView> {
   await requireProjectPermission(db, projectId, actor, "models:write");
-  const runtimes = await resolveVariants(db, projectId, input.production, input.variants);
+  const mme = input.multiModel;
+  const variants = input.variants ?? [];
+  const runtimes = await resolveVariants(db, projectId, input.production, variants);
+  const models = mme ? await resolveEndpointModels(db, projectId, input.production, mme.models, [], "multiModel.models") : [];
   if (await db.endpoint.findUnique({ where: { name: input.name }, select: { id: true } })) throw invalid("name", `an endpoint named ${input.name} already exists`);
   const row = await db.endpoint.create({
     data: {
@@ -146,7 +218,15 @@ export async function createEndpoint(db: Db, projectId: string, input: CreateEnd
       dataCapture: input.dataCapture ?? undefined,
       createdById: actor.id,
       statusReason: "Starting the model servers.",
-      variants: { create: input.variants.map((v, i) => variantData(v, runtimes[i])) },
+      ...(mme
+        ? {
+            multiModel: true,
+            memoryBudgetMb: mme.memoryBudgetMb,
+            // One variant of model servers that load any of the endpoint's models on demand.
+            variants: { create: [{ name: "AllTraffic", modelVersionId: null, replicas: mme.replicas, runtime: "python" }] },
+            models: { create: models },
+          }
+        : { variants: { create: variants.map((v, i) => variantData(v, runtimes[i])) } }),
     },
     include: endpointInclude,
   });
@@ -165,6 +245,7 @@ export async function updateEndpoint(db: Db, endpointId: string, input: UpdateEn
   const row = await loadFor(db, endpointId, actor, "models:write");
   if (row.status === "Deleting") throw new AppError("conflict", `Endpoint ${row.name} is being deleted.`);
   if (row.variants.some((v) => v.state === "pending")) throw new AppError("conflict", `Endpoint ${row.name} is still applying an update; wait until it is InService.`);
+  if (row.multiModel) throw new AppError("conflict", `Endpoint ${row.name} is a multi-model endpoint: add and remove its models instead of changing variants.`);
   const runtimes = await resolveVariants(db, row.projectId, row.production, input.variants);
   const current = row.variants.filter((v) => v.state === "active");
   // One batch (no JavaScript between its statements, so no other query of this process runs inside it).
@@ -194,7 +275,7 @@ export async function updateEndpoint(db: Db, endpointId: string, input: UpdateEn
   return view;
 }
 
-async function loadFor(db: Db, endpointId: string, principal: Principal, permission: "models:read" | "models:write"): Promise<EndpointRow> {
+export async function loadFor(db: Db, endpointId: string, principal: Principal, permission: "models:read" | "models:write"): Promise<EndpointRow> {
   const row = await loadRow(db, { id: endpointId });
   if (!row) throw new AppError("not_found", "No endpoint with that id.");
   await requireModelAccess(db, row.projectId, principal, permission, "endpoint");
@@ -202,7 +283,11 @@ async function loadFor(db: Db, endpointId: string, principal: Principal, permiss
 }
 
 export async function getEndpoint(db: Db, endpointId: string, principal: Principal): Promise<EndpointView> {
-  const [view] = await toViews(db, [await loadFor(db, endpointId, principal, "models:read")]);
+  return endpointView(db, await loadFor(db, endpointId, principal, "models:read"));
+}
+
+export async function endpointView(db: Db, row: EndpointRow | { id: string }): Promise<EndpointView> {
+  const [view] = await toViews(db, ["variants" in row ? row : (await loadRow(db, { id: row.id }))!]);
   return view;
 }
 

@@ -10,6 +10,7 @@ import { artifactStore, type ArtifactStore } from "@/server/artifacts/artifact-s
 import { dataCaptureConfig, SERVING_STATES, type DataCaptureConfig } from "@/lib/endpoints";
 import { signatureSchema, type Task } from "@/lib/model-registry";
 import { servedOnnx } from "@/server/models/export-onnx";
+import { modelFolderOf } from "@/server/endpoints/manage-endpoints";
 import { BadInput, formatPredictions, InProcessModel, parseBody, v2Metadata, v2Records, v2Response, type InProcessSpec } from "@/server/endpoints/onnx-model";
 import { randomUUID } from "node:crypto";
 
@@ -56,7 +57,12 @@ interface Routing {
   capture: DataCaptureConfig | null;
   status: string;
   variants: RoutingVariant[];
+  /** A multi-model endpoint: its models by target-model name → their folders on the model servers. */
+  models: Map<string, string> | null;
 }
+
+/** What a multi-model server says about the model's cache for this call (passed on to the caller). */
+const MODEL_CACHE_HEADERS = ["x-studio-model-cache", "x-studio-model-load-ms", "x-studio-model-wait-ms"];
 
 const ENDPOINT_PATH = /^\/endpoints\/([A-Za-z0-9-]{1,63})\/(invocations|ping)$/;
 const V2_MODEL_PATH = /^\/v2\/models\/([A-Za-z0-9-]{1,63})(\/versions\/[^/]+)?(\/infer|\/ready)?$/;
@@ -128,6 +134,8 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
         projectId: true,
         status: true,
         dataCapture: true,
+        multiModel: true,
+        models: { select: { name: true, modelVersion: { select: { files: { where: { path: "studio-model.json" }, select: { storageKey: true } } } } } },
         variants: {
           // Variants an update is replacing serve until the switch.
           where: { state: { in: [...SERVING_STATES] } },
@@ -144,7 +152,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
         },
       },
     });
-    const toRouting = (v: NonNullable<typeof row>["variants"][number]): RoutingVariant => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port), inProcess: v.runtime === "onnx" ? inProcessSpec(v.modelVersion) : null });
+    const toRouting = (v: NonNullable<typeof row>["variants"][number]): RoutingVariant => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port), inProcess: v.runtime === "onnx" && v.modelVersion ? inProcessSpec(v.modelVersion) : null });
     const capture = row?.dataCapture ? dataCaptureConfig.safeParse(jsonValue(row.dataCapture, null)) : null;
     const routing = row
       ? {
@@ -155,6 +163,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
           status: row.status,
           variants: row.variants.filter((v) => !v.shadow).map(toRouting),
           shadow: row.variants.filter((v) => v.shadow).map((v) => ({ ...toRouting(v), samplingPercent: v.shadowSamplingPercent }))[0] ?? null,
+          models: row.multiModel ? new Map(row.models.flatMap((m) => { const folder = modelFolderOf(row.projectId, m.modelVersion.files[0]?.storageKey); return folder ? [[m.name, folder] as const] : []; })) : null,
         }
       : null;
     routes.set(name, { at: Date.now(), routing });
@@ -327,7 +336,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
     }
     const upstream = http.request({ host: "127.0.0.1", port, path: upstreamPath, method: req.method, headers, agent, timeout: TIMEOUT_MS }, (answer) => {
       const out: Record<string, string | number> = { "X-Amzn-Invoked-Production-Variant": variant.name };
-      for (const name of ["content-type", "content-length", "x-amzn-sagemaker-custom-attributes"]) {
+      for (const name of ["content-type", "content-length", "x-amzn-sagemaker-custom-attributes", ...MODEL_CACHE_HEADERS]) {
         const value = answer.headers[name];
         if (typeof value === "string") out[name] = value;
       }
@@ -401,7 +410,17 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
         return send(res, 503, "unavailable", `Endpoint ${name} has no model server ready yet (status ${routing.status}).`);
       }
       counted = variant.name;
-      const upstreamPath = action === "invocations" ? "/invocations" : action === "ping" ? "/ping" : action === "infer" ? "/v2/models/model/infer" : action === "ready" ? "/v2/models/model/ready" : "/v2/models/model";
+      let upstreamPath = action === "invocations" ? "/invocations" : action === "ping" ? "/ping" : action === "infer" ? "/v2/models/model/infer" : action === "ready" ? "/v2/models/model/ready" : "/v2/models/model";
+      if (routing.models && action !== "ping") {
+        // A multi-model endpoint: the target-model header picks the model its servers load on demand.
+        const header = req.headers["x-amzn-sagemaker-target-model"];
+        const names = [...routing.models.keys()];
+        const listed = names.length ? `it has ${names.slice(0, 20).join(", ")}${names.length > 20 ? ", …" : ""}` : "it has no models yet";
+        if (typeof header !== "string" || !header) return send(res, 400, "target_model_required", `Endpoint ${name} is a multi-model endpoint: name the model with the X-Amzn-SageMaker-Target-Model header (${listed}).`);
+        const folder = routing.models.get(header);
+        if (!folder) return send(res, 404, "unknown_model", `Endpoint ${name} has no model named ${header} (${listed}).`);
+        upstreamPath = `/models/${folder}${upstreamPath === "/invocations" ? "/invocations" : upstreamPath.replace("/v2/models/model", "/v2")}`;
+      }
       // A copy for the shadow variant (a sampled share of what production answers; never when the
       // caller named a variant).
       const shadow = routing.shadow;

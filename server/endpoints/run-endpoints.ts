@@ -18,7 +18,7 @@ import { freePort as untypedFreePort, modelServerLaunch as untypedModelServerLau
 // Replica processes are children of this worker: they end with it (bwrap --die-with-parent), and
 // the next worker starts them again.
 
-const modelServerLaunch = untypedModelServerLaunch as (options: { port: number; modelDir: string; workspace: string; env: NodeJS.ProcessEnv }) => {
+const modelServerLaunch = untypedModelServerLaunch as (options: { port: number; modelDir: string; workspace: string; env: NodeJS.ProcessEnv; memoryBudgetMb?: number }) => {
   command: string;
   args: string[];
   env: NodeJS.ProcessEnv;
@@ -132,16 +132,37 @@ export async function stopAllReplicas(): Promise<void> {
   replicas.clear();
 }
 
-async function startReplica(db: Db, store: ArtifactStore, endpoint: { id: string; name: string }, variant: { id: string; name: string; modelVersionId: string }): Promise<void> {
-  const endpointName = endpoint.name;
-  const manifestFile = await db.modelVersionFile.findFirst({ where: { versionId: variant.modelVersionId, path: "studio-model.json" }, select: { storageKey: true } });
+/** The endpoint as the worker sees it. */
+interface SupervisedEndpoint {
+  id: string;
+  name: string;
+  projectId: string;
+  multiModel: boolean;
+  memoryBudgetMb: number;
+}
+
+/** What a replica serves: one version's folder, or (multi-model) the project's folder of model folders. */
+async function servedFolder(db: Db, store: ArtifactStore, endpoint: SupervisedEndpoint, variant: { modelVersionId: string | null }): Promise<{ modelDir: string; memoryBudgetMb?: number }> {
+  if (endpoint.multiModel) {
+    const root = store.localPath(`models/${endpoint.projectId}`);
+    if (!root) throw new Error("the project's models are not on this machine (a remote artifact store is not served yet)");
+    mkdirSync(root, { recursive: true });
+    return { modelDir: root, memoryBudgetMb: endpoint.memoryBudgetMb };
+  }
+  const manifestFile = variant.modelVersionId ? await db.modelVersionFile.findFirst({ where: { versionId: variant.modelVersionId, path: "studio-model.json" }, select: { storageKey: true } }) : null;
   const manifestPath = manifestFile ? store.localPath(manifestFile.storageKey) : null;
   if (!manifestPath) throw new Error("the model version's files are not on this machine (a remote artifact store is not served yet)");
+  return { modelDir: path.dirname(manifestPath) };
+}
+
+async function startReplica(db: Db, store: ArtifactStore, endpoint: SupervisedEndpoint, variant: { id: string; name: string; modelVersionId: string | null }): Promise<void> {
+  const endpointName = endpoint.name;
+  const served = await servedFolder(db, store, endpoint, variant);
   const port = await freePort();
   const row = await db.endpointReplica.create({ data: { variantId: variant.id, port, status: "starting" } });
   const workspace = path.join(process.cwd(), "data", "serving", row.id);
   mkdirSync(workspace, { recursive: true, mode: 0o700 });
-  const launch = modelServerLaunch({ port, modelDir: path.dirname(manifestPath), workspace, env: process.env });
+  const launch = modelServerLaunch({ port, ...served, workspace, env: process.env });
   logLine(endpoint.id, variant.name, "studio", `Starting a model server for ${variant.name} on port ${port}`);
   const child = spawn(launch.command, launch.args, { env: launch.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const replica: Replica = { id: row.id, variantId: variant.id, endpointName, port, child, ready: false, exited: false, stopping: false, log: [], workspace };
@@ -184,11 +205,11 @@ async function startReplica(db: Db, store: ArtifactStore, endpoint: { id: string
 const inProcessChecks = ((globalThis as unknown as { studioInProcessChecks?: Map<string, { error: string | null }> }).studioInProcessChecks ??= new Map());
 
 /** Whether an ONNX variant's graph loads (with onnxruntime-node, as the web process will load it). */
-async function checkInProcess(db: Db, store: ArtifactStore, endpointId: string, variant: { id: string; name: string; modelVersionId: string }): Promise<{ error: string | null }> {
+async function checkInProcess(db: Db, store: ArtifactStore, endpointId: string, variant: { id: string; name: string; modelVersionId: string | null }): Promise<{ error: string | null }> {
   const known = inProcessChecks.get(variant.id);
   if (known) return known;
-  const version = await db.modelVersion.findUniqueOrThrow({ where: { id: variant.modelVersionId }, select: { onnx: true, files: { select: { path: true, storageKey: true } } } });
-  const served = servedOnnx(version, store);
+  const version = variant.modelVersionId ? await db.modelVersion.findUnique({ where: { id: variant.modelVersionId }, select: { onnx: true, files: { select: { path: true, storageKey: true } } } }) : null;
+  const served = version ? servedOnnx(version, store) : null;
   let result: { error: string | null };
   if (!served) {
     result = { error: "the model version has no ONNX export to serve in-process" };
@@ -210,7 +231,7 @@ async function checkInProcess(db: Db, store: ArtifactStore, endpointId: string, 
 interface SupervisedVariant {
   id: string;
   name: string;
-  modelVersionId: string;
+  modelVersionId: string | null;
   replicas: number;
   runtime: string;
   state: string;
@@ -233,7 +254,7 @@ async function dropVariant(variantId: string): Promise<void> {
  * Keeps one variant's replicas running: clears rows of dead servers, health-checks starting ones,
  * scales to the wanted count, restarts after a pause. Returns whether it serves, and why it cannot.
  */
-async function superviseVariant(db: Db, store: ArtifactStore, endpoint: { id: string; name: string }, variant: SupervisedVariant): Promise<{ ready: boolean; failure: string | null }> {
+async function superviseVariant(db: Db, store: ArtifactStore, endpoint: SupervisedEndpoint, variant: SupervisedVariant): Promise<{ ready: boolean; failure: string | null }> {
   if (variant.runtime === "onnx") {
     // Answered by the web process itself: here only checked to load, once.
     const check = await checkInProcess(db, store, endpoint.id, variant);
@@ -306,6 +327,9 @@ export async function tickEndpoints(db: Db, store: ArtifactStore): Promise<void>
     select: {
       id: true,
       name: true,
+      projectId: true,
+      multiModel: true,
+      memoryBudgetMb: true,
       status: true,
       statusReason: true,
       variants: { orderBy: { createdAt: "asc" }, select: { id: true, name: true, modelVersionId: true, replicas: true, runtime: true, state: true, shadow: true, createdAt: true, replicaRows: { select: { id: true, status: true } } } },
