@@ -174,11 +174,17 @@ export function EndpointModelsPanel({ endpoint, canWrite }: { endpoint: Endpoint
             <Th>Model version</Th>
             <Th>In memory</Th>
             <Th className="text-right">Size</Th>
-            <Th className="text-right">Invocations</Th>
+            <Th className="text-right">Calls</Th>
             <Th className="text-right">Cache hits</Th>
-            <Th className="text-right">Loads / unloads</Th>
-            <Th className="text-right">Load time (last / mean)</Th>
-            <Th className="text-right">Mean wait on a miss</Th>
+            <Th className="text-right" title="Loads from disk / unloads to free memory">
+              Loads
+            </Th>
+            <Th className="text-right" title="Last / mean time to load the model">
+              Load time
+            </Th>
+            <Th className="text-right" title="Mean time a call waited for the model to load (misses only)">
+              Miss wait
+            </Th>
             <Th>Last call</Th>
             {canWrite ? (
               <Th>
@@ -200,8 +206,8 @@ export function EndpointModelsPanel({ endpoint, canWrite }: { endpoint: Endpoint
             const replicas = cache?.replicas ?? 0;
             return (
               <tr key={m.id} data-testid={`model-${m.name}`}>
-                <Td className="font-mono text-xs">{m.name}</Td>
-                <Td>
+                <Td className="font-mono text-xs whitespace-nowrap">{m.name}</Td>
+                <Td className="whitespace-nowrap">
                   <span className="flex items-center gap-2">
                     <Link href={`/models/versions/${m.modelVersion.id}`} className={linkClass}>
                       {m.modelVersion.modelName} v{m.modelVersion.version}
@@ -209,23 +215,24 @@ export function EndpointModelsPanel({ endpoint, canWrite }: { endpoint: Endpoint
                     <ApprovalBadge status={m.modelVersion.approvalStatus} />
                   </span>
                 </Td>
-                <Td className="text-xs" data-testid={`loaded-${m.name}`}>
+                <Td className="text-xs whitespace-nowrap" data-testid={`loaded-${m.name}`}>
                   {s?.loading ? "loading…" : s && s.loadedOn > 0 ? `loaded on ${s.loadedOn} of ${replicas}` : "on disk"}
                   {s?.lastError ? <span className="block text-red-600 dark:text-red-400">{s.lastError}</span> : null}
                 </Td>
                 <Td className="text-right tabular-nums">{s && s.sizeBytes > 0 ? formatBytes(s.sizeBytes) : "–"}</Td>
                 <Td className="text-right tabular-nums">{s?.invocations ?? 0}</Td>
-                <Td className="text-right tabular-nums" data-testid={`hits-${m.name}`}>
+                <Td className="text-right tabular-nums whitespace-nowrap" data-testid={`hits-${m.name}`}>
                   {s && s.invocations > 0 ? `${s.hits} (${Math.round((s.hits / s.invocations) * 100)}%)` : "–"}
                 </Td>
-                <Td className="text-right tabular-nums">
-                  {s?.loads ?? 0} / {s?.unloads ?? 0}
+                <Td className="text-right tabular-nums whitespace-nowrap" title={`${s?.unloads ?? 0} unloaded to free memory`}>
+                  {s?.loads ?? 0}
+                  {s?.unloads ? ` (${s.unloads} out)` : ""}
                 </Td>
-                <Td className="text-right tabular-nums" data-testid={`load-time-${m.name}`}>
+                <Td className="text-right tabular-nums whitespace-nowrap" data-testid={`load-time-${m.name}`}>
                   {ms(s?.lastLoadMs ?? null)} / {ms(s?.meanLoadMs ?? null)}
                 </Td>
-                <Td className="text-right tabular-nums">{ms(s?.meanWaitMs ?? null)}</Td>
-                <Td className="text-xs">{s?.lastUsedAt ? formatRelative(s.lastUsedAt) : "–"}</Td>
+                <Td className="text-right tabular-nums whitespace-nowrap">{ms(s?.meanWaitMs ?? null)}</Td>
+                <Td className="text-xs whitespace-nowrap">{s?.lastUsedAt ? formatRelative(s.lastUsedAt) : "–"}</Td>
                 {canWrite ? (
                   <Td>
                     <Button

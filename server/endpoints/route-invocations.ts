@@ -419,7 +419,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
         if (typeof header !== "string" || !header) return send(res, 400, "target_model_required", `Endpoint ${name} is a multi-model endpoint: name the model with the X-Amzn-SageMaker-Target-Model header (${listed}).`);
         const folder = routing.models.get(header);
         if (!folder) return send(res, 404, "unknown_model", `Endpoint ${name} has no model named ${header} (${listed}).`);
-        upstreamPath = `/models/${folder}${upstreamPath === "/invocations" ? "/invocations" : upstreamPath.replace("/v2/models/model", "/v2")}`;
+        upstreamPath = `/models/${folder}${upstreamPath === "/invocations" ? "/invocations" : upstreamPath.replace("/v2/models/model", "/v2")}?name=${encodeURIComponent(header)}`;
       }
       // A copy for the shadow variant (a sampled share of what production answers; never when the
       // caller named a variant).

@@ -82,13 +82,15 @@ class ModelCache:
         self._loaded: OrderedDict[str, Any] = OrderedDict()  # least recently used first
         self._loading: dict[str, _Loading] = {}
         self.stats: dict[str, ModelStats] = {}
+        self._labels: dict[str, str] = {}  # folder → the name callers use, for the log
 
     def used_bytes(self) -> int:
         with self._lock:
             return sum(self.stats[name].size_bytes for name in self._loaded)
 
-    def get(self, name: str) -> tuple[Any, dict[str, str]]:
-        """The loaded model and what the call cost (response headers: cache hit or miss, waits)."""
+    def get(self, name: str, label: str | None = None) -> tuple[Any, dict[str, str]]:
+        """The loaded model and what the call cost (response headers: cache hit or miss, waits).
+        `label` names the model in the log (the folder name otherwise)."""
         if not FOLDER.match(name):
             raise UnknownModel(f"{name!r} is not a model name")
         started = time.monotonic()
@@ -105,7 +107,7 @@ class ModelCache:
                 if not (self.root / name / "studio-model.json").is_file():
                     raise UnknownModel(f"no model {name} on this endpoint")
                 loading = self._loading[name] = _Loading()
-                threading.Thread(target=self._load_in_background, args=(name, loading), name=f"load {name}", daemon=True).start()
+                threading.Thread(target=self._load_in_background, args=(name, loading, label or name), name=f"load {name}", daemon=True).start()
         if not loading.done.wait(self.load_wait_seconds):
             with self._lock:
                 stats.wait_ms_total += (time.monotonic() - started) * 1000
@@ -120,7 +122,7 @@ class ModelCache:
             headers["X-Studio-Model-Load-Ms"] = f"{stats.last_load_ms:.1f}"
         return loading.model, headers
 
-    def _load_in_background(self, name: str, loading: _Loading) -> None:
+    def _load_in_background(self, name: str, loading: _Loading, label: str) -> None:
         folder = self.root / name
         with self._load_lock:
             before = resident_bytes()
@@ -132,7 +134,7 @@ class ModelCache:
                 with self._lock:
                     self.stats[name].last_error = loading.error
                     del self._loading[name]
-                print(f"[models] loading {name} failed: {loading.error}", flush=True)
+                print(f"[models] loading {label} failed: {loading.error}", flush=True)
                 loading.done.set()
                 return
             load_ms = (time.monotonic() - started) * 1000
@@ -149,7 +151,8 @@ class ModelCache:
                 evicted = self._evict(keep=name)
             loading.model = model
             loading.done.set()
-            print(f"[models] loaded {name} in {load_ms:.0f} ms ({size / 2**20:.1f} MB)" + (f"; unloaded {', '.join(evicted)} (least recently used) to stay within {self.budget_bytes / 2**20:.0f} MB" if evicted else ""), flush=True)
+            self._labels[name] = label
+            print(f"[models] loaded {label} in {load_ms:.0f} ms ({size / 2**20:.1f} MB)" + (f"; unloaded {', '.join(self._labels.get(e, e) for e in evicted)} (least recently used) to stay within {self.budget_bytes / 2**20:.0f} MB" if evicted else ""), flush=True)
             if evicted:
                 gc.collect()
 

@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 import traceback
+import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -315,7 +316,8 @@ class Handler(BaseHTTPRequestHandler):
     def _target(self) -> tuple[Model, str, dict[str, str]] | None:
         """The model a request is for and the rest of its path. A multi-model server takes
         /models/<name>/… and loads <name> on its first call (None: already answered)."""
-        path = self.path.split("?")[0].rstrip("/")
+        path, _, query = self.path.partition("?")
+        path = path.rstrip("/")
         cache = self.server.cache
         if cache is None:
             return self.server.model, path, {}
@@ -324,7 +326,9 @@ class Handler(BaseHTTPRequestHandler):
             self._error(404, "not_found", f"no such path: {path} (a multi-model server answers /models/<name>/invocations)")
             return None
         try:
-            model, headers = cache.get(parts[2])
+            # ?name= is what callers call the model (the studio's target-model name), for the log.
+            label = urllib.parse.parse_qs(query).get("name", [None])[0]
+            model, headers = cache.get(parts[2], label=label)
         except UnknownModel as error:
             self._error(404, "unknown_model", str(error))
             return None
