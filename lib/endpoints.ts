@@ -39,7 +39,8 @@ export const defaultEndpointModelName = (modelName: string, version: number): st
 
 export interface ReplicaView {
   id: string;
-  status: "starting" | "ready" | "failed";
+  /** draining: scaled in, finishing requests already sent before it stops */
+  status: "starting" | "ready" | "failed" | "draining";
   restarts: number;
   lastError: string | null;
   startedAt: string;
@@ -59,6 +60,31 @@ export type RuntimeChoice = (typeof runtimeChoices)[number];
 export type Runtime = Exclude<RuntimeChoice, "auto">;
 export const runtimeLabels: Record<Runtime, string> = { onnx: "ONNX, in-process (onnxruntime)", python: "Python model server" };
 
+/**
+ * Target tracking on invocations per replica per minute (SageMaker's
+ * SageMakerVariantInvocationsPerInstance with Application Auto Scaling's cooldowns).
+ */
+export const autoscalingPolicy = z
+  .object({
+    minReplicas: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(MAX_REPLICAS, `must be at most ${MAX_REPLICAS}`),
+    maxReplicas: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(MAX_REPLICAS, `must be at most ${MAX_REPLICAS}`),
+    /** Invocations per replica per minute to hold (rule of thumb: peak requests/s × 0.5 × 60). */
+    targetInvocationsPerReplicaPerMinute: z.number({ error: "must be a number" }).positive("must be above 0").max(1_000_000),
+    scaleOutCooldownSeconds: z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be 0 or more").max(86_400).default(300),
+    scaleInCooldownSeconds: z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be 0 or more").max(86_400).default(300),
+  })
+  .refine((p) => p.minReplicas <= p.maxReplicas, { path: ["maxReplicas"], message: "must be at least minReplicas" });
+export type AutoscalingPolicy = z.infer<typeof autoscalingPolicy>;
+
+export interface ScalingEventView {
+  id: string;
+  variant: string;
+  at: string;
+  fromReplicas: number;
+  toReplicas: number;
+  reason: string;
+}
+
 export interface VariantView {
   id: string;
   name: string;
@@ -72,6 +98,8 @@ export interface VariantView {
   shadowSamplingPercent: number;
   replicas: number;
   readyReplicas: number;
+  /** Null when the replica count is fixed. */
+  autoscaling: AutoscalingPolicy | null;
   /** null for a multi-model endpoint's variant: its models are EndpointView.multiModel.models */
   modelVersion: ModelVersionRef | null;
   /** The columns a request carries, in order (the model version's input schema). */
@@ -139,6 +167,8 @@ export interface EndpointView {
   /** Where captured data goes in the artifact store: {prefix}{variant}/yyyy/mm/dd/hh/*.jsonl */
   capturePrefix: string;
   variants: VariantView[];
+  /** The latest changes of replica counts by autoscaling, newest first. */
+  scalingEvents: ScalingEventView[];
   /** A multi-model endpoint: its models and memory budget (null for one model per variant). */
   multiModel: { memoryBudgetMb: number; models: EndpointModelView[] } | null;
   createdBy: string | null;

@@ -19,6 +19,7 @@ import { EndpointLogs } from "@/components/endpoints/endpoint-logs";
 import { KServeExport } from "@/components/endpoints/kserve-export";
 import { UpdateEndpointButton } from "@/components/endpoints/update-dialog";
 import { EndpointModelsPanel } from "@/components/endpoints/multi-model";
+import { AutoscalingButton, autoscalingSummary, ScalingEvents } from "@/components/endpoints/autoscaling";
 
 interface Answer {
   status: number;
@@ -245,6 +246,7 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
               <Th className="text-right">Weight</Th>
               <Th className="text-right">Traffic</Th>
               <Th>Served by</Th>
+              <Th>Autoscaling</Th>
             </tr>
           </thead>
           <tbody>
@@ -291,6 +293,18 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
                     </span>
                   ))}
                 </Td>
+                <Td className="text-xs" data-testid={`autoscaling-${v.name}`}>
+                  {v.runtime === "python" ? (
+                    <span className="flex items-center gap-2">
+                      <span>{autoscalingSummary(v.autoscaling)}</span>
+                      {canWrite && v.state === "active" ? <AutoscalingButton endpointId={endpoint.id} variant={v} /> : null}
+                    </span>
+                  ) : (
+                    <span className="text-zinc-500" title="Answered inside the studio's web server: no model server replicas to scale">
+                      in-process
+                    </span>
+                  )}
+                </Td>
               </tr>
             ))}
           </tbody>
@@ -300,6 +314,12 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
       {endpoint.multiModel ? (
         <Section title="Models" count={endpoint.multiModel.models.length}>
           <EndpointModelsPanel endpoint={endpoint} canWrite={canWrite} />
+        </Section>
+      ) : null}
+
+      {endpoint.scalingEvents.length > 0 || endpoint.variants.some((v) => v.autoscaling) ? (
+        <Section title="Scaling events">
+          <ScalingEvents endpoint={endpoint} />
         </Section>
       ) : null}
 

@@ -29,6 +29,7 @@ export const auditActions = [
   "endpoint.update",
   "endpoint.model.add",
   "endpoint.model.remove",
+  "endpoint.autoscaling",
   "endpoint.delete",
   "transform.create",
   "transform.stop",

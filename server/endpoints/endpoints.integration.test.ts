@@ -23,6 +23,8 @@ import { stopAllReplicas, tickEndpoints } from "@/server/endpoints/run-endpoints
 import { createInvocationRouter, pickVariant } from "@/server/endpoints/route-invocations";
 import { getEndpointStats } from "@/server/endpoints/invocation-stats";
 import { addEndpointModel, endpointModelCache, removeEndpointModel } from "@/server/endpoints/multi-model";
+import { autoscaleEndpoints, decideScaling, setVariantAutoscaling } from "@/server/endpoints/autoscaling";
+import { autoscalingPolicy } from "@/lib/endpoints";
 import { exportPendingVersions, exportsSettled, ONNX_EXPORT_PATH } from "@/server/models/export-onnx";
 import { onnxReportSchema } from "@/lib/model-registry";
 import type { Principal } from "@/server/auth/principal";
@@ -121,6 +123,41 @@ async function invoke(name: string, token: string | null, body: string, headers:
 }
 
 const csv = (rows: (string | number)[][]) => rows.map((r) => r.join(",")).join("\n");
+
+/** Three callers invoking the endpoint non-stop until stop(); what did not answer 200, and which variants answered. */
+function steadyLoad(name: string, token: string, body: string) {
+  let running = true;
+  const failures: string[] = [];
+  const answeredBy: Record<string, number> = {};
+  const callers = Promise.all(
+    Array.from({ length: 3 }, async () => {
+      while (running) {
+        const answer = await invoke(name, token, body);
+        if (answer.status !== 200) failures.push(`${answer.status} ${answer.body}`);
+        const variant = answer.headers.get("x-amzn-invoked-production-variant") ?? "?";
+        answeredBy[variant] = (answeredBy[variant] ?? 0) + 1;
+      }
+    }),
+  );
+  return {
+    failures,
+    answeredBy,
+    stop: async () => {
+      running = false;
+      await callers;
+    },
+  };
+}
+
+/** Worker passes until `done`. */
+async function tickUntil(done: () => Promise<boolean>, what: string, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await tickEndpoints(db, store);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 describe("a real-time endpoint", () => {
   it("serves the model's own predictions through /invocations and the V2 protocol; bad input is 400 naming the schema", async () => {
@@ -394,27 +431,8 @@ describe("a real-time endpoint", () => {
     await untilInService(created.id, principal);
 
     // Requests keep coming the whole time; every one must be answered.
-    let running = true;
-    const failures: string[] = [];
-    const answeredBy: Record<string, number> = {};
-    const load = Promise.all(
-      Array.from({ length: 3 }, async () => {
-        while (running) {
-          const answer = await invoke(name, token, "5,60.5");
-          if (answer.status !== 200) failures.push(`${answer.status} ${answer.body}`);
-          const variant = answer.headers.get("x-amzn-invoked-production-variant") ?? "?";
-          answeredBy[variant] = (answeredBy[variant] ?? 0) + 1;
-        }
-      }),
-    );
-    const tickUntil = async (done: () => Promise<boolean>, what: string, timeoutMs = 90_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!(await done())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await tickEndpoints(db, store);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    };
+    const load = steadyLoad(name, token, "5,60.5");
+    const { failures, answeredBy } = load;
     const variantsNow = () => db.endpointVariant.findMany({ where: { endpointId: created.id }, orderBy: { createdAt: "asc" } });
     try {
       // A new version: started beside the old one, switched in one step, the old one drained.
@@ -446,8 +464,7 @@ describe("a real-time endpoint", () => {
       await tickUntil(async () => (await variantsNow()).every((v) => v.state === "active"), "the shadow to start");
       await new Promise((r) => setTimeout(r, 1_500)); // the router's routing cache
     } finally {
-      running = false;
-      await load;
+      await load.stop();
     }
     expect(failures).toEqual([]);
     expect(Object.keys(answeredBy)).toEqual(["Blue"]);
@@ -539,4 +556,84 @@ describe("a multi-model endpoint", () => {
     expect((await expectAppError(addEndpointModel(db, created.id, { modelVersionId: other.version.id }, principal), "validation_failed")).message).toContain("names no model version of this project");
     expect(createEndpointInput.safeParse({ name: "x" }).error?.issues[0].message).toContain("name at least one variant, or make it a multi-model endpoint");
   }, 180_000);
+});
+
+describe("autoscaling", () => {
+  it("scales a variant's model servers out on its invocation rate and back in after the cooldown, draining without a failed request", async () => {
+    const { principal, project, token } = await setup();
+    const version = await registeredVersion(principal, project.id, trained.fastDir);
+    const name = `auto-${Math.random().toString(36).slice(2, 8)}`;
+    const created = await createEndpoint(db, project.id, createEndpointInput.parse({ name, variants: [{ modelVersionId: version.id, runtime: "python" }] }), principal);
+    await untilInService(created.id, principal);
+    const logs: string[] = [];
+    const log = (_endpointId: string, _variant: string, line: string) => void logs.push(line);
+    const policy = { minReplicas: 1, maxReplicas: 3, targetInvocationsPerReplicaPerMinute: 60, scaleOutCooldownSeconds: 300, scaleInCooldownSeconds: 0 };
+    await setVariantAutoscaling(db, created.id, "AllTraffic", policy, principal);
+
+    // ~400 calls in well under a minute: over 200 a minute against 60 per replica → the maximum, 3.
+    await Promise.all(Array.from({ length: 400 }, () => invoke(name, token, "5,60.5")));
+    await router!.flush();
+    await autoscaleEndpoints(db, log);
+    let view = await getEndpoint(db, created.id, principal);
+    expect(view.variants[0]).toMatchObject({ replicas: 3, autoscaling: policy });
+    expect(view.scalingEvents[0]).toMatchObject({ variant: "AllTraffic", fromReplicas: 1, toReplicas: 3 });
+    expect(view.scalingEvents[0].reason).toMatch(/^scale out: \d+\.\d invocations per replica per minute against a target of 60$/);
+    expect(logs[0]).toContain("Autoscaling: 1 → 3 replicas");
+    await tickUntil(async () => (await getEndpoint(db, created.id, principal)).variants[0].readyReplicas === 3, "3 ready replicas");
+
+    // The scale-out cooldown holds another change; scale-in waits for no cooldown here (0 s).
+    await autoscaleEndpoints(db, log);
+    expect((await getEndpoint(db, created.id, principal)).variants[0].replicas).toBe(3);
+
+    // Minutes later, no traffic: back to the minimum, the two extra servers drained while callers keep calling.
+    const load = steadyLoad(name, token, "5,60.5");
+    try {
+      await autoscaleEndpoints(db, log, Date.now() + 5 * 60_000);
+      view = await getEndpoint(db, created.id, principal);
+      expect(view.variants[0].replicas).toBe(1);
+      expect(view.scalingEvents[0]).toMatchObject({ fromReplicas: 3, toReplicas: 1 });
+      expect(view.scalingEvents[0].reason).toContain("scale in:");
+      await tickEndpoints(db, store);
+      expect((await getEndpoint(db, created.id, principal)).variants[0].replicaStates.map((r) => r.status).sort()).toEqual(["draining", "draining", "ready"]);
+      await tickUntil(async () => (await getEndpoint(db, created.id, principal)).variants[0].replicaStates.length === 1, "the drained servers to stop", 30_000);
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      await load.stop();
+    }
+    expect(load.failures).toEqual([]);
+    expect((await getEndpointLogs(db, created.id, principal, { limit: 200 })).map((l) => l.line).join("\n")).toContain("Scaling in: the model server on port");
+
+    // A policy out of the current count moves it at once; an ONNX in-process variant has nothing to scale; bad policies say what is wrong.
+    view = await setVariantAutoscaling(db, created.id, "AllTraffic", { ...policy, minReplicas: 2 }, principal);
+    expect(view.variants[0].replicas).toBe(2);
+    // (the scale-in above was dated five minutes ahead, so this one is not the newest)
+    expect(view.scalingEvents.find((e) => e.toReplicas === 2)).toMatchObject({ fromReplicas: 1, reason: "the new policy keeps 2–3 replicas" });
+    view = await setVariantAutoscaling(db, created.id, "AllTraffic", null, principal);
+    expect(view.variants[0]).toMatchObject({ autoscaling: null, replicas: 2 });
+    expect(autoscalingPolicy.safeParse({ ...policy, minReplicas: 3, maxReplicas: 2 }).error?.issues[0]).toMatchObject({ path: ["maxReplicas"], message: "must be at least minReplicas" });
+    await expectAppError(setVariantAutoscaling(db, created.id, "Nope", policy, principal), "not_found");
+    const onnx = await createEndpoint(db, project.id, createEndpointInput.parse({ name: `${name}-onnx`, variants: [{ modelVersionId: version.id, runtime: "python" }] }), principal);
+    await db.endpointVariant.updateMany({ where: { endpointId: onnx.id }, data: { runtime: "onnx" } });
+    expect((await expectAppError(setVariantAutoscaling(db, onnx.id, "AllTraffic", policy, principal), "validation_failed")).message).toContain("no model server replicas to scale");
+    await deleteEndpoint(db, onnx.id, principal);
+  }, 180_000);
+
+  it("decides by target tracking: ceil(rate / target) within min..max, after the cooldowns", () => {
+    const policy = { minReplicas: 1, maxReplicas: 4, targetInvocationsPerReplicaPerMinute: 100, scaleOutCooldownSeconds: 300, scaleInCooldownSeconds: 300 };
+    const never = { scaleOutAt: null, scaleInAt: null };
+    const now = 10_000_000;
+    expect(decideScaling(policy, 1, 250, never, now)?.desired).toBe(3);
+    expect(decideScaling(policy, 1, 1_000, never, now)?.desired).toBe(4);
+    expect(decideScaling(policy, 2, 200, never, now)).toBeNull(); // on target
+    expect(decideScaling(policy, 2, 150, never, now)).toBeNull(); // ceil(1.5) = 2
+    expect(decideScaling(policy, 3, 0, never, now)?.desired).toBe(1);
+    expect(decideScaling(policy, 1, 250, { scaleOutAt: now - 299_000, scaleInAt: null }, now)).toBeNull();
+    expect(decideScaling(policy, 1, 250, { scaleOutAt: now - 300_000, scaleInAt: null }, now)?.desired).toBe(3);
+    // Scale-in waits its cooldown after any change, a scale-out included.
+    expect(decideScaling(policy, 3, 0, { scaleOutAt: now - 200_000, scaleInAt: null }, now)).toBeNull();
+    expect(decideScaling(policy, 3, 0, { scaleOutAt: now - 400_000, scaleInAt: now - 100_000 }, now)).toBeNull();
+    expect(decideScaling(policy, 3, 0, { scaleOutAt: now - 400_000, scaleInAt: now - 301_000 }, now)?.desired).toBe(1);
+    // Outside the range (a policy just changed): moved into it at once, whatever the cooldowns.
+    expect(decideScaling(policy, 6, 0, { scaleOutAt: now, scaleInAt: now }, now)).toMatchObject({ desired: 1, reason: "the policy keeps 1–4 replicas" });
+  });
 });

@@ -3,6 +3,8 @@ import type { Db, Prisma } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
 import {
+  autoscalingPolicy,
+  type AutoscalingPolicy,
   dataCaptureConfig,
   defaultEndpointModelName,
   isRouted,
@@ -36,6 +38,7 @@ const endpointInclude = {
     },
   },
   models: { orderBy: { createdAt: "asc" }, include: { modelVersion: { select: versionRefSelect } } },
+  scalingEvents: { orderBy: { at: "desc" }, take: 20 },
 } as const;
 
 type VersionRefRow = { id: string; modelId: string; version: number; framework: string; approvalStatus: string; signature: unknown; model: { name: string } };
@@ -87,6 +90,7 @@ async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
         shadowSamplingPercent: v.shadowSamplingPercent,
         replicas: v.replicas,
         readyReplicas: v.replicaRows.filter((r) => r.status === "ready").length,
+        autoscaling: storedPolicy(v.autoscaling),
         modelVersion: v.modelVersion ? versionRef(v.modelVersion) : null,
         inputs: inputsOf(v.modelVersion),
         replicaStates: v.replicaRows.map(
@@ -100,6 +104,7 @@ async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
           }),
         ),
       })),
+      scalingEvents: row.scalingEvents.map((e) => ({ id: e.id, variant: e.variant, at: e.at.toISOString(), fromReplicas: e.fromReplicas, toReplicas: e.toReplicas, reason: e.reason })),
       multiModel: row.multiModel
         ? {
             memoryBudgetMb: row.memoryBudgetMb,
@@ -108,6 +113,16 @@ async function toViews(db: Db, rows: EndpointRow[]): Promise<EndpointView[]> {
         : null,
     };
   });
+}
+
+/** A variant's stored autoscaling policy (JSON text), or null when off or unreadable. */
+export function storedPolicy(text: string | null): AutoscalingPolicy | null {
+  if (!text) return null;
+  try {
+    return autoscalingPolicy.safeParse(JSON.parse(text)).data ?? null;
+  } catch {
+    return null;
+  }
 }
 
 const invalid = (path: string, message: string) => new AppError("validation_failed", `${path}: ${message}`, { issues: [{ path, message }] });
@@ -259,7 +274,9 @@ export async function updateEndpoint(db: Db, endpointId: string, input: UpdateEn
       writes.push(db.endpointVariant.update({ where: { id: same.id }, data: { weight: v.weight, replicas: v.replicas, shadow: v.shadow, shadowSamplingPercent: v.shadowSamplingPercent } }));
     } else {
       starting++;
-      writes.push(db.endpointVariant.create({ data: { endpointId, ...variantData(v, runtimes[i]), state: "pending" } }));
+      // A variant replaced under the same name keeps its autoscaling policy (as Application Auto Scaling's target does).
+      const policy = current.find((c) => c.name === v.name)?.autoscaling;
+      writes.push(db.endpointVariant.create({ data: { endpointId, ...variantData(v, runtimes[i]), state: "pending", ...(policy ? { autoscaling: policy } : {}) } }));
     }
   }
   const replaced = current.filter((c) => !kept.has(c.id)).map((c) => c.id);

@@ -25,6 +25,8 @@ const modelServerLaunch = untypedModelServerLaunch as (options: { port: number; 
 };
 const freePort = untypedFreePort as () => Promise<number>;
 
+/** How long a scaled-in replica keeps serving requests already routed to it (the router refreshes every second). */
+export const REPLICA_DRAIN_MS = 3_000;
 /** Attempts to start a variant whose servers never answered, before the endpoint is Failed. */
 export const MAX_START_FAILURES = 3;
 const LOG_TAIL = 40;
@@ -39,6 +41,8 @@ interface Replica {
   exited: boolean;
   /** Stopped on purpose (deleted, scaled in): its exit is not a failure. */
   stopping: boolean;
+  /** Scaled in: out of the routing since then, stopped after REPLICA_DRAIN_MS. */
+  drainingSince: number | null;
   log: string[];
   workspace: string;
 }
@@ -67,7 +71,7 @@ const pendingLogs = (shared.studioEndpointLogs ??= []);
 export const LOG_LINES_KEPT = 2_000;
 const MAX_PENDING_LINES = 20_000;
 
-function logLine(endpointId: string, variant: string, source: LogLine["source"], line: string): void {
+export function logLine(endpointId: string, variant: string, source: LogLine["source"], line: string): void {
   if (pendingLogs.length >= MAX_PENDING_LINES) pendingLogs.shift();
   pendingLogs.push({ endpointId, variant, source, line: line.slice(0, 8_000), at: new Date() });
 }
@@ -165,7 +169,7 @@ async function startReplica(db: Db, store: ArtifactStore, endpoint: SupervisedEn
   const launch = modelServerLaunch({ port, ...served, workspace, env: process.env });
   logLine(endpoint.id, variant.name, "studio", `Starting a model server for ${variant.name} on port ${port}`);
   const child = spawn(launch.command, launch.args, { env: launch.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  const replica: Replica = { id: row.id, variantId: variant.id, endpointName, port, child, ready: false, exited: false, stopping: false, log: [], workspace };
+  const replica: Replica = { id: row.id, variantId: variant.id, endpointName, port, child, ready: false, exited: false, stopping: false, drainingSince: null, log: [], workspace };
   replicas.set(row.id, replica);
   await db.endpointReplica.update({ where: { id: row.id }, data: { pid: child.pid ?? null } });
   const prefix = `[endpoint ${endpointName}/${variant.name}]`;
@@ -269,7 +273,12 @@ async function superviseVariant(db: Db, store: ArtifactStore, endpoint: Supervis
       await db.endpointReplica.delete({ where: { id: row.id } }).catch(() => undefined);
     }
   }
-  const live = [...replicas.values()].filter((r) => r.variantId === variant.id && !r.exited);
+  for (const drained of [...replicas.values()].filter((r) => r.variantId === variant.id && r.drainingSince !== null && Date.now() - r.drainingSince >= REPLICA_DRAIN_MS)) {
+    replicas.delete(drained.id);
+    await stopReplica(drained);
+    await db.endpointReplica.delete({ where: { id: drained.id } }).catch(() => undefined);
+  }
+  const live = [...replicas.values()].filter((r) => r.variantId === variant.id && !r.exited && r.drainingSince === null);
   for (const replica of live.filter((r) => !r.ready)) {
     if (await ping(replica.port)) {
       replica.ready = true;
@@ -279,12 +288,22 @@ async function superviseVariant(db: Db, store: ArtifactStore, endpoint: Supervis
       await db.endpointReplica.update({ where: { id: replica.id }, data: { status: "ready", readyAt: new Date() } });
     }
   }
-  // Scale to the wanted count: extra servers stop, missing ones start (after a pause if they keep dying).
+  // Scale to the wanted count: extra servers stop (a ready one drains first: out of the routing,
+  // then stopped once requests already sent had time to finish); missing ones start (after a
+  // pause if they keep dying).
   for (const extra of live.slice(variant.replicas)) {
+    if (extra.ready) {
+      extra.drainingSince = Date.now();
+      extra.ready = false;
+      logLine(endpoint.id, variant.name, "studio", `Scaling in: the model server on port ${extra.port} takes no new requests and stops in ${REPLICA_DRAIN_MS / 1000} s`);
+      await db.endpointReplica.update({ where: { id: extra.id }, data: { status: "draining" } }).catch(() => undefined);
+      continue;
+    }
     replicas.delete(extra.id);
     await stopReplica(extra);
     await db.endpointReplica.delete({ where: { id: extra.id } }).catch(() => undefined);
   }
+  live.splice(variant.replicas);
   const state = health.get(variant.id);
   const missing = variant.replicas - Math.min(live.length, variant.replicas);
   if (missing > 0 && (!state || Date.now() >= state.nextStartAt) && !(state && !state.everReady && state.failures >= MAX_START_FAILURES)) {

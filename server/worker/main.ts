@@ -9,7 +9,8 @@ import { hostsDueForProbe, probeHost } from "@/server/hosts/probe-host";
 import { artifactStore } from "@/server/artifacts/artifact-store";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
 import { disposeJobConnections, tickTrainingJobs } from "@/server/jobs/run-training-jobs";
-import { stopAllReplicas, tickEndpoints } from "@/server/endpoints/run-endpoints";
+import { logLine, stopAllReplicas, tickEndpoints } from "@/server/endpoints/run-endpoints";
+import { autoscaleEndpoints } from "@/server/endpoints/autoscaling";
 import { exportPendingVersions } from "@/server/models/export-onnx";
 import { stopAllTransformProcesses, tickTransformJobs } from "@/server/transform/run-transform-jobs";
 
@@ -26,8 +27,10 @@ let stopping = false;
 let profiling = false;
 // Training jobs: one pass at a time (a pass starts kernels in the background and returns).
 let jobsTicking = false;
-// Endpoints' model servers: one pass at a time.
+// Endpoints' model servers: one pass at a time; autoscaling policies apply every few seconds before one.
 let endpointsTicking = false;
+const AUTOSCALE_INTERVAL_MS = 5_000;
+let lastAutoscaleAt = 0;
 // Batch transforms: one pass at a time (a pass starts processes in the background and returns).
 let transformsTicking = false;
 
@@ -40,7 +43,11 @@ async function tick(): Promise<void> {
   }
   if (!endpointsTicking) {
     endpointsTicking = true;
-    tickEndpoints(db(), artifactStore())
+    const autoscale = Date.now() - lastAutoscaleAt >= AUTOSCALE_INTERVAL_MS;
+    if (autoscale) lastAutoscaleAt = Date.now();
+    (autoscale ? autoscaleEndpoints(db(), (endpointId, variant, line) => logLine(endpointId, variant, "studio", line)) : Promise.resolve())
+      .catch((error) => console.error("[worker] autoscaling pass failed:", error))
+      .then(() => tickEndpoints(db(), artifactStore()))
       .catch((error) => console.error("[worker] endpoints pass failed:", error))
       .finally(() => (endpointsTicking = false));
   }
