@@ -174,8 +174,9 @@ export function EndpointModelsPanel({ endpoint, canWrite }: { endpoint: Endpoint
             <Th>Model version</Th>
             <Th>In memory</Th>
             <Th className="text-right">Size</Th>
-            <Th className="text-right">Calls</Th>
-            <Th className="text-right">Cache hits</Th>
+            <Th className="text-right" title="Calls since the servers started, and how many found the model in memory">
+              Calls (cache hits)
+            </Th>
             <Th className="text-right" title="Loads from disk / unloads to free memory">
               Loads
             </Th>
@@ -185,7 +186,6 @@ export function EndpointModelsPanel({ endpoint, canWrite }: { endpoint: Endpoint
             <Th className="text-right" title="Mean time a call waited for the model to load (misses only)">
               Miss wait
             </Th>
-            <Th>Last call</Th>
             {canWrite ? (
               <Th>
                 <span className="sr-only">Remove</span>
@@ -196,7 +196,7 @@ export function EndpointModelsPanel({ endpoint, canWrite }: { endpoint: Endpoint
         <tbody>
           {models.length === 0 ? (
             <tr>
-              <Td colSpan={canWrite ? 11 : 10} className="text-sm text-zinc-500">
+              <Td colSpan={canWrite ? 9 : 8} className="text-sm text-zinc-500">
                 No models yet: add one below.
               </Td>
             </tr>
@@ -215,14 +215,14 @@ export function EndpointModelsPanel({ endpoint, canWrite }: { endpoint: Endpoint
                     <ApprovalBadge status={m.modelVersion.approvalStatus} />
                   </span>
                 </Td>
-                <Td className="text-xs whitespace-nowrap" data-testid={`loaded-${m.name}`}>
-                  {s?.loading ? "loading…" : s && s.loadedOn > 0 ? `loaded on ${s.loadedOn} of ${replicas}` : "on disk"}
+                <Td className="text-xs whitespace-nowrap">
+                  <span data-testid={`loaded-${m.name}`}>{s?.loading ? "loading…" : s && s.loadedOn > 0 ? `loaded on ${s.loadedOn} of ${replicas}` : "on disk"}</span>
+                  {s?.lastUsedAt ? <span className="block text-zinc-500">called {formatRelative(s.lastUsedAt)}</span> : null}
                   {s?.lastError ? <span className="block text-red-600 dark:text-red-400">{s.lastError}</span> : null}
                 </Td>
                 <Td className="text-right tabular-nums">{s && s.sizeBytes > 0 ? formatBytes(s.sizeBytes) : "–"}</Td>
-                <Td className="text-right tabular-nums">{s?.invocations ?? 0}</Td>
                 <Td className="text-right tabular-nums whitespace-nowrap" data-testid={`hits-${m.name}`}>
-                  {s && s.invocations > 0 ? `${s.hits} (${Math.round((s.hits / s.invocations) * 100)}%)` : "–"}
+                  {s && s.invocations > 0 ? `${s.invocations} (${s.hits} · ${Math.round((s.hits / s.invocations) * 100)}%)` : "0"}
                 </Td>
                 <Td className="text-right tabular-nums whitespace-nowrap" title={`${s?.unloads ?? 0} unloaded to free memory`}>
                   {s?.loads ?? 0}
@@ -232,7 +232,6 @@ export function EndpointModelsPanel({ endpoint, canWrite }: { endpoint: Endpoint
                   {ms(s?.lastLoadMs ?? null)} / {ms(s?.meanLoadMs ?? null)}
                 </Td>
                 <Td className="text-right tabular-nums whitespace-nowrap">{ms(s?.meanWaitMs ?? null)}</Td>
-                <Td className="text-xs whitespace-nowrap">{s?.lastUsedAt ? formatRelative(s.lastUsedAt) : "–"}</Td>
                 {canWrite ? (
                   <Td>
                     <Button

@@ -76,7 +76,7 @@ test("a multi-model endpoint with three models: lazy loads, cache hits, a model 
     await expect(models.getByTestId(`loaded-${target}`)).toHaveText("loaded on 1 of 1");
     await expect(models.getByTestId(`load-time-${target}`)).toContainText("ms");
   }
-  await expect(models.getByTestId("hits-xgb")).toHaveText("1 (50%)");
+  await expect(models.getByTestId("hits-xgb")).toHaveText("2 (1 · 50%)");
   await expect(page.getByTestId("model-cache-summary")).toContainText("Replica 1: 3 loaded");
   await expect(page.getByRole("log", { name: "Endpoint logs" })).toContainText(/\[models\] loaded forest in \d+ ms/, { timeout: 15_000 });
   await page.screenshot({ path: "test-results/multi-model-endpoint.png", fullPage: true });
@@ -98,4 +98,19 @@ test("a multi-model endpoint with three models: lazy loads, cache hits, a model 
   await models.getByTestId("model-churn-linear-v1").getByRole("button", { name: "Remove" }).click();
   await expect(models.getByTestId("model-churn-linear-v1")).toHaveCount(0);
   await expect.poll(async () => (await call({ "X-Amzn-SageMaker-Target-Model": "churn-linear-v1" })).status, { timeout: 5_000 }).toBe(404);
+
+  // ——— Autoscaling: a target of 1 call per replica per minute is exceeded at once → the maximum, 2 ———
+  await page.getByRole("button", { name: "Autoscaling of AllTraffic" }).click();
+  const scaling = page.getByRole("dialog", { name: "Autoscaling of AllTraffic" });
+  await scaling.getByLabel("Maximum replicas").fill("2");
+  await scaling.getByLabel("Target invocations per replica per minute").fill("1");
+  await scaling.getByLabel("Scale-out cooldown (s)").fill("0");
+  await scaling.getByRole("button", { name: "Save policy" }).click();
+  await expect(scaling).toBeHidden();
+  await expect(page.getByTestId("autoscaling-AllTraffic")).toContainText("1–2 replicas at 1 calls/replica/min");
+  const events = page.getByRole("table", { name: "Scaling events" });
+  await expect(events).toContainText("1 → 2", { timeout: 20_000 });
+  await expect(events).toContainText(/scale out: \d+\.\d invocations per replica per minute against a target of 1/);
+  await expect(page.getByTestId("ready-AllTraffic")).toContainText("2 of 2 ready", { timeout: 60_000 });
+  await page.screenshot({ path: "test-results/multi-model-autoscaled.png", fullPage: true });
 });
