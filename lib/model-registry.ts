@@ -25,6 +25,9 @@ export const frameworkLabels: Record<Framework, string> = {
 export const tasks = ["binary_classification", "multiclass_classification", "regression", "clustering"] as const;
 export type Task = (typeof tasks)[number];
 
+/** What a TorchScript classifier's scores are (studio-model.json `output`; studio.serving). */
+export const torchOutputs = ["logits", "probabilities"] as const;
+
 export const columnTypes = ["integer", "float", "string", "boolean"] as const;
 export const signatureColumn = z.object({
   name: z.string().trim().min(1, "is required").max(200),

@@ -25,10 +25,11 @@ Usage: setup-gpu-host.sh [options]
                        may also be given as STUDIO_HOST_TOKEN in the environment
   --public-host NAME   host name or address the studio uses to reach this machine
                        (only for the printed URL; default: this machine's first address)
-  --torch VERSION      also install torch==VERSION (always an exact version: a bare
-                       `torch` pulls the newest multi-GB build)
-  --torch-index-url URL  pip index for torch (e.g. PyTorch's index for one CUDA version);
-                       default: PyPI, whose Linux x86_64 torch wheels are CUDA builds
+  --torch VERSION      install torch==VERSION instead of requirements.txt's pin (always an
+                       exact version: a bare `torch` pulls the newest multi-GB build)
+  --torch-index-url URL  pip index for torch (e.g. PyTorch's index for one CUDA version),
+                       replacing the build requirements.txt installed from PyPI (whose
+                       Linux x86_64 torch wheels are CUDA builds)
   --tls-cert FILE      serve HTTPS directly with this certificate (PEM) ...
   --tls-key FILE       ... and this private key
   --max-kernels N      refuse new kernels beyond N running ones (default: unlimited)
@@ -147,7 +148,8 @@ if [ -n "$TORCH_VERSION" ]; then
   # Pin rule: always an exact torch version, never a bare `torch`.
   log "installing torch==$TORCH_VERSION"
   if [ -n "$TORCH_INDEX_URL" ]; then
-    "$PREFIX/venv/bin/python" -m pip install --quiet "torch==$TORCH_VERSION" --index-url "$TORCH_INDEX_URL"
+    # requirements.txt pins torch too: without --force-reinstall the same version from PyPI stays.
+    "$PREFIX/venv/bin/python" -m pip install --quiet --force-reinstall "torch==$TORCH_VERSION" --index-url "$TORCH_INDEX_URL"
   else
     "$PREFIX/venv/bin/python" -m pip install --quiet "torch==$TORCH_VERSION"
   fi

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { approvalStatuses, frameworks, modelName, signatureColumn, tasks } from "@/lib/model-registry";
+import { approvalStatuses, frameworks, modelName, signatureColumn, tasks, torchOutputs } from "@/lib/model-registry";
 import { wireNumberSchema } from "@/lib/metric-values";
 
 const description = z.string().max(2_000, "is at most 2,000 characters").default("");
@@ -29,6 +29,8 @@ export const registerModelVersionInput = z.discriminatedUnion("source", [
     inputs: z.array(signatureColumn).min(1, "name at least one input column").max(10_000),
     /** For classifiers: the labels in the order the model's probabilities come in. */
     classes: z.array(z.union([z.string(), z.number()])).max(10_000).nullable().default(null),
+    /** For a TorchScript classifier: what its scores are (logits get softmax, or sigmoid for one column). */
+    output: z.enum(torchOutputs).nullable().default(null),
     metrics: z.record(z.string().min(1).max(200), wireNumberSchema).default({}),
   }),
 ]);
@@ -56,12 +58,13 @@ export const modelFileQuery = z.object({ path: z.string().min(1).max(1_000) });
  */
 export const studioModelManifest = z.looseObject({
   format: z.literal("studio-model/1", { error: 'is not "studio-model/1"' }),
-  framework: z.enum(["sklearn", "xgboost", "custom"]).nullable().optional(),
+  framework: z.enum(["sklearn", "xgboost", "pytorch", "custom"]).nullable().optional(),
   algorithm: z.string().nullable().optional(),
   task: z.enum(tasks).nullable().optional(),
   model_file: z.string().min(1).nullable().optional(),
   input_schema: z.array(signatureColumn).nullable().optional(),
   classes: z.array(z.unknown()).nullable().optional(),
+  output: z.enum(torchOutputs).nullable().optional(),
   metrics: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 export type StudioModelManifest = z.infer<typeof studioModelManifest>;

@@ -118,6 +118,19 @@ describe("registering from a run", () => {
     expect(await listModels(db, principal, {})).toEqual([]);
   });
 
+  it("registers a TorchScript model folder (studio.save_model of a torch module)", async () => {
+    const { principal, project, run } = await setup();
+    const torchManifest = { ...manifest, framework: "pytorch", algorithm: null, loader: "torchscript", model_file: "model.pt", classes: ["stays", "churns"], output: "logits" };
+    await put(run.id, "torch/model.pt", Buffer.from("PK\u0003\u0004 a zip", "latin1"), principal);
+    await put(run.id, "torch/studio-model.json", JSON.stringify(torchManifest), principal);
+    const v = await registerFromRun(db, store, project.id, fromRun({ runId: run.id, modelName: "churn-mlp", path: "torch" }), principal);
+    expect(v).toMatchObject({ framework: "pytorch", modelFile: "model.pt", signature: { outputs: [{ name: "predicted_label", type: "string" }, { name: "probability", type: "float" }] } });
+    expect((await getModelVersion(db, v.id, principal)).manifest).toMatchObject({ loader: "torchscript", output: "logits" });
+    await put(run.id, "torch/studio-model.json", JSON.stringify({ ...torchManifest, output: "scores" }), principal);
+    const bad = await expectAppError(registerFromRun(db, store, project.id, fromRun({ runId: run.id, modelName: "churn-mlp", path: "torch" }), principal), "validation_failed");
+    expect(bad.message).toContain("output");
+  });
+
   it("refuses a run of another project", async () => {
     const { principal, run } = await setup();
     const other = await createProject(db, { name: "elsewhere", description: "" }, principal);
@@ -148,6 +161,24 @@ describe("registering an upload", () => {
     expect(written).toMatchObject({ format: "studio-model/1", framework: "onnx", loader: "onnx", model_file: "iris.onnx", classes: ["setosa", "versicolor", "virginica"] });
     // The upload is used up.
     await expectAppError(registerFromUpload(db, store, project.id, fromUpload({ modelName: "iris", uploadId: up.uploadId, filename: "iris.onnx", framework: "onnx", inputs: [{ name: "a", type: "float" }] }), principal), "validation_failed");
+  });
+
+  it("describes an uploaded TorchScript file with its loader and what its scores are", async () => {
+    const { principal, project } = await setup();
+    const zip = Buffer.from("PK\u0003\u0004 torch.jit.save archive", "latin1");
+    const base = { modelName: "mlp", filename: "mlp.pt", framework: "pytorch", task: "binary_classification", inputs: [{ name: "x", type: "float" }], classes: ["no", "yes"] };
+    const first = await upload(principal, project.id, zip, "mlp.pt");
+    const v1 = await registerFromUpload(db, store, project.id, fromUpload({ ...base, uploadId: first.uploadId }), principal);
+    const written = async (id: string) => JSON.parse(await text(store.read((await getModelVersionFile(db, id, "studio-model.json", principal)).key)));
+    expect(await written(v1.id)).toMatchObject({ framework: "pytorch", loader: "torchscript", model_file: "mlp.pt", output: "logits" });
+    const second = await upload(principal, project.id, zip, "mlp.pt");
+    const v2 = await registerFromUpload(db, store, project.id, fromUpload({ ...base, uploadId: second.uploadId, output: "probabilities" }), principal);
+    expect(await written(v2.id)).toMatchObject({ loader: "torchscript", output: "probabilities" });
+    // Not a zip: torch.jit.save writes one.
+    const pickle = await upload(principal, project.id, Buffer.from([0x80, 0x04, 0x95]), "weights.pt");
+    const refused = await expectAppError(registerFromUpload(db, store, project.id, fromUpload({ ...base, uploadId: pickle.uploadId, filename: "weights.pt" }), principal), "validation_failed");
+    expect(refused.message).toContain("TorchScript");
+    expect(() => fromUpload({ ...base, uploadId: first.uploadId, output: "scores" })).toThrow(/output/);
   });
 
   it("refuses a file that is not what its framework loads, naming the field", async () => {

@@ -217,6 +217,8 @@ export async function registerFromUpload(db: Db, store: ArtifactStore, projectId
     input_schema: input.inputs,
     target: null,
     classes: input.classes,
+    // What the scores of a TorchScript classifier are: logits unless said otherwise.
+    ...(input.framework === "pytorch" ? { output: input.output ?? "logits" } : {}),
     metrics: input.metrics,
     created_at: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
   };

@@ -154,7 +154,8 @@ def log_model(
 ) -> dict[str, Any]:
     """Saves a model (an object via joblib, or a file/folder) with studio-model.json as artifacts under `name/`.
 
-    framework: "sklearn" | "xgboost" | "custom" (detected for objects). input_example: a DataFrame
+    framework: "sklearn" | "xgboost" | "pytorch" | "custom" (detected for objects; a torch.nn.Module
+    is saved as TorchScript, see studio.save_model). input_example: a DataFrame
     whose columns give the input schema. Extra keywords (algorithm, task, target, classes, ...) go
     into studio-model.json. Returns the manifest.
     """

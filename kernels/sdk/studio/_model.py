@@ -16,7 +16,9 @@ from typing import Any, Mapping, Sequence
 
 MANIFEST = "studio-model.json"
 FORMAT = "studio-model/1"
-FRAMEWORKS = ("sklearn", "xgboost", "custom")
+FRAMEWORKS = ("sklearn", "xgboost", "pytorch", "custom")
+TORCH_FILE = "model.pt"
+CLASSIFICATION = ("binary_classification", "multiclass_classification")
 SCHEMA_TYPES = ("integer", "float", "string", "boolean")
 
 # Libraries whose versions matter when a model file is loaded again (recorded when imported).
@@ -102,6 +104,79 @@ def _normalize_schema(schema: Any) -> list[dict[str, str]]:
     return out
 
 
+def _is_torch_module(obj: Any) -> bool:
+    torch = sys.modules.get("torch")  # only a program that made a torch module has imported torch
+    return torch is not None and isinstance(obj, torch.nn.Module)
+
+
+def _is_torchscript_file(path: Path) -> bool:
+    """torch.jit.save's archive (a zip holding the module's code), not torch.save's pickle of weights."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any(n.split("/", 1)[-1].startswith("code/") or n.endswith("/constants.pkl") for n in archive.namelist())
+
+
+def _example_tensor(example: Any, schema: list[dict[str, str]] | None):
+    """The float32 tensor [n, columns] a TorchScript model is fed (studio.serving), from a DataFrame."""
+    import numpy as np
+    import torch
+
+    columns = [c["name"] for c in schema or []]
+    other = [f"{c['name']} ({c['type']})" for c in schema or [] if c["type"] not in ("float", "integer")]
+    if other:
+        raise ValueError(f"a torch model is fed one float tensor of numeric columns; {', '.join(other)} are not numbers (encode them first, inside the module or before it)")
+    frame = example[columns] if columns and all(c in example.columns for c in columns) else example
+    return torch.from_numpy(np.array(frame.head(EXAMPLE_ROWS).astype("float64"), dtype=np.float32))  # a copy: pandas hands out read-only arrays
+
+
+def _save_torch(module: Any, out: Path, example: Any, schema: list[dict[str, str]] | None, manifest: dict[str, Any]) -> None:
+    """A torch.nn.Module as TorchScript (model.pt): scripted (torch.jit.script), or traced on the input
+    example when it cannot be scripted; a ScriptModule as it is. Checked on the example: one value a
+    row for regression, one score per class (or one for a binary classifier's positive class)."""
+    import copy
+    import warnings
+
+    import torch
+
+    inputs = _example_tensor(example, schema) if example is not None else None
+    # torch 2.13 deprecates torch.jit (script, trace, save, load) in favour of torch.export; TorchScript
+    # is still what the studio serves and exports, so the warnings say nothing to act on here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if isinstance(module, torch.jit.ScriptModule):
+            scripted = module
+        else:
+            module = copy.deepcopy(module).cpu().eval()
+            try:
+                scripted = torch.jit.script(module)
+            except Exception as error:  # noqa: BLE001 - tracing is the fallback
+                if inputs is None:
+                    raise TypeError(f"{type(module).__name__} cannot be scripted (torch.jit.script: {str(error).splitlines()[0]}); give input_example so it can be traced") from error
+                with torch.no_grad():
+                    scripted = torch.jit.trace(module, inputs)
+        torch.jit.save(scripted, str(out / TORCH_FILE))
+        if inputs is None:
+            return
+        checked = torch.jit.load(str(out / TORCH_FILE), map_location="cpu").eval()
+    with torch.no_grad():
+        scores = checked(inputs)
+    if not isinstance(scores, torch.Tensor) or scores.dim() not in (1, 2) or scores.shape[0] != len(inputs):
+        raise ValueError(f"the module answers {getattr(scores, 'shape', type(scores).__name__)} for {len(inputs)} rows; a studio model answers a tensor [n] or [n, k]")
+    width = 1 if scores.dim() == 1 else int(scores.shape[1])
+    task = manifest.get("task")
+    if task in CLASSIFICATION:
+        if manifest.get("classes") is None:
+            manifest["classes"] = [0, 1] if width == 1 else list(range(width))
+        expected = 1 if width == 1 and task == "binary_classification" else len(manifest["classes"])
+        if width != expected:
+            raise ValueError(f"the module answers {width} scores a row for {len(manifest['classes'])} classes ({task})")
+    elif width != 1:
+        raise ValueError(f"the module answers {width} values a row; a {task or 'regression'} model answers one (give task= for a classifier)")
+
+
 def _framework_of(obj: Any) -> str:
     module = type(obj).__module__.split(".")[0]
     if module == "xgboost":
@@ -162,6 +237,12 @@ def save_model(
     and .predict_proba for probabilities, taking a pandas DataFrame), or a path to a model file or
     folder (copied; give loader="custom" / model_file= as extra keys when it is not a joblib pickle).
     Extra keyword arguments go into the manifest (algorithm, task, target, classes, loader, ...).
+
+    A torch.nn.Module is saved as TorchScript (model.pt, loader "torchscript", framework "pytorch"):
+    fed a float32 tensor [n, columns] of the schema's numeric columns, it answers [n, 1] values
+    (task="regression") or class scores (task="binary_classification" / "multiclass_classification",
+    classes=[...] in the order of its scores; output="logits" (the default) or "probabilities"). A
+    path to a torch.jit.save file is recognised as TorchScript too.
     """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -190,9 +271,21 @@ def save_model(
             manifest["model_file"] = source.name
         else:
             raise FileNotFoundError(f"No such model file or folder: {str(source)!r}")
-        if manifest["model_file"] is None or not str(manifest["model_file"]).endswith((".joblib", ".pkl", ".pickle")):
+        if source.is_file() and source.suffix in (".pt", ".pth") and _is_torchscript_file(source):
+            manifest["loader"] = "torchscript"
+            framework = framework or "pytorch"
+        elif manifest["model_file"] is None or not str(manifest["model_file"]).endswith((".joblib", ".pkl", ".pickle")):
             manifest["loader"] = "custom"
         manifest["framework"] = framework or "custom"
+    elif _is_torch_module(path_or_object):
+        manifest.update(loader="torchscript", model_file=TORCH_FILE, framework=framework or "pytorch")
+        manifest["task"] = extra.pop("task", None)
+        manifest["classes"] = _jsonable(extra.pop("classes", None))
+        manifest["output"] = extra.pop("output", "logits")
+        if manifest["output"] not in ("logits", "probabilities"):
+            raise ValueError(f"output (what a torch classifier's scores are) is 'logits' or 'probabilities', not {manifest['output']!r}")
+        schema = _normalize_schema(input_schema) if input_schema is not None else infer_schema(input_example) if input_example is not None else None
+        _save_torch(path_or_object, out, input_example, schema, manifest)
     else:
         import joblib  # every studio host has it (scikit-learn depends on it)
 

@@ -3,12 +3,15 @@
     python -m studio.onnx_export --dir MODEL_DIR --out OUT_DIR
 
 scikit-learn estimators and pipelines (the built-in algorithms' pieces included) convert with
-skl2onnx, XGBoost models with onnxmltools; an uploaded ONNX model is inspected as it is. The export
-is run with onnxruntime on the model's input example (studio-model.json ``input_example``) plus
-generated rows, fed exactly as the studio's in-process server feeds it (``serving`` below), and its
-answers are compared with the model's own (``studio.serving.Model``): labels equal, probabilities
-and predictions within 1e-5 (relative to the value's size when it is above 1). Only an export that
-passes is written.
+skl2onnx, XGBoost models with onnxmltools, TorchScript modules with torch.onnx's TorchScript-based
+exporter (``dynamo=False``: the torch.export-based one does not take a ScriptModule) plus the
+studio's head (softmax/sigmoid, arg max, the class names: ``studio.serving.torch_head``); an
+uploaded ONNX model is inspected as it is. The export is run with onnxruntime on the model's input
+example (studio-model.json ``input_example``) plus generated rows, fed exactly as the studio's
+in-process server feeds it (``serving`` below), all at once and one row alone (the batch dimension
+is dynamic), and its answers are compared with the model's own (``studio.serving.Model``): labels
+equal, probabilities and predictions within 1e-5 (relative to the value's size when it is above 1).
+Only an export that passes is written.
 
 Prints one JSON object on the last line of stdout:
 ``{"status": "converted", "file": "model.onnx", "serving": {...}, "checkedRows": n, "maxDifference": d, ...}``
@@ -30,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .serving import MANIFEST, BadInput, Model
+from .serving import MANIFEST, BadInput, Model, torch_head
 
 TOLERANCE = 1e-5
 GENERATED_ROWS = 64
@@ -366,6 +369,77 @@ def convert_booster(model: Model):
     return onx, {"layout": "matrix", "inputs": [{"name": "input", "type": "float"}], "outputs": outputs}
 
 
+def convert_torchscript(model: Model):
+    """torch.onnx's TorchScript-based exporter on the module, then the head serving.torch_head describes."""
+    import io
+    import warnings
+
+    import onnx
+    import torch
+    from onnx import TensorProto, helper
+
+    width = len(model.columns)
+    sample = torch.zeros(2, width)  # two rows: the batch dimension is named dynamic below and checked with others
+    head = torch_head(model.task, model.manifest, int(model.torch_scores(model.frame([[0] * width] * 2)).shape[1]))
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        # The TorchScript-based exporter warns that it is deprecated in favour of torch.export,
+        # which does not take a ScriptModule (TS2EPConverter, its bridge, is private).
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model.model,
+            (sample,),
+            buffer,
+            input_names=["input"],
+            output_names=["output"],
+            opset_version=TARGET_OPSET[""],
+            dynamo=False,
+            dynamic_axes={"input": {0: "n"}, "output": {0: "n"}},
+        )
+    onx = onnx.load_from_string(buffer.getvalue())
+    serving: dict[str, Any] = {"layout": "matrix", "inputs": [{"name": "input", "type": "float"}]}
+    if head["kind"] == "prediction":
+        serving["outputs"] = {"prediction": "output"}
+        return onx, serving
+
+    # The head, after the module's own graph (names prefixed so none can be one of the module's).
+    graph = onx.graph
+    element = graph.output[0].type.tensor_type.elem_type
+    nodes = []
+    if head["single"]:  # [n, 1] (or [n]): the positive class's score
+        graph.initializer.append(helper.make_tensor("studio_column", TensorProto.INT64, [2], [-1, 1]))
+        graph.initializer.append(helper.make_tensor("studio_one", element, [], [1.0]))
+        nodes.append(helper.make_node("Reshape", ["output", "studio_column"], ["studio_score"]))
+        nodes.append(helper.make_node("Sigmoid" if head["logits"] else "Identity", ["studio_score"], ["studio_positive"]))
+        nodes.append(helper.make_node("Sub", ["studio_one", "studio_positive"], ["studio_negative"]))
+        nodes.append(helper.make_node("Concat", ["studio_negative", "studio_positive"], ["probabilities"], axis=1))
+    elif head["logits"]:
+        nodes.append(helper.make_node("Softmax", ["output"], ["probabilities"], axis=1))
+    else:
+        nodes.append(helper.make_node("Identity", ["output"], ["probabilities"]))
+    nodes.append(helper.make_node("ArgMax", ["probabilities"], ["studio_index"], axis=1, keepdims=0))  # the first of equal ones, as numpy
+    classes = head["classes"]
+    if all(isinstance(c, int) and not isinstance(c, bool) for c in classes):
+        label_type, values = TensorProto.INT64, [int(c) for c in classes]
+    elif all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in classes):
+        label_type, values = TensorProto.DOUBLE, [float(c) for c in classes]
+    else:
+        label_type, values = TensorProto.STRING, [str(c).encode() for c in classes]
+    graph.initializer.append(helper.make_tensor("studio_classes", label_type, [len(values)], values))
+    nodes.append(helper.make_node("Gather", ["studio_classes", "studio_index"], ["label"], axis=0))
+    graph.node.extend(nodes)
+    del graph.output[:]
+    graph.output.extend(
+        [
+            helper.make_tensor_value_info("label", label_type, ["n"]),
+            helper.make_tensor_value_info("probabilities", element, ["n", len(classes)]),
+        ]
+    )
+    onnx.checker.check_model(onx)
+    serving["outputs"] = {"label": "label", "probabilities": "probabilities"}
+    return onx, serving
+
+
 def inspect_onnx(model: Model):
     import onnx
 
@@ -419,7 +493,16 @@ def _difference(expected: list[dict[str, Any]], got: list[dict[str, Any]]) -> fl
 def export(directory: str | Path, out: str | Path) -> dict[str, Any]:
     import onnxruntime
 
-    loader = json.loads((Path(directory) / MANIFEST).read_text(encoding="utf-8")).get("loader") or "joblib"
+    described = json.loads((Path(directory) / MANIFEST).read_text(encoding="utf-8"))
+    loader = described.get("loader") or "joblib"
+    if loader == "torchscript":
+        import importlib.util
+
+        if importlib.util.find_spec("torch") is None:
+            return {"status": "unsupported", "reason": "torch is not installed on this host"}
+        other = [f"{c.get('name')} ({c.get('type')})" for c in described.get("input_schema") or [] if c.get("type") not in ("float", "integer")]
+        if other:
+            return {"status": "unsupported", "reason": f"a TorchScript model takes one float tensor of numeric columns, not {', '.join(other)}"}
     model = Model(directory, load=loader != "onnx")
     if not model.columns:
         return {"status": "unsupported", "reason": "the model has no input schema"}
@@ -435,6 +518,8 @@ def export(directory: str | Path, out: str | Path) -> dict[str, Any]:
         attempts = [("onnx", inspect_onnx)]
     elif loader == "xgboost":
         attempts = [("onnxmltools", convert_booster)]
+    elif loader == "torchscript":
+        attempts = [("torch.onnx", convert_torchscript)]
     elif loader == "joblib" and framework in ("sklearn", "xgboost"):
         attempts = [("skl2onnx", lambda m, f=f, x=x: convert_sklearn(m, float32=f, matrix=x)) for x in (False, True) for f in (False, True)]
     else:
@@ -450,9 +535,15 @@ def export(directory: str | Path, out: str | Path) -> dict[str, Any]:
                 onx.ir_version = 10
             session = onnxruntime.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
             names = [o.name for o in session.get_outputs()]
-            outputs = dict(zip(names, session.run(None, feeds(model, frame, serving))))
-            got = answers(model, outputs, serving)
-            difference = 0.0 if expected is None else _difference(expected, got)
+            difference = 0.0
+            # Every row at once, then one alone: the graph takes any number of rows.
+            for rows_fed in (frame, frame.iloc[:1]):
+                outputs = dict(zip(names, session.run(None, feeds(model, rows_fed, serving))))
+                got = answers(model, outputs, serving)
+                if len(got) != len(rows_fed):
+                    raise AssertionError(f"{len(rows_fed)} rows got {len(got)} answers")
+                if expected is not None:
+                    difference = max(difference, _difference(expected[: len(rows_fed)], got))
             if difference > TOLERANCE:
                 raise AssertionError(f"answers differ by {difference:.3g} (more than {TOLERANCE})")
             file = ONNX_FILE

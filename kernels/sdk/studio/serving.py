@@ -16,6 +16,15 @@ loaded and the load times and cache hits so far.
 Inputs are checked against the model's input schema: a request with the wrong number of columns or
 a value of the wrong type is answered 400 with the expected schema; a model that raises is answered
 500 with an error id (and the traceback in the process's log); the server keeps serving.
+
+Loads joblib/pickle objects (``predict`` / ``predict_proba`` on a DataFrame), XGBoost boosters and
+TorchScript modules (``torch.jit.save``; on the CPU, in eval mode, without gradients). A TorchScript
+module takes one float32 tensor [n, columns] of the schema's numeric columns (missing values as
+NaN) and returns [n, 1] (or [n]) predictions for regression, or per class scores for
+classification: [n, classes], or [n, 1] for the positive class of a binary classifier. The
+manifest's ``output`` says what the scores are: "logits" (the default; softmax, or sigmoid for one
+column, gives the probabilities) or "probabilities" (taken as they are). The label is the class
+(manifest ``classes``, else 0..k-1) with the highest probability, the first of equal ones.
 """
 
 from __future__ import annotations
@@ -41,6 +50,9 @@ from studio.model_cache import LoadFailed, ModelCache, ModelNotReady, UnknownMod
 
 MANIFEST = "studio-model.json"
 MAX_BODY_BYTES = int(os.environ.get("STUDIO_SERVING_MAX_BODY_BYTES", str(6 * 1024 * 1024)))  # SageMaker's 6 MB
+CLASSIFICATION = ("binary_classification", "multiclass_classification")
+# What a TorchScript classifier's scores are (studio-model.json "output").
+TORCH_OUTPUTS = ("logits", "probabilities")
 
 
 class BadInput(Exception):
@@ -56,7 +68,7 @@ class Model:
         self.columns: list[dict[str, str]] = list(self.manifest.get("input_schema") or [])
         self.task: str | None = self.manifest.get("task")
         self.name: str = str(self.manifest.get("name") or "model")
-        loader = self.manifest.get("loader") or "joblib"
+        loader = self.loader = str(self.manifest.get("loader") or "joblib")
         model_file = self.directory / str(self.manifest.get("model_file") or "model.joblib")
         started = time.monotonic()
         if not load:  # described only (its schema and manifest), e.g. to check an ONNX file
@@ -71,8 +83,10 @@ class Model:
             booster = xgboost.Booster()
             booster.load_model(str(model_file))
             self.model = booster
+        elif loader == "torchscript":
+            self.model = load_torchscript(model_file, self.columns, self.task, self.manifest)
         else:
-            raise RuntimeError(f"this server loads joblib and XGBoost models; {loader!r} models are served another way")
+            raise RuntimeError(f"this server loads joblib, XGBoost and TorchScript models; {loader!r} models are served another way")
         self.load_seconds = time.monotonic() - started
         classes = getattr(self.model, "classes_", None)
         self.classes = [_plain(c) for c in classes] if classes is not None else self.manifest.get("classes")
@@ -149,6 +163,8 @@ class Model:
 
     def predict(self, frame) -> list[dict[str, Any]]:
         model = self.model
+        if self.loader == "torchscript":
+            return self._predict_torch(frame)
         if hasattr(model, "predict") and not _is_booster(model):
             labels = model.predict(frame)
             if self.task in ("binary_classification", "multiclass_classification") and hasattr(model, "predict_proba"):
@@ -163,6 +179,77 @@ class Model:
 
         scores = model.predict(xgboost.DMatrix(frame, enable_categorical=True))
         return [{"prediction": _plain(value)} for value in scores]
+
+    def torch_scores(self, frame):
+        """The TorchScript module's own output for these rows, as a 2-D tensor [n, width]."""
+        import numpy as np
+        import torch
+
+        inputs = torch.from_numpy(np.array(frame.astype("float64"), dtype=np.float32))  # a copy: pandas hands out read-only arrays
+        with torch.no_grad():
+            out = self.model(inputs)
+        if not isinstance(out, torch.Tensor):
+            raise RuntimeError(f"the TorchScript module returned {type(out).__name__}, not a tensor")
+        if out.dim() == 0 or out.shape[0] != len(frame) or out.dim() > 2:
+            raise RuntimeError(f"the TorchScript module returned a tensor of shape {list(out.shape)} for {len(frame)} rows; a model answers [n] or [n, k]")
+        return out.detach().cpu().reshape(len(frame), -1)
+
+    def _predict_torch(self, frame) -> list[dict[str, Any]]:
+        import torch
+
+        scores = self.torch_scores(frame)
+        head = torch_head(self.task, self.manifest, scores.shape[1])
+        if head["kind"] == "prediction":
+            return [{"prediction": _plain(v)} for v in scores[:, 0].tolist()]
+        if head["single"]:  # one column: the positive class of a binary classifier
+            positive = torch.sigmoid(scores) if head["logits"] else scores
+            probabilities = torch.cat([1 - positive, positive], dim=1)
+        else:
+            probabilities = torch.softmax(scores, dim=1) if head["logits"] else scores
+        rows = probabilities.numpy()
+        classes = head["classes"]
+        return [
+            {"predicted_label": classes[int(p.argmax())], "probability": _plain(float(p.max())), "probabilities": [_plain(float(x)) for x in p]}
+            for p in rows
+        ]
+
+
+def load_torchscript(model_file: Path, columns: list[dict[str, str]], task: str | None, manifest: dict[str, Any]):
+    """A TorchScript module (torch.jit.save) on the CPU in eval mode, after checking it can be fed."""
+    other = [f"{c['name']} ({c['type']})" for c in columns if c["type"] not in ("float", "integer")]
+    if other:
+        raise RuntimeError(f"a TorchScript model takes one float tensor of numeric columns; {', '.join(other)} cannot be fed to it")
+    if task == "clustering":
+        raise RuntimeError("a TorchScript model is served as a regression or classification model, not clustering")
+    if (manifest.get("output") or "logits") not in TORCH_OUTPUTS:
+        raise RuntimeError(f"studio-model.json output is {manifest.get('output')!r}; a TorchScript classifier's output is one of {TORCH_OUTPUTS}")
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch 2.13 deprecates torch.jit; it is the format here
+        module = torch.jit.load(str(model_file), map_location="cpu")
+    module.eval()
+    return module
+
+
+def torch_head(task: str | None, manifest: dict[str, Any], width: int) -> dict[str, Any]:
+    """How a TorchScript module's [n, width] output becomes answers (the ONNX export builds the same):
+    {"kind": "prediction"}, or {"kind": "classes", "classes", "single", "logits"}."""
+    if task not in CLASSIFICATION:
+        if width != 1:
+            raise RuntimeError(f"the TorchScript module answers {width} values a row; a regression model answers one")
+        return {"kind": "prediction"}
+    classes = manifest.get("classes")
+    single = width == 1
+    if single and task != "binary_classification":
+        raise RuntimeError("the TorchScript module answers one value a row; a multiclass model answers one score per class")
+    if classes is None:
+        classes = [0, 1] if single else list(range(width))
+    elif len(classes) != (2 if single else width):
+        raise RuntimeError(f"the TorchScript module answers {width} scores a row for {len(classes)} classes ({', '.join(map(str, classes))})")
+    return {"kind": "classes", "classes": list(classes), "single": single, "logits": (manifest.get("output") or "logits") == "logits"}
 
 
 def _is_booster(model: Any) -> bool:
