@@ -23,8 +23,9 @@ import { jsonValue } from "@/server/db-driver";
 import { userNames } from "@/server/users/user-names";
 import type { CreateEndpointInput, EndpointModelInput, UpdateEndpointInput } from "@/server/endpoints/endpoint-schemas";
 
-/** Frameworks the model server (studio.serving) loads today. */
-export const SERVABLE_LOADERS: ReadonlySet<string> = new Set(["joblib", "xgboost"]);
+/** Frameworks the model server (studio.serving) loads: an uploaded ONNX file is served by the ONNX runtime only. */
+export const SERVABLE_LOADERS: ReadonlySet<string> = new Set(["joblib", "xgboost", "torchscript"]);
+export const SERVABLE_TEXT = "joblib/pickle, XGBoost and TorchScript models";
 
 const versionRefSelect = { id: true, modelId: true, version: true, framework: true, approvalStatus: true, signature: true, model: { select: { name: true } } } as const;
 
@@ -153,7 +154,7 @@ async function resolveVariants(db: Db, projectId: string, production: boolean, v
     }
     if (runtime === "python" && !SERVABLE_LOADERS.has(loader)) {
       const pending = version.onnxStatus === "pending" ? " (its ONNX export is still running: try again in a few seconds)" : "";
-      throw invalid(variant.runtime === "auto" ? `variants.${i}.modelVersionId` : `variants.${i}.runtime`, `${label} is a ${loader} model; the Python model server loads joblib/pickle and XGBoost models${pending}`);
+      throw invalid(variant.runtime === "auto" ? `variants.${i}.modelVersionId` : `variants.${i}.runtime`, `${label} is a ${loader} model; the Python model server loads ${SERVABLE_TEXT}${pending}`);
     }
     runtimes.push(runtime);
   }
@@ -191,7 +192,7 @@ export async function resolveEndpointModels(
     const label = `${version.model.name} version ${version.version}`;
     if (production && version.approvalStatus !== "Approved") throw invalid(`${path}.${i}.modelVersionId`, `${label} is ${version.approvalStatus}: a production endpoint serves approved versions only`);
     const loader = jsonValue<{ loader?: string } | null>(version.manifest, null)?.loader ?? "joblib";
-    if (!SERVABLE_LOADERS.has(loader)) throw invalid(`${path}.${i}.modelVersionId`, `${label} is a ${loader} model; a multi-model endpoint's model servers load joblib/pickle and XGBoost models`);
+    if (!SERVABLE_LOADERS.has(loader)) throw invalid(`${path}.${i}.modelVersionId`, `${label} is a ${loader} model; a multi-model endpoint's model servers load ${SERVABLE_TEXT}`);
     if (!modelFolderOf(projectId, version.files[0]?.storageKey)) throw invalid(`${path}.${i}.modelVersionId`, `${label} has no model folder in the project's artifact store`);
     const name = m.name ?? defaultEndpointModelName(version.model.name, version.version);
     const same = taken.find((t) => t.modelVersionId === version.id);

@@ -5,7 +5,7 @@ import type { Principal } from "@/server/auth/principal";
 import { readHead, type ArtifactStore } from "@/server/artifacts/artifact-store";
 import { projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
 import { requireModelAccess } from "@/server/models/model-access";
-import { SERVABLE_LOADERS } from "@/server/endpoints/manage-endpoints";
+import { SERVABLE_LOADERS, SERVABLE_TEXT } from "@/server/endpoints/manage-endpoints";
 import { jsonValue } from "@/server/db-driver";
 import { userNames } from "@/server/users/user-names";
 import type { Signature } from "@/lib/model-registry";
@@ -92,7 +92,7 @@ export async function createTransformJob(db: Db, projectId: string, input: Creat
   const version = await db.modelVersion.findUnique({ where: { id: input.modelVersionId }, select: { id: true, version: true, manifest: true, signature: true, model: { select: { projectId: true, name: true } } } });
   if (!version || version.model.projectId !== projectId) throw invalid("modelVersionId", "names no model version of this project");
   const loader = jsonValue<{ loader?: string } | null>(version.manifest, null)?.loader ?? "joblib";
-  if (!SERVABLE_LOADERS.has(loader)) throw invalid("modelVersionId", `${version.model.name} version ${version.version} is a ${loader} model; batch transform runs joblib/pickle and XGBoost models so far`);
+  if (!SERVABLE_LOADERS.has(loader)) throw invalid("modelVersionId", `${version.model.name} version ${version.version} is a ${loader} model; batch transform runs ${SERVABLE_TEXT} (an uploaded ONNX file is served by endpoints only)`);
   if (jsonValue<Signature>(version.signature, { inputs: [], outputs: [] }).inputs.length === 0) {
     throw invalid("modelVersionId", `${version.model.name} version ${version.version} has no input schema, so records cannot be checked; register it with one`);
   }
