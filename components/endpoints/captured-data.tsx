@@ -23,6 +23,7 @@ const kinds: { id: CapturedKind; label: string }[] = [
   { id: "shadow", label: "Shadow comparisons" },
 ];
 
+const dimmed = "disabled:opacity-40";
 const caption = "text-[11px] font-semibold tracking-wider text-zinc-500 uppercase";
 const downloadHref = (endpointId: string, key: string) => `/api/endpoints/${endpointId}/captured/download?${new URLSearchParams({ key })}`;
 const eventTime = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
@@ -161,14 +162,18 @@ function Record({ record }: { record: CapturedRecordView }) {
   );
 }
 
-/** One file's records, a page at a time. */
-function FileRecords({ endpointId, file }: { endpointId: string; file: CapturedFile }) {
+/** One file's records, a page at a time; `onPage` when the reader pages. */
+function FileRecords({ endpointId, file, onPage }: { endpointId: string; file: CapturedFile; onPage: () => void }) {
   const [offset, setOffset] = useState(0);
   const { data, error, isFetching } = useQuery({
     queryKey: [...queryKeys.endpoints.detail(endpointId), "captured-records", file.key, offset],
     queryFn: () => api<CapturedRecordsPage>(`/api/endpoints/${endpointId}/captured/records?${new URLSearchParams({ key: file.key, offset: String(offset), limit: String(RECORDS_PER_PAGE) })}`),
     placeholderData: keepPreviousData,
   });
+  const turn = (by: number) => {
+    onPage();
+    setOffset(Math.max(0, offset + by));
+  };
   const total = data?.total ?? file.records;
   const shownTo = data ? data.offset + data.records.length : 0;
   return (
@@ -181,12 +186,16 @@ function FileRecords({ endpointId, file }: { endpointId: string; file: CapturedF
           <span className="text-xs text-zinc-500 tabular-nums" role="status">
             {data ? (data.total === 0 ? "No records" : `Records ${data.offset + 1}–${shownTo} of ${data.total.toLocaleString()}`) : "Loading records…"}
           </span>
-          <Button size="sm" variant="secondary" disabled={offset === 0 || isFetching} onClick={() => setOffset(Math.max(0, offset - RECORDS_PER_PAGE))}>
-            Previous
-          </Button>
-          <Button size="sm" variant="secondary" disabled={total === null || shownTo >= (total ?? 0) || isFetching} onClick={() => setOffset(offset + RECORDS_PER_PAGE)}>
-            Next
-          </Button>
+          {total !== null && total > RECORDS_PER_PAGE ? (
+            <>
+              <Button size="sm" variant="secondary" className={dimmed} disabled={offset === 0 || isFetching} onClick={() => turn(-RECORDS_PER_PAGE)}>
+                Previous
+              </Button>
+              <Button size="sm" variant="secondary" className={dimmed} disabled={shownTo >= total || isFetching} onClick={() => turn(RECORDS_PER_PAGE)}>
+                Next
+              </Button>
+            </>
+          ) : null}
           <a href={downloadHref(endpointId, file.key)} download className={`${linkClass} text-xs`}>
             Download .jsonl
           </a>
@@ -224,7 +233,8 @@ export function CapturedData({ endpoint }: { endpoint: EndpointView }) {
   const [variant, setVariant] = useState("");
   // The `before` cursor of each page after the first.
   const [cursors, setCursors] = useState<string[]>([]);
-  const [chosen, setChosen] = useState<string | null>(null);
+  // The file the reader opened (or paged in); until then the newest one, followed as new files come.
+  const [chosen, setChosen] = useState<CapturedFile | null>(null);
   const before = cursors[cursors.length - 1];
   const { data, error } = useQuery({
     queryKey: [...queryKeys.endpoints.detail(endpoint.id), "captured", kind, variant, before ?? ""],
@@ -239,7 +249,7 @@ export function CapturedData({ endpoint }: { endpoint: EndpointView }) {
     setChosen(null);
   };
   const files = data?.files ?? [];
-  const open = files.find((f) => f.key === chosen) ?? files[0] ?? null;
+  const open = chosen ?? files[0] ?? null;
 
   return (
     <Card className="space-y-4 p-4">
@@ -296,8 +306,7 @@ export function CapturedData({ endpoint }: { endpoint: EndpointView }) {
       {!data && !error ? <p className="text-sm text-zinc-500">Listing files…</p> : null}
       {data && files.length === 0 && cursors.length === 0 ? (variant ? <EmptyState title={`No files of variant ${variant}`}>Choose “All variants”.</EmptyState> : emptyHint(kind, endpoint)) : null}
       {files.length > 0 ? (
-        <>
-          <div className="max-h-64 overflow-auto">
+        <div className="max-h-64 overflow-auto">
             <Table label="Captured files">
               <thead>
                 <tr>
@@ -310,9 +319,9 @@ export function CapturedData({ endpoint }: { endpoint: EndpointView }) {
               </thead>
               <tbody>
                 {files.map((f) => (
-                  <tr key={f.key} aria-selected={open?.key === f.key} className={open?.key === f.key ? "bg-sky-50 dark:bg-sky-950/40" : ""}>
+                  <tr key={f.key} aria-current={open?.key === f.key ? "true" : undefined} className={open?.key === f.key ? "bg-sky-50 dark:bg-sky-950/40" : ""}>
                     <Td>
-                      <button type="button" className={`${linkClass} font-mono text-xs`} onClick={() => setChosen(f.key)} aria-label={`Open ${f.variant} file written ${formatDateTime(f.writtenAt)}`}>
+                      <button type="button" className={`${linkClass} font-mono text-xs`} onClick={() => setChosen(f)} aria-label={`Open ${f.variant} file written ${formatDateTime(f.writtenAt)}`}>
                         {f.partition}
                       </button>
                     </Td>
@@ -326,22 +335,19 @@ export function CapturedData({ endpoint }: { endpoint: EndpointView }) {
                 ))}
               </tbody>
             </Table>
-          </div>
-        </>
+        </div>
       ) : null}
-      {files.length > 0 || cursors.length > 0 ? (
-        <>
-          <div className="flex items-center justify-end gap-2">
-            <Button size="sm" variant="secondary" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Newer files
-            </Button>
-            <Button size="sm" variant="secondary" disabled={!data?.next} onClick={() => data?.next && setCursors([...cursors, data.next])}>
-              Older files
-            </Button>
-          </div>
-        </>
+      {data?.next || cursors.length > 0 ? (
+        <div className="flex items-center justify-end gap-2">
+          <Button size="sm" variant="secondary" className={dimmed} disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+            Newer files
+          </Button>
+          <Button size="sm" variant="secondary" className={dimmed} disabled={!data?.next} onClick={() => data?.next && setCursors([...cursors, data.next])}>
+            Older files
+          </Button>
+        </div>
       ) : null}
-      {open ? <FileRecords key={open.key} endpointId={endpoint.id} file={open} /> : null}
+      {open ? <FileRecords key={open.key} endpointId={endpoint.id} file={open} onPage={() => setChosen(open)} /> : null}
     </Card>
   );
 }
