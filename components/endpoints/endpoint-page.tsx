@@ -16,6 +16,7 @@ import { EndpointStatusBadge } from "@/components/endpoints/endpoint-status";
 import { useDeleteEndpoint, useEndpoint } from "@/components/endpoints/use-endpoints";
 import { InvocationStatsPanel } from "@/components/endpoints/invocation-stats";
 import { EndpointLogs } from "@/components/endpoints/endpoint-logs";
+import { CapturedData } from "@/components/endpoints/captured-data";
 import { KServeExport } from "@/components/endpoints/kserve-export";
 import { UpdateEndpointButton } from "@/components/endpoints/update-dialog";
 import { EndpointModelsPanel } from "@/components/endpoints/multi-model";
@@ -333,6 +334,10 @@ export function EndpointPage({ endpointId, canWrite }: { endpointId: string; can
 
       <Section title="Logs">
         <EndpointLogs endpointId={endpoint.id} />
+      </Section>
+
+      <Section title="Captured data">
+        <CapturedData endpoint={endpoint} />
       </Section>
 
       {endpoint.multiModel ? null : (

@@ -1,7 +1,8 @@
 // From a training job to a live endpoint in Chromium against a real studio: a built-in XGBoost job
 // trains on an uploaded CSV; its run's model is registered (and exported to ONNX by the worker),
 // approved and deployed in one click; the web server answers with the ONNX export in-process, and
-// the endpoint page's test console and an API token both get predictions; bad input is answered 400 naming the schema; deleting it stops it.
+// the endpoint page's test console and an API token both get predictions; bad input is answered 400 naming the schema; the captured
+// requests and the shadow's comparisons show on the page (as text) and download; deleting it stops it.
 import { expect, request, test } from "@playwright/test";
 import { JOB_TIMEOUT, registerRunModel, trainChurnXgboost } from "../fixtures/models";
 import { apiAs, baseURL, people, signInPage } from "../fixtures/studio";
@@ -51,6 +52,13 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
   await expect(page.getByLabel("Response")).toContainText('"predicted_label": "yes"');
   await expect(page.getByLabel("Response")).toContainText('"predicted_label": "no"');
   await page.screenshot({ path: "test-results/endpoint.png", fullPage: true });
+  // No shadow yet: the comparisons tab says how to get one.
+  const captured = page.getByRole("region", { name: "Captured data" });
+  await captured.getByRole("tab", { name: "Shadow comparisons" }).click();
+  await expect(captured.getByText("No shadow variant")).toBeVisible();
+  await expect(captured).toContainText("Update variants");
+  await captured.screenshot({ path: "test-results/endpoint-no-shadow.png" });
+  await captured.getByRole("tab", { name: "Captured requests" }).click();
   await page.getByLabel("Request body").fill("5,90");
   await page.getByRole("button", { name: "Invoke" }).click();
   await expect(page.getByRole("status").filter({ hasText: "HTTP 400" })).toBeVisible();
@@ -107,6 +115,51 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
     await expect(shadowRequests).not.toHaveText("0", { timeout: 6_000 });
   }).toPass({ timeout: 30_000 });
   await page.screenshot({ path: "test-results/endpoint-shadow.png", fullPage: true });
+
+  // ——— Captured data: what a caller sent and got (markup in a request stays text), and the shadow's answer beside production's ———
+  const markup = "5,90,<img src=x onerror=alert(1)>";
+  const odd = await app.post(`/endpoints/${name}/invocations`, { data: markup, headers: { "Content-Type": "text/csv" } });
+  expect(odd.status(), await odd.text()).toBe(200);
+  const records = captured.getByRole("region", { name: "Records" });
+  // Written within 5 s, listed within 10 s; the newest file opens by itself.
+  const sent = records.getByRole("article").filter({ hasText: "onerror" }).first();
+  await expect(sent).toBeVisible({ timeout: 30_000 });
+  await expect(sent.getByRole("group", { name: "Input" })).toContainText(`text/csv · CSV`);
+  await expect(sent.getByRole("group", { name: "Input" }).locator("pre")).toHaveText(markup);
+  await expect(sent.getByRole("group", { name: "Output" })).toContainText("predicted_label");
+  await expect(sent).toContainText(/Event id\s*[0-9a-f-]{36}/);
+  await expect(captured.getByRole("table", { name: "Captured files" })).toContainText("AllTraffic");
+  await expect(captured.locator("img")).toHaveCount(0);
+  await sent.scrollIntoViewIfNeeded();
+  await captured.screenshot({ path: "test-results/endpoint-captured.png" });
+
+  await captured.getByRole("tab", { name: "Shadow comparisons" }).click();
+  await expect(captured.getByRole("table", { name: "Captured files" })).toContainText("Shadow");
+  const comparison = records.getByRole("article").filter({ hasText: "onerror" }).first();
+  await expect(comparison).toBeVisible({ timeout: 30_000 });
+  await expect(comparison.getByRole("group", { name: "Request" }).locator("pre")).toHaveText(markup);
+  await expect(comparison.getByRole("group", { name: "Production answer" })).toContainText(/AllTraffic\s*HTTP 200/);
+  await expect(comparison.getByRole("group", { name: "Shadow answer" })).toContainText(/Shadow\s*HTTP 200\s*[\d.,]+ ms/);
+  await expect(comparison.getByText(/^(differs|same answer)$/)).toBeVisible();
+  await expect(captured.locator("img")).toHaveCount(0);
+  await comparison.scrollIntoViewIfNeeded();
+  await captured.screenshot({ path: "test-results/endpoint-shadow-comparison.png" });
+  // An older file opens from the list and stays open.
+  const fileRows = captured.getByRole("table", { name: "Captured files" }).locator("tbody tr");
+  await fileRows.last().getByRole("button").click();
+  await expect(fileRows.last()).toHaveAttribute("aria-current", "true");
+  await expect(records.getByRole("article").first()).toContainText("Production answer");
+
+  // The file downloads as stored; a key outside the endpoint's files is refused, naming the key.
+  const endpointId = page.url().split("/").pop()!;
+  const file = await page.request.get((await records.getByRole("link", { name: "Download .jsonl" }).getAttribute("href"))!);
+  expect(file.status()).toBe(200);
+  expect(file.headers()["content-type"]).toBe("application/x-ndjson");
+  expect(file.headers()["content-disposition"]).toMatch(/^attachment; filename="shadow_/);
+  expect(JSON.parse((await file.text()).split("\n")[0])).toMatchObject({ production: { variant: "AllTraffic" }, shadow: { variant: "Shadow" } });
+  const outside = await page.request.get(`/api/endpoints/${endpointId}/captured/records?key=${encodeURIComponent(`capture/${name}/../../models/x.jsonl`)}`);
+  expect(outside.status()).toBe(422);
+  expect((await outside.json()).error.message).toContain(`key is not a captured-data file of endpoint ${name}`);
 
   // ——— The version links to where it went ———
   await page.getByRole("link", { name: "churn-xgb v1" }).first().click();

@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash, randomUUID } from "node:crypto";
 import { constants as fsConstants, createReadStream, createWriteStream } from "node:fs";
-import { copyFile, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { copyFile, lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -38,6 +38,16 @@ export interface ArtifactStore {
   copy(from: string, to: string): Promise<boolean>;
   /** A path on this machine for workers that read files directly (null for remote stores). */
   localPath(key: string): string | null;
+  /**
+   * What lies directly under the folder `prefix` (S3's ListObjectsV2 with Delimiter "/": common
+   * prefixes, and objects with size and time), each list sorted by name; empty when nothing is there.
+   */
+  listFolder(prefix: string): Promise<ArtifactFolder>;
+}
+
+export interface ArtifactFolder {
+  folders: string[];
+  files: { name: string; size: number; modifiedAt: Date }[];
 }
 
 const KEY = /^[a-zA-Z0-9][a-zA-Z0-9._/-]{0,500}$/;
@@ -145,6 +155,30 @@ export class LocalArtifactStore implements ArtifactStore {
 
   localPath(key: string): string {
     return this.pathOf(key);
+  }
+
+  async listFolder(prefix: string): Promise<ArtifactFolder> {
+    const dir = this.pathOf(prefix.replace(/\/$/, ""));
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return { folders: [], files: [] };
+      throw error;
+    }
+    // Only what the store itself writes: plain files and folders (never links).
+    const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+    const files = await Promise.all(
+      entries
+        .filter((e) => e.isFile())
+        .map(async (e) => {
+          const info = await lstat(path.join(dir, e.name)).catch(() => null);
+          return info ? { name: e.name, size: info.size, modifiedAt: info.mtime } : null;
+        }),
+    );
+    const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return { folders: folders.sort(byName), files: files.filter((f) => f !== null).sort((a, b) => byName(a.name, b.name)) };
   }
 }
 

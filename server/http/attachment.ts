@@ -4,9 +4,9 @@ import { AppError } from "@/server/errors";
 import { artifactStore } from "@/server/artifacts/artifact-store";
 
 /** Headers for a file download: never rendered by the browser, name safe in both header forms. */
-export function attachmentHeaders(filename: string, size: number, sha256?: string): Record<string, string> {
+export function attachmentHeaders(filename: string, size: number, sha256?: string, contentType = "application/octet-stream"): Record<string, string> {
   return {
-    "Content-Type": "application/octet-stream",
+    "Content-Type": contentType,
     "Content-Length": String(size),
     "Content-Disposition": `attachment; filename="${filename.replace(/[^\x20-\x7e]|"/g, "_")}"; filename*=UTF-8''${encodeURIComponent(filename)}`,
     "X-Content-Type-Options": "nosniff",
@@ -15,9 +15,9 @@ export function attachmentHeaders(filename: string, size: number, sha256?: strin
 }
 
 /** A download of one artifact-store file, streamed; 404 with `missing` when the file is not there. */
-export async function artifactDownload(file: { key: string; filename: string; sha256?: string }, missing: string): Promise<Response> {
+export async function artifactDownload(file: { key: string; filename: string; sha256?: string; contentType?: string }, missing: string): Promise<Response> {
   const store = artifactStore();
   const size = await store.size(file.key);
   if (size === null) throw new AppError("not_found", missing);
-  return new Response(Readable.toWeb(store.read(file.key)) as ReadableStream, { headers: attachmentHeaders(file.filename, size, file.sha256) });
+  return new Response(Readable.toWeb(store.read(file.key)) as ReadableStream, { headers: attachmentHeaders(file.filename, size, file.sha256, file.contentType) });
 }
