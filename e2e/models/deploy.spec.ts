@@ -161,6 +161,31 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
   expect(outside.status()).toBe(422);
   expect((await outside.json()).error.message).toContain(`key is not a captured-data file of endpoint ${name}`);
 
+  // ——— 70/30 weights: 2,000 requests split within ±5 percentage points ———
+  await page.getByRole("button", { name: "Update variants" }).click();
+  await update.getByLabel("Variant 1 weight").fill("70");
+  await update.getByRole("button", { name: "Add variant" }).click();
+  await expect(update.getByLabel("Variant 3 name")).toHaveValue("Canary");
+  await update.getByLabel("Variant 3 runtime").selectOption("onnx");
+  await update.getByLabel("Variant 3 weight").fill("30");
+  await update.getByRole("button", { name: "Update" }).click();
+  await expect(update).toBeHidden();
+  await expect(page.getByTestId("ready-Canary")).toHaveText("ONNX, in-process", { timeout: 60_000 });
+  await expect(page.getByText("In service")).toBeVisible({ timeout: 30_000 });
+  await expect(variants.getByRole("row").filter({ hasText: "Canary" })).toContainText("30%");
+  await new Promise((r) => setTimeout(r, 1_500)); // the router's 1 s routing cache
+  const counts: Record<string, number> = {};
+  for (let batch = 0; batch < 100; batch++) {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => app.post(`/endpoints/${name}/invocations`, { data: "5,90,basic", headers: { "Content-Type": "text/csv" } })));
+    for (const a of answers) {
+      expect(a.status()).toBe(200);
+      const v = a.headers()["x-amzn-invoked-production-variant"];
+      counts[v] = (counts[v] ?? 0) + 1;
+    }
+  }
+  expect(counts.AllTraffic + counts.Canary).toBe(2_000);
+  expect(Math.abs(counts.AllTraffic / 2_000 - 0.7)).toBeLessThan(0.05);
+
   // ——— The version links to where it went ———
   await page.getByRole("link", { name: "churn-xgb v1" }).first().click();
   await expect(page.getByRole("region", { name: "Lineage" }).getByRole("link", { name: `endpoint ${name}` })).toBeVisible();
