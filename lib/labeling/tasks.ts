@@ -145,3 +145,17 @@ export interface QueueState {
   reason: string | null;
   mine: { submitted: number; skipped: number };
 }
+
+export interface LabelingItemView {
+  id: string;
+  seq: number;
+  text: string | null;
+  sourceRef: string | null;
+  status: string;
+  submitted: number;
+  /** Consolidated: the label names, the majority vote's, and the confidence. */
+  labels: string[] | null;
+  majority: string[] | null;
+  confidence: number | null;
+  unreadableReason: string | null;
+}

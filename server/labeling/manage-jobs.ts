@@ -15,6 +15,7 @@ import {
   type Examples,
   type LabelDef,
   type LabelingJobStatus,
+  type LabelingItemView,
   type LabelingJobView,
   type TaskType,
 } from "@/lib/labeling/tasks";
@@ -153,4 +154,31 @@ export async function stopLabelingJob(db: Db, jobId: string, principal: Principa
   if (row.status === "completed" || row.status === "stopped") throw new AppError("conflict", `Labeling job ${row.name} is already ${row.status}.`);
   await db.labelingJob.update({ where: { id: jobId }, data: { status: "stopped", statusReason: "Stopped by a manager." } });
   return getLabelingJob(db, jobId, principal);
+}
+
+/** A page of the job's items in queue order (after `after`), with their consolidated labels. */
+export async function listJobItems(db: Db, jobId: string, principal: Principal, query: { after?: number; limit: number; status?: string }): Promise<LabelingItemView[]> {
+  const job = await getLabelingJob(db, jobId, principal);
+  const rows = await db.labelingItem.findMany({
+    where: { jobId, ...(query.after !== undefined ? { seq: { gt: query.after } } : {}), ...(query.status ? { status: query.status } : {}) },
+    orderBy: { seq: "asc" },
+    take: query.limit,
+    select: { id: true, seq: true, text: true, sourceRef: true, status: true, submitted: true, label: true, confidence: true, unreadableReason: true },
+  });
+  const name = (i: number) => job.labels[i]?.name ?? String(i);
+  return rows.map((r) => {
+    const label = r.label ? (JSON.parse(r.label) as { label?: number; labels?: number[]; majority: { label?: number; labels?: number[] } }) : null;
+    return {
+      id: r.id,
+      seq: r.seq,
+      text: r.text === null ? null : r.text.slice(0, 500),
+      sourceRef: r.sourceRef,
+      status: r.status,
+      submitted: r.submitted,
+      labels: label ? (label.labels ?? [label.label!]).map(name) : null,
+      majority: label ? (label.majority.labels ?? [label.majority.label!]).map(name) : null,
+      confidence: r.confidence,
+      unreadableReason: r.unreadableReason,
+    };
+  });
 }

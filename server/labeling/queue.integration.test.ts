@@ -17,10 +17,12 @@ import { setProjectMember } from "@/server/projects/set-project-member";
 import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
 import { createLabelingJobInput } from "@/lib/labeling/tasks";
-import { createLabelingJob, getLabelingJob } from "@/server/labeling/manage-jobs";
+import { createLabelingJob, getLabelingJob, listJobItems } from "@/server/labeling/manage-jobs";
 import { prepareLabelingJobs } from "@/server/labeling/prepare-items";
 import { claimNext, expireAllLeases, LEASE_MS, renewLease, skipItem, submitAnswer } from "@/server/labeling/queue";
 import { itemImage } from "@/server/labeling/item-image";
+import { consolidateLabeledItems } from "@/server/labeling/consolidate";
+import { manifestStream } from "@/server/labeling/export-manifest";
 import type { Principal } from "@/server/auth/principal";
 
 const db = setupTestDb();
@@ -87,7 +89,9 @@ describe("the labeling queue", () => {
           if (!state.item) return;
           expect(state.item.text).toContain("review number"); // text comes back as text, markup and all
           seen.set(state.item.itemId, [...(seen.get(state.item.itemId) ?? []), w.id]);
-          await submitAnswer(db, job.id, state.item.assignmentId, { label: (k + Number(state.item.seq)) % 2 }, w);
+          // The truth is seq % 2; the sixth labeler always answers the opposite.
+          const truth = Number(state.item.seq) % 2;
+          await submitAnswer(db, job.id, state.item.assignmentId, { label: k === 5 ? 1 - truth : truth }, w);
         }
       }),
     );
@@ -101,6 +105,29 @@ describe("the labeling queue", () => {
     expect((await claimNext(db, job.id, workers[0])).reason).toContain("All done");
     const assignments = await db.labelingAssignment.count({ where: { jobId: job.id, status: "submitted" } });
     expect(assignments).toBe(120);
+
+    // Consolidation (the worker's pass): every item gets its true label, the job completes.
+    await consolidateLabeledItems(db);
+    const consolidated = await getLabelingJob(db, job.id, manager);
+    expect(consolidated).toMatchObject({ status: "completed", counts: { consolidated: 40 } });
+    const items = await listJobItems(db, job.id, manager, { limit: 100 });
+    for (const item of items) {
+      expect(item.labels).toEqual([["positive", "negative"][item.seq % 2]]);
+      expect(item.confidence).toBeGreaterThan(0.5);
+      expect(item.confidence).toBeLessThanOrEqual(1);
+    }
+    // The Ground Truth output manifest, field by field.
+    const { stream } = await manifestStream(db, job.id, manager);
+    const lines = (await new Response(stream).text()).trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(40);
+    expect(lines[1]).toMatchObject({
+      source: 'review number 1, <b>bold</b>',
+      sentiment: 1,
+      "sentiment-metadata": { "class-name": "negative", type: "groundtruth/text-classification", "job-name": "labeling-job/sentiment", "human-annotated": "yes" },
+    });
+    expect(Object.keys(lines[1])).toEqual(["source", "sentiment", "sentiment-metadata"]);
+    expect(lines[1]["sentiment-metadata"]["creation-date"]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
+    expect(lines[1]["sentiment-metadata"].confidence).toBeGreaterThan(0.5);
   }, 60_000);
 
   it("expires a lease on its own, refuses the late answer without counting it, and returns skips to the pool", async () => {
