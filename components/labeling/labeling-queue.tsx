@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent, type WheelEvent } from "react";
 import { ApiError } from "@/lib/api-client";
 import { isMultiLabel, type Answer, type QueueState } from "@/lib/labeling/tasks";
@@ -8,8 +9,12 @@ import { Button } from "@/components/ui/button";
 import { ErrorNotice } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/link";
 import { queueApi } from "@/components/labeling/use-labeling";
+import { queryKeys } from "@/lib/query-keys";
+
+const isWaiting = (state: QueueState | undefined): boolean => state !== undefined && !state.item && state.job.status === "in_progress" && !(state.reason ?? "").startsWith("All done");
 
 const HEARTBEAT_MS = 20_000;
+const RETRY_MS = 10_000;
 /** Keys that pick labels 1–10 (0 is the tenth). */
 const labelKey = (key: string): number | null => (/^[0-9]$/.test(key) ? (key === "0" ? 9 : Number(key) - 1) : null);
 
@@ -33,33 +38,40 @@ const clock = (ms: number) => {
  * and pan by dragging (0 resets). The claim's lease is renewed every 20 s while the page is open.
  */
 export function LabelingQueue({ jobId }: { jobId: string }) {
-  const [state, setState] = useState<QueueState | null>(null);
-  const [selected, setSelected] = useState<number[]>([]);
-  const [history, setHistory] = useState<number[][]>([]);
+  const query = useQuery({
+    queryKey: queryKeys.labeling.queue(jobId),
+    queryFn: () => queueApi.claim(jobId),
+    staleTime: Infinity,
+    gcTime: 0,
+    refetchOnWindowFocus: false,
+    // Nothing free right now (others hold the rest): look again every 10 s.
+    refetchInterval: (q) => (isWaiting(q.state.data) ? RETRY_MS : false),
+  });
+  const state: QueueState | null = query.data ?? null;
+  const item = state?.item ?? null;
+  // The picks belong to the item they were made on: a new item starts with none.
+  const [picks, setPicks] = useState<{ assignmentId: string; selected: number[]; history: number[][] }>({ assignmentId: "", selected: [], history: [] });
+  const mine = item && picks.assignmentId === item.assignmentId ? picks : { assignmentId: item?.assignmentId ?? "", selected: [] as number[], history: [] as number[][] };
+  const selected = mine.selected;
+  const history = mine.history;
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [actionError, setError] = useState<unknown>(null);
+  const error = actionError ?? query.error;
   const [help, setHelp] = useState(false);
   const now = useNow();
-  const item = state?.item ?? null;
   const multi = state ? isMultiLabel(state.job.taskType) : false;
 
   const load = useCallback(async () => {
     setBusy(true);
     try {
-      setState(await queueApi.claim(jobId));
-      setSelected([]);
-      setHistory([]);
+      await query.refetch({ throwOnError: true });
       setError(null);
     } catch (e) {
       setError(e);
     } finally {
       setBusy(false);
     }
-  }, [jobId]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  }, [query]);
 
   // The heartbeat: keeps the claim while the page is open.
   useEffect(() => {
@@ -72,20 +84,17 @@ export function LabelingQueue({ jobId }: { jobId: string }) {
 
   const pick = useCallback(
     (index: number) => {
-      if (!state || index >= state.job.labels.length) return;
-      setHistory((h) => [...h, selected]);
-      setSelected(multi ? (selected.includes(index) ? selected.filter((i) => i !== index) : [...selected, index].sort((a, b) => a - b)) : [index]);
+      if (!state || !item || index >= state.job.labels.length) return;
+      const next = multi ? (selected.includes(index) ? selected.filter((i) => i !== index) : [...selected, index].sort((a, b) => a - b)) : [index];
+      setPicks({ assignmentId: item.assignmentId, selected: next, history: [...history, selected] });
     },
-    [state, selected, multi],
+    [state, item, selected, history, multi],
   );
 
   const undo = useCallback(() => {
-    setHistory((h) => {
-      if (h.length === 0) return h;
-      setSelected(h[h.length - 1]);
-      return h.slice(0, -1);
-    });
-  }, []);
+    if (!item || history.length === 0) return;
+    setPicks({ assignmentId: item.assignmentId, selected: history[history.length - 1], history: history.slice(0, -1) });
+  }, [item, history]);
 
   const submit = useCallback(async () => {
     if (!item || busy) return;

@@ -24,8 +24,9 @@ async function labelAll(page: Page): Promise<number> {
   let done = 0;
   for (;;) {
     const text = page.getByRole("article", { name: "Text to label" });
-    const finished = page.getByRole("status").filter({ hasText: /All done|being labeled by others/ });
-    await expect(text.or(finished)).toBeVisible({ timeout: 15_000 });
+    // "being labeled by others" waits: the page looks again every 10 s.
+    const finished = page.getByRole("status").filter({ hasText: /All done/ });
+    await expect(text.or(finished)).toBeVisible({ timeout: 30_000 });
     if (await finished.isVisible()) return done;
     const before = await page.getByTestId("my-progress").textContent();
     const body = (await text.textContent()) ?? "";
