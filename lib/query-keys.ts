@@ -45,6 +45,12 @@ export const queryKeys = {
     list: (projectId?: string) => ["transform-jobs", "list", projectId ?? "all"] as const,
     detail: (id: string) => ["transform-jobs", "detail", id] as const,
   },
+  labeling: {
+    all: ["labeling"] as const,
+    list: (filters: { projectId?: string; mine?: boolean }) => ["labeling", "list", filters.projectId ?? "all", filters.mine ? "mine" : "all"] as const,
+    detail: (id: string) => ["labeling", "detail", id] as const,
+    queue: (id: string) => ["labeling", "queue", id] as const,
+  },
   endpoints: {
     all: ["endpoints"] as const,
     list: (projectId?: string) => ["endpoints", "list", projectId ?? "all"] as const,

@@ -30,15 +30,19 @@ export const permissions = [
   "models:read",
   "models:write",
   "models:approve",
+  /** Labeling jobs: progress (managers), the queue (labelers), set-up and exports (data scientists). */
+  "labeling:read",
+  "labeling:work",
+  "labeling:manage",
 ] as const;
 export type Permission = (typeof permissions)[number];
 
 const grants: Record<Role, readonly Permission[]> = {
   admin: permissions,
   // Data scientists pick hosts for notebooks and jobs, so they see them, but only admins change them.
-  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write", "training:read", "training:write", "models:read", "models:write", "models:approve"],
-  labeler: ["projects:read", "tokens:own"],
-  viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read", "training:read", "models:read"],
+  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write", "training:read", "training:write", "models:read", "models:write", "models:approve", "labeling:read", "labeling:work", "labeling:manage"],
+  labeler: ["projects:read", "tokens:own", "labeling:work"],
+  viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read", "training:read", "models:read", "labeling:read"],
 };
 
 export function can(role: Role, permission: Permission): boolean {
@@ -80,6 +84,13 @@ export const navigation: NavGroup[] = [
       { href: "/models", label: "Model registry", permission: "models:read" },
       { href: "/endpoints", label: "Endpoints", permission: "models:read" },
       { href: "/transform-jobs", label: "Batch transforms", permission: "models:read" },
+    ],
+  },
+  {
+    label: "Labeling",
+    items: [
+      { href: "/labeling/queue", label: "My queue", permission: "labeling:work" },
+      { href: "/labeling", label: "Labeling jobs", permission: "labeling:read" },
     ],
   },
   {

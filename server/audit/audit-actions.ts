@@ -33,6 +33,8 @@ export const auditActions = [
   "endpoint.delete",
   "transform.create",
   "transform.stop",
+  "labeling.create",
+  "labeling.stop",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

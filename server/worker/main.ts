@@ -11,6 +11,7 @@ import { processPendingDatasetVersions } from "@/server/datasets/process-dataset
 import { disposeJobConnections, tickTrainingJobs } from "@/server/jobs/run-training-jobs";
 import { logLine, stopAllReplicas, tickEndpoints } from "@/server/endpoints/run-endpoints";
 import { autoscaleEndpoints } from "@/server/endpoints/autoscaling";
+import { tickLabeling } from "@/server/labeling/run-labeling";
 import { exportPendingVersions } from "@/server/models/export-onnx";
 import { stopAllTransformProcesses, tickTransformJobs } from "@/server/transform/run-transform-jobs";
 
@@ -33,6 +34,8 @@ const AUTOSCALE_INTERVAL_MS = 5_000;
 let lastAutoscaleAt = 0;
 // Batch transforms: one pass at a time (a pass starts processes in the background and returns).
 let transformsTicking = false;
+// Labeling: new jobs read into items, stale leases freed, labeled items consolidated; one pass at a time.
+let labelingTicking = false;
 
 async function tick(): Promise<void> {
   if (!jobsTicking) {
@@ -58,6 +61,12 @@ async function tick(): Promise<void> {
     tickTransformJobs(db(), artifactStore())
       .catch((error) => console.error("[worker] batch transforms pass failed:", error))
       .finally(() => (transformsTicking = false));
+  }
+  if (!labelingTicking) {
+    labelingTicking = true;
+    tickLabeling(db(), artifactStore())
+      .catch((error) => console.error("[worker] labeling pass failed:", error))
+      .finally(() => (labelingTicking = false));
   }
   if (!profiling) {
     profiling = true;

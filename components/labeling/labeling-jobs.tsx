@@ -1,0 +1,387 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { ApiError } from "@/lib/api-client";
+import { formatDateTime } from "@/lib/format";
+import { can } from "@/lib/roles";
+import { defaultTaskTimeLimitSeconds, defaultWorkersPerItem, isTextTask, taskTypeLabels, type LabelingJobView, type TaskType } from "@/lib/labeling/tasks";
+import { Button } from "@/components/ui/button";
+import { Card, EmptyState, ErrorNotice, PageHeader } from "@/components/ui/card";
+import { SelectField, TextField, controlClass } from "@/components/ui/field";
+import { linkClass } from "@/components/ui/link";
+import { Detail, Section } from "@/components/ui/section";
+import { Table, Td, Th } from "@/components/ui/table";
+import { useProject, useProjects } from "@/components/projects/use-projects";
+import { useDatasets, useDatasetVersion } from "@/components/datasets/use-datasets";
+import { useCreateLabelingJob, useJobItems, useLabelingJob, useLabelingJobs, useStopLabelingJob } from "@/components/labeling/use-labeling";
+
+const statusText: Record<LabelingJobView["status"], string> = { preparing: "Preparing", in_progress: "In progress", completed: "Completed", failed: "Failed", stopped: "Stopped" };
+
+/** Share of the responses a job needs that are in. */
+function Progress({ job }: { job: LabelingJobView }) {
+  const share = job.counts.responsesNeeded > 0 ? job.counts.responses / job.counts.responsesNeeded : 0;
+  return (
+    <span className="flex items-center gap-2" title={`${job.counts.responses} of ${job.counts.responsesNeeded} answers`}>
+      <span className="h-1.5 w-24 overflow-hidden rounded bg-zinc-200 dark:bg-zinc-800">
+        <span className="block h-full bg-sky-600" style={{ width: `${Math.round(share * 100)}%` }} />
+      </span>
+      <span className="text-xs tabular-nums">
+        {job.counts.labeled} / {job.counts.items - job.counts.unreadable} items
+      </span>
+    </span>
+  );
+}
+
+/** Labeling jobs of the caller's projects; managers start new ones here. */
+export function LabelingJobsPage({ canManage }: { canManage: boolean }) {
+  const { data, error, isLoading } = useLabelingJobs();
+  return (
+    <>
+      <PageHeader
+        title="Labeling jobs"
+        description="Images and texts labeled by your team through annotation queues, each item by several people, then consolidated into one label with a confidence."
+        actions={
+          canManage ? (
+            <Link href="/labeling/new" className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700">
+              New labeling job
+            </Link>
+          ) : null
+        }
+      />
+      <ErrorNotice error={error} />
+      {isLoading ? <p className="text-sm text-zinc-500">Loading labeling jobs…</p> : null}
+      {data && data.length === 0 ? <EmptyState title="No labeling jobs yet">{canManage ? "Start one on a dataset of texts (CSV, JSON Lines) or images (zip)." : "Your team's jobs appear here."}</EmptyState> : null}
+      {data && data.length > 0 ? (
+        <Table label="Labeling jobs">
+          <thead>
+            <tr>
+              <Th>Name</Th>
+              <Th>Task</Th>
+              <Th>Status</Th>
+              <Th>Progress</Th>
+              <Th>Project</Th>
+              <Th>Created</Th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.map((j) => (
+              <tr key={j.id}>
+                <Td>
+                  <Link href={`/labeling/${j.id}`} className={`font-medium ${linkClass}`}>
+                    {j.name}
+                  </Link>
+                </Td>
+                <Td className="text-xs">{taskTypeLabels[j.taskType]}</Td>
+                <Td className="text-xs">{statusText[j.status]}</Td>
+                <Td>
+                  <Progress job={j} />
+                </Td>
+                <Td className="text-xs">{j.projectName}</Td>
+                <Td className="text-xs">{formatDateTime(j.createdAt)}</Td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      ) : null}
+    </>
+  );
+}
+
+/** The labeler's list: jobs they are on, with where they stand. */
+export function MyQueuePage() {
+  const { data, error, isLoading } = useLabelingJobs({ mine: true });
+  const open = data?.filter((j) => j.status === "in_progress") ?? [];
+  return (
+    <>
+      <PageHeader title="My queue" description="The labeling jobs you are on. Open one and work through it with the keyboard." />
+      <ErrorNotice error={error} />
+      {isLoading ? <p className="text-sm text-zinc-500">Loading…</p> : null}
+      {data && open.length === 0 ? <EmptyState title="Nothing to label right now">When a job lists you as a labeler it shows up here.</EmptyState> : null}
+      <ul className="grid gap-3 md:grid-cols-2">
+        {open.map((j) => (
+          <li key={j.id}>
+            <Card className="flex items-center justify-between gap-3 p-4">
+              <div>
+                <p className="font-medium">{j.name}</p>
+                <p className="text-xs text-zinc-500">
+                  {taskTypeLabels[j.taskType]} · {j.projectName}
+                </p>
+                <div className="mt-2">
+                  <Progress job={j} />
+                </div>
+              </div>
+              <Link href={`/labeling/queue/${j.id}`} className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700">
+                Start labeling
+              </Link>
+            </Card>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+/** One job: settings, progress, labelers. */
+export function LabelingJobPage({ jobId, canManage }: { jobId: string; canManage: boolean }) {
+  const { data: job, error, isLoading } = useLabelingJob(jobId);
+  const stop = useStopLabelingJob(jobId);
+  if (isLoading) return <p className="text-sm text-zinc-500">Loading labeling job…</p>;
+  if (error || !job) return <ErrorNotice error={error ?? new Error("Labeling job not found.")} />;
+  return (
+    <>
+      <PageHeader
+        title={job.name}
+        description={
+          <>
+            {taskTypeLabels[job.taskType]} in {job.projectName} · on{" "}
+            <Link href={`/datasets/${job.datasetVersion.datasetId}`} className={linkClass}>
+              {job.datasetVersion.datasetName} v{job.datasetVersion.version}
+            </Link>
+          </>
+        }
+        actions={
+          <span className="flex gap-2">
+            {job.workers.length > 0 && job.status === "in_progress" ? (
+              <Link href={`/labeling/queue/${job.id}`} className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-800">
+                Label
+              </Link>
+            ) : null}
+            {canManage && (job.status === "in_progress" || job.status === "preparing") ? (
+              <Button variant="danger" busy={stop.isPending} onClick={() => window.confirm(`Stop ${job.name}? Its queue closes.`) && stop.mutate()}>
+                Stop
+              </Button>
+            ) : null}
+          </span>
+        }
+      />
+      <ErrorNotice error={stop.error} />
+      <Card className="mb-8 p-4">
+        <dl className="grid grid-cols-2 gap-x-6 gap-y-3 md:grid-cols-4">
+          <Detail label="Status">{statusText[job.status]}</Detail>
+          <Detail label="Items">
+            <span data-testid="job-items">
+              {job.counts.items}
+              {job.counts.unreadable ? ` (${job.counts.unreadable} unreadable)` : ""}
+            </span>
+          </Detail>
+          <Detail label="Labeled">
+            <span data-testid="job-labeled">
+              {job.counts.labeled} of {job.counts.items - job.counts.unreadable}
+            </span>
+          </Detail>
+          <Detail label="Answers">
+            {job.counts.responses} of {job.counts.responsesNeeded}
+          </Detail>
+          <Detail label="Workers per item">{job.workersPerItem}</Detail>
+          <Detail label="Time limit per item">{Math.round(job.taskTimeLimitSeconds / 60)} min</Detail>
+          <Detail label="Label attribute">
+            <code className="font-mono text-xs">{job.labelAttributeName}</code>
+          </Detail>
+          <Detail label="Created">{formatDateTime(job.createdAt)}</Detail>
+        </dl>
+        {job.statusReason ? <p className={`mt-3 text-sm ${job.status === "failed" ? "text-red-700 dark:text-red-300" : "text-zinc-600 dark:text-zinc-400"}`}>{job.statusReason}</p> : null}
+      </Card>
+      <Section title="Labels" count={job.labels.length}>
+        <ol className="flex flex-wrap gap-2 text-sm">
+          {job.labels.map((l, i) => (
+            <li key={l.name} className="rounded border border-zinc-200 px-2 py-1 dark:border-zinc-800" title={l.description || undefined}>
+              <span className="mr-1 font-mono text-xs text-zinc-500">{i}</span>
+              {l.name}
+            </li>
+          ))}
+        </ol>
+      </Section>
+      <Section title="Labelers" count={job.workers.length}>
+        <ul className="text-sm">
+          {job.workers.map((w) => (
+            <li key={w.id}>
+              {w.name} <span className="text-zinc-500">{w.email}</span>
+            </li>
+          ))}
+        </ul>
+      </Section>
+      <Section
+        title="Items"
+        actions={
+          job.counts.consolidated > 0 ? (
+            <a href={`/api/labeling/jobs/${job.id}/export`} className={`${linkClass} text-sm`} download>
+              Download output manifest (Ground Truth JSON Lines)
+            </a>
+          ) : null
+        }
+      >
+        <JobItems jobId={job.id} />
+      </Section>
+      {job.instructions ? (
+        <Section title="Instructions">
+          <p className="text-sm whitespace-pre-wrap">{job.instructions}</p>
+        </Section>
+      ) : null}
+    </>
+  );
+}
+
+/** The first items with their state and consolidated label (majority vote beside it). */
+function JobItems({ jobId }: { jobId: string }) {
+  const { data, error } = useJobItems(jobId);
+  if (error) return <ErrorNotice error={error} />;
+  if (!data) return <p className="text-sm text-zinc-500">Loading items…</p>;
+  return (
+    <Table label="Items">
+      <thead>
+        <tr>
+          <Th className="w-12">#</Th>
+          <Th>Item</Th>
+          <Th>State</Th>
+          <Th>Label (Dawid–Skene)</Th>
+          <Th>Majority vote</Th>
+          <Th className="text-right">Confidence</Th>
+        </tr>
+      </thead>
+      <tbody>
+        {data.map((i) => (
+          <tr key={i.id} data-testid={`item-${i.seq}`}>
+            <Td className="tabular-nums text-xs">{i.seq + 1}</Td>
+            <Td className="max-w-md truncate text-xs" title={i.text ?? i.sourceRef ?? undefined}>
+              {i.text ?? i.sourceRef}
+            </Td>
+            <Td className="text-xs">{i.status === "unreadable" ? <span title={i.unreadableReason ?? undefined}>unreadable</span> : i.status === "consolidated" ? "consolidated" : `${i.submitted} answer${i.submitted === 1 ? "" : "s"}`}</Td>
+            <Td className="text-xs font-medium">{i.labels?.join(", ") ?? "–"}</Td>
+            <Td className="text-xs">{i.majority?.join(", ") ?? "–"}</Td>
+            <Td className="text-right text-xs tabular-nums">{i.confidence === null ? "–" : i.confidence.toFixed(2)}</Td>
+          </tr>
+        ))}
+      </tbody>
+    </Table>
+  );
+}
+
+const offeredTasks: TaskType[] = ["text-classification", "text-classification-multilabel", "image-classification", "image-classification-multilabel"];
+
+/** "New labeling job": a dataset, a task, labels, instructions, who labels and how many per item. */
+export function NewLabelingJobPage() {
+  const router = useRouter();
+  const create = useCreateLabelingJob();
+  const { data: projects } = useProjects();
+  const [projectId, setProjectId] = useState("");
+  const project = projectId || projects?.[0]?.id || "";
+  const { data: detail } = useProject(project);
+  const { data: datasets } = useDatasets(project);
+  const [datasetId, setDatasetId] = useState("");
+  const dataset = datasets?.find((d) => d.id === datasetId) ?? null;
+  const { data: version } = useDatasetVersion(dataset?.id ?? "", dataset?.latest?.version ?? null);
+  const [taskType, setTaskType] = useState<TaskType>("text-classification");
+  const [name, setName] = useState("");
+  const [textField, setTextField] = useState("");
+  const [labels, setLabels] = useState("");
+  const [instructions, setInstructions] = useState("");
+  const [workersPerItem, setWorkersPerItem] = useState("");
+  const [timeLimit, setTimeLimit] = useState("");
+  const [workerIds, setWorkerIds] = useState<string[]>([]);
+  const issue = (path: string) => (create.error instanceof ApiError ? create.error.issueFor(path) : undefined);
+  const columns = version?.profile?.kind === "table" ? version.profile.columns.map((c) => c.name) : [];
+  const labelers = detail?.members.filter((m) => can(m.role, "labeling:work")) ?? [];
+  return (
+    <>
+      <PageHeader title="New labeling job" description="Texts from a CSV or JSON Lines dataset, or images from a zip dataset, labeled through your team's queues." />
+      <form
+        className="max-w-3xl space-y-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate(
+            {
+              projectId: project,
+              body: {
+                name: name.trim(),
+                taskType,
+                datasetVersionId: dataset?.latest?.id ?? "",
+                ...(isTextTask(taskType) ? { textField: textField || columns[0] } : {}),
+                labels: labels
+                  .split("\n")
+                  .map((l) => l.trim())
+                  .filter(Boolean)
+                  .map((l) => ({ name: l, description: "" })),
+                instructions,
+                examples: { good: [], bad: [] },
+                ...(workersPerItem ? { workersPerItem: Number(workersPerItem) } : {}),
+                ...(timeLimit ? { taskTimeLimitSeconds: Number(timeLimit) } : {}),
+                workerIds,
+              },
+            },
+            { onSuccess: ({ job }) => router.push(`/labeling/${job.id}`) },
+          );
+        }}
+      >
+        <div className="grid grid-cols-2 gap-3">
+          <SelectField label="Project" value={project} onChange={(e) => { setProjectId(e.target.value); setDatasetId(""); setWorkerIds([]); }}>
+            {projects?.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </SelectField>
+          <TextField label="Job name" value={name} onChange={(e) => setName(e.target.value)} placeholder="review-sentiment" required error={issue("name")} />
+          <SelectField label="Task" value={taskType} onChange={(e) => setTaskType(e.target.value as TaskType)} error={issue("taskType")}>
+            {offeredTasks.map((t) => (
+              <option key={t} value={t}>
+                {taskTypeLabels[t]}
+              </option>
+            ))}
+          </SelectField>
+          <SelectField label="Dataset (latest version)" value={datasetId} onChange={(e) => setDatasetId(e.target.value)} error={issue("datasetVersionId")}>
+            <option value="">Pick a dataset…</option>
+            {datasets?.map((d) => (
+              <option key={d.id} value={d.id} disabled={!d.latest || d.latest.status !== "ready"}>
+                {d.name} {d.latest ? `v${d.latest.version} (${d.latest.format})` : ""}
+              </option>
+            ))}
+          </SelectField>
+          {isTextTask(taskType) ? (
+            <SelectField label="Text column" value={textField || columns[0] || ""} onChange={(e) => setTextField(e.target.value)} error={issue("textField")}>
+              {columns.length === 0 ? <option value="">Pick a CSV or JSON Lines dataset</option> : null}
+              {columns.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </SelectField>
+          ) : (
+            <div />
+          )}
+          <div />
+          <TextField label="Workers per item (1–9)" type="number" min={1} max={9} value={workersPerItem} placeholder={String(defaultWorkersPerItem(taskType))} onChange={(e) => setWorkersPerItem(e.target.value)} error={issue("workersPerItem")} />
+          <TextField label="Time limit per item (seconds)" type="number" min={30} max={28800} value={timeLimit} placeholder={String(defaultTaskTimeLimitSeconds(taskType))} onChange={(e) => setTimeLimit(e.target.value)} error={issue("taskTimeLimitSeconds")} />
+        </div>
+        <label className="block text-xs font-medium text-zinc-700 dark:text-zinc-300">
+          Labels, one per line (their number keys follow this order)
+          <textarea rows={4} className={`${controlClass} mt-1 w-full`} value={labels} onChange={(e) => setLabels(e.target.value)} placeholder={"positive\nnegative\nneutral"} />
+          {issue("labels") ? <span className="mt-1 block text-red-600">{issue("labels")}</span> : null}
+        </label>
+        <label className="block text-xs font-medium text-zinc-700 dark:text-zinc-300">
+          Instructions for labelers
+          <textarea rows={4} className={`${controlClass} mt-1 w-full`} value={instructions} onChange={(e) => setInstructions(e.target.value)} />
+        </label>
+        <fieldset>
+          <legend className="text-xs font-medium text-zinc-700 dark:text-zinc-300">Labelers (members of the project who can label)</legend>
+          {issue("workerIds") ? <p className="text-xs text-red-600">{issue("workerIds")}</p> : null}
+          <ul className="mt-1 grid grid-cols-2 gap-1 text-sm">
+            {labelers.map((m) => (
+              <li key={m.userId}>
+                <label className="flex items-center gap-2">
+                  <input type="checkbox" checked={workerIds.includes(m.userId)} onChange={(e) => setWorkerIds((ids) => (e.target.checked ? [...ids, m.userId] : ids.filter((id) => id !== m.userId)))} />
+                  {m.name} <span className="text-xs text-zinc-500">{m.role.replace("_", " ")}</span>
+                </label>
+              </li>
+            ))}
+          </ul>
+        </fieldset>
+        <ErrorNotice error={create.error instanceof ApiError && create.error.issues.length ? null : create.error} />
+        <Button type="submit" busy={create.isPending}>
+          Create labeling job
+        </Button>
+      </form>
+    </>
+  );
+}
