@@ -181,7 +181,7 @@ export function LabelingQueue({ jobId }: { jobId: string }) {
         </div>
       ) : null}
       <div className="flex min-h-0 flex-1 gap-4">
-        <main className="flex min-w-0 flex-1 flex-col gap-3">
+        <section aria-label="Item" className="flex min-w-0 flex-1 flex-col gap-3">
           {item ? (
             item.imageUrl ? (
               <ZoomableImage key={item.itemId} src={item.imageUrl} />
@@ -230,7 +230,7 @@ export function LabelingQueue({ jobId }: { jobId: string }) {
               </div>
             </div>
           ) : null}
-        </main>
+        </section>
         {help ? (
           <aside aria-label="Instructions" className="w-80 shrink-0 overflow-auto rounded-lg border border-zinc-200 bg-white p-4 text-sm dark:border-zinc-800 dark:bg-zinc-900">
             <h2 className="font-semibold">Instructions</h2>

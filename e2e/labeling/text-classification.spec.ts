@@ -67,17 +67,19 @@ test("three labelers label a text classification job in parallel, by keyboard", 
   await signInPage(page, people.dataScientist);
   await page.goto("/labeling");
   await page.getByRole("link", { name: "New labeling job" }).click();
-  await page.getByLabel("Project").selectOption({ label: project.name });
-  await page.getByLabel("Job name").fill("review-sentiment");
-  await page.getByLabel("Dataset (latest version)").selectOption({ label: "reviews v1 (csv)" });
-  await expect(page.getByLabel("Text column")).toContainText("review");
-  await page.getByLabel("Text column").selectOption("review");
-  await page.getByLabel("Workers per item (1–9)").fill("3");
-  await page.getByLabel(/^Labels, one per line/).fill("great\nawful");
-  await page.getByLabel("Instructions for labelers").fill("Is the customer happy (great) or not (awful)?");
-  for (const person of labelers) await page.getByRole("checkbox", { name: new RegExp(person.name) }).check();
-  await page.getByRole("button", { name: "Create labeling job" }).click();
-  await expect(page).toHaveURL(/\/labeling\/[^/]+$/);
+  // (the form's own Project field, not the top bar's project switcher)
+  const form = page.locator("form").filter({ has: page.getByRole("button", { name: "Create labeling job" }) });
+  await form.getByLabel("Project").selectOption({ label: project.name });
+  await form.getByLabel("Job name").fill("review-sentiment");
+  await form.getByLabel("Dataset (latest version)").selectOption({ label: "reviews v1 (csv)" });
+  await expect(form.getByLabel("Text column")).toContainText("review");
+  await form.getByLabel("Text column").selectOption("review");
+  await form.getByLabel("Workers per item (1–9)").fill("3");
+  await form.getByLabel(/^Labels, one per line/).fill("great\nawful");
+  await form.getByLabel("Instructions for labelers").fill("Is the customer happy (great) or not (awful)?");
+  for (const person of labelers) await form.getByRole("checkbox", { name: new RegExp(person.name) }).check();
+  await form.getByRole("button", { name: "Create labeling job" }).click();
+  await expect(page).toHaveURL(/\/labeling\/(?!new$)[^/]+$/);
   const jobId = page.url().split("/").pop()!;
   await expect(page.getByTestId("job-items")).toHaveText("6", { timeout: 30_000 });
 
@@ -88,7 +90,7 @@ test("three labelers label a text classification job in parallel, by keyboard", 
       const p = await ctx.newPage();
       await signInPage(p, person);
       await p.goto("/labeling/queue");
-      await p.getByRole("link", { name: "Start labeling" }).click();
+      await p.getByRole("listitem").filter({ hasText: project.name }).getByRole("link", { name: "Start labeling" }).click();
       await expect(p).toHaveURL(`/labeling/queue/${jobId}`);
       return { ctx, p };
     }),

@@ -132,7 +132,10 @@ export async function claimNext(db: Db, jobId: string, principal: Principal, now
     reason,
     mine,
   });
-  if (job.status !== "in_progress") return view(null, job.status === "preparing" ? "The job is still reading its dataset; items appear in a moment." : `The job is ${job.status.replace("_", " ")}.`);
+  if (job.status !== "in_progress") {
+    const why = { preparing: "The job is still reading its dataset; items appear in a moment.", completed: "All done: every item of this job has its labels.", stopped: "The job was stopped by its owner.", failed: "The job failed to read its dataset." }[job.status as string];
+    return view(null, why ?? `The job is ${job.status}.`);
+  }
   const driver = driverOf(db);
   const row = await driver.transaction(async (tx) => {
     await expireLeases(tx, now, jobId);
