@@ -3,9 +3,9 @@ import { can, navigation, navigationFor, permissions, roles, type Permission, ty
 
 const expected: Record<Role, Permission[]> = {
   admin: [...permissions],
-  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write", "training:read", "training:write", "models:read", "models:write", "models:approve"],
-  labeler: ["projects:read", "tokens:own"],
-  viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read", "training:read", "models:read"],
+  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write", "training:read", "training:write", "models:read", "models:write", "models:approve", "labeling:read", "labeling:work", "labeling:manage"],
+  labeler: ["projects:read", "tokens:own", "labeling:work"],
+  viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read", "training:read", "models:read", "labeling:read"],
 };
 
 function hrefs(role: Role): string[] {
@@ -45,12 +45,12 @@ describe("navigationFor", () => {
     expect(h).not.toContain("/admin/audit");
   });
 
-  it("shows labelers no notebooks, hosts, users or audit", () => {
-    expect(hrefs("labeler").sort()).toEqual(["/", "/projects", "/settings/tokens"]);
+  it("shows labelers their queue, and no notebooks, hosts, users or audit", () => {
+    expect(hrefs("labeler").sort()).toEqual(["/", "/labeling/queue", "/projects", "/settings/tokens"]);
   });
 
-  it("shows viewers notebooks, datasets, jobs, experiments, models, endpoints and batch transforms (read-only) but no hosts, users or audit", () => {
-    expect(hrefs("viewer").sort()).toEqual(["/", "/datasets", "/endpoints", "/experiments", "/jobs", "/models", "/notebooks", "/projects", "/settings/tokens", "/transform-jobs"]);
+  it("shows viewers notebooks, datasets, jobs, experiments, models, endpoints, batch transforms and labeling jobs (read-only) but no queue, hosts, users or audit", () => {
+    expect(hrefs("viewer").sort()).toEqual(["/", "/datasets", "/endpoints", "/experiments", "/jobs", "/labeling", "/models", "/notebooks", "/projects", "/settings/tokens", "/transform-jobs"]);
   });
 
   it("never shows an item whose permission the role lacks, and drops empty groups", () => {
