@@ -104,6 +104,8 @@ function numbered(sql: string): string {
 
 function postgresDriver(url: string): Driver {
   const pool = new pg.Pool({ connectionString: url, max: 4, allowExitOnIdle: true });
+  // An idle connection the server ends (a restart, a dropped database) must not end this process.
+  pool.on("error", (error) => console.error(`[db] an idle PostgreSQL connection failed: ${error.message}`));
   const on = (client: pg.Pool | pg.PoolClient): DriverTx => ({
     all: async <T>(sql: string, params: SqlValue[] = []) => (await client.query(numbered(sql), params)).rows as T[],
     run: async (sql: string, params: SqlValue[] = []) => (await client.query(numbered(sql), params)).rowCount ?? 0,
