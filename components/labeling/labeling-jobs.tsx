@@ -15,7 +15,7 @@ import { Detail, Section } from "@/components/ui/section";
 import { Table, Td, Th } from "@/components/ui/table";
 import { useProject, useProjects } from "@/components/projects/use-projects";
 import { useDatasets, useDatasetVersion } from "@/components/datasets/use-datasets";
-import { useCreateLabelingJob, useJobItems, useLabelingJob, useLabelingJobs, useStopLabelingJob } from "@/components/labeling/use-labeling";
+import { useCreateLabelingJob, useJobItems, useJobQuality, useLabelingJob, useLabelingJobs, useStopLabelingJob } from "@/components/labeling/use-labeling";
 
 const statusText: Record<LabelingJobView["status"], string> = { preparing: "Preparing", in_progress: "In progress", completed: "Completed", failed: "Failed", stopped: "Stopped" };
 
@@ -193,14 +193,8 @@ export function LabelingJobPage({ jobId, canManage }: { jobId: string; canManage
           ))}
         </ol>
       </Section>
-      <Section title="Labelers" count={job.workers.length}>
-        <ul className="text-sm">
-          {job.workers.map((w) => (
-            <li key={w.id}>
-              {w.name} <span className="text-zinc-500">{w.email}</span>
-            </li>
-          ))}
-        </ul>
+      <Section title="Labelers and agreement" count={job.workers.length}>
+        <JobQualityPanel job={job} />
       </Section>
       <Section
         title="Items"
@@ -220,6 +214,66 @@ export function LabelingJobPage({ jobId, canManage }: { jobId: string; canManage
         </Section>
       ) : null}
     </>
+  );
+}
+
+const stat = (value: number | null, digits = 2) => (value === null ? "–" : value.toFixed(digits));
+
+/** Agreement over the job (Fleiss' kappa, Krippendorff's alpha) and each labeler's answers, pace and agreement with the others. */
+function JobQualityPanel({ job }: { job: LabelingJobView }) {
+  const { data, error } = useJobQuality(job.id);
+  if (error) return <ErrorNotice error={error} />;
+  const byId = new Map(data?.labelers.map((l) => [l.id, l]) ?? []);
+  const a = data?.agreement ?? null;
+  return (
+    <div className="space-y-3">
+      <Card className="p-4">
+        {a ? (
+          <dl className="grid grid-cols-3 gap-x-6" data-testid="agreement">
+            <Detail label="Fleiss' kappa">
+              <span title={a.fleissReason ?? undefined}>{stat(a.fleissKappa)}</span>
+            </Detail>
+            <Detail label="Krippendorff's alpha">
+              <span title={a.krippendorffReason ?? undefined}>{stat(a.krippendorffAlpha)}</span>
+            </Detail>
+            <Detail label="Pairs that agree">{a.pairwiseAgreement === null ? "–" : `${Math.round(a.pairwiseAgreement * 100)}%`}</Detail>
+          </dl>
+        ) : (
+          <p className="text-sm text-zinc-500">{data?.agreementReason ?? "Loading…"}</p>
+        )}
+      </Card>
+      <Table label="Labelers">
+        <thead>
+          <tr>
+            <Th>Labeler</Th>
+            <Th className="text-right">Answers</Th>
+            <Th className="text-right">Skipped</Th>
+            <Th className="text-right">Time per item</Th>
+            <Th className="text-right">Items per hour</Th>
+            <Th className="text-right" title="Cohen's kappa of the labeler's answers against the other labelers' majority on the same items">
+              Kappa vs others
+            </Th>
+          </tr>
+        </thead>
+        <tbody>
+          {job.workers.map((w) => {
+            const l = byId.get(w.id);
+            return (
+              <tr key={w.id} data-testid={`labeler-${w.email}`}>
+                <Td>
+                  {w.name} <span className="text-xs text-zinc-500">{w.email}</span>
+                </Td>
+                <Td className="text-right tabular-nums">{l?.submitted ?? 0}</Td>
+                <Td className="text-right tabular-nums">{l?.skipped ?? 0}</Td>
+                <Td className="text-right tabular-nums">{l?.meanSecondsPerItem == null ? "–" : `${l.meanSecondsPerItem.toFixed(1)} s`}</Td>
+                <Td className="text-right tabular-nums">{l?.itemsPerHour == null ? "–" : Math.round(l.itemsPerHour)}</Td>
+                <Td className="text-right tabular-nums">{stat(l?.kappaVsOthers ?? null)}</Td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </Table>
+    </div>
   );
 }
 

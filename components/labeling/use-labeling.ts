@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
-import type { Answer, CreateLabelingJobInput, LabelingItemView, LabelingJobView, QueueState } from "@/lib/labeling/tasks";
+import type { Answer, CreateLabelingJobInput, JobQuality, LabelingItemView, LabelingJobView, QueueState } from "@/lib/labeling/tasks";
 
 const preparing = (jobs: LabelingJobView[] | undefined) => jobs?.some((j) => j.status === "preparing") ?? false;
 
@@ -33,6 +33,16 @@ export function useJobItems(id: string) {
     queryFn: () => api<{ items: LabelingItemView[] }>(`/api/labeling/jobs/${id}/items?limit=50`),
     select: (d) => d.items,
     refetchInterval: 5_000,
+  });
+}
+
+/** Agreement and each labeler's throughput, following the labeling. */
+export function useJobQuality(id: string) {
+  return useQuery({
+    queryKey: [...queryKeys.labeling.detail(id), "quality"],
+    queryFn: () => api<{ quality: JobQuality }>(`/api/labeling/jobs/${id}/quality`),
+    select: (d) => d.quality,
+    refetchInterval: 10_000,
   });
 }
 

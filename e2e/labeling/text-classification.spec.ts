@@ -118,6 +118,9 @@ test("three labelers label a text classification job in parallel, by keyboard", 
     await expect(row).toContainText("consolidated");
     await expect(row.getByRole("cell").nth(3)).toHaveText(review.startsWith("Great") ? "great" : "awful");
   }
+  // Agreement: three labelers who always agree.
+  await expect(page.getByTestId("agreement")).toContainText("1.00");
+  for (const person of labelers) await expect(page.getByTestId(`labeler-${person.email}`).getByRole("cell").nth(1)).toHaveText("6");
   await page.screenshot({ path: "test-results/labeling-job.png", fullPage: true });
 
   // ——— The Ground Truth output manifest ———

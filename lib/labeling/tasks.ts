@@ -159,3 +159,22 @@ export interface LabelingItemView {
   confidence: number | null;
   unreadableReason: string | null;
 }
+
+/** A job's agreement and its labelers' throughput (GET /api/labeling/jobs/:id/quality). */
+export interface JobQuality {
+  /** Null for multi-label jobs and before any answer (agreementReason says why). */
+  agreement: { fleissKappa: number | null; fleissReason: string | null; krippendorffAlpha: number | null; krippendorffReason: string | null; pairwiseAgreement: number | null } | null;
+  agreementReason: string | null;
+  labelers: {
+    id: string;
+    name: string;
+    submitted: number;
+    skipped: number;
+    meanSecondsPerItem: number | null;
+    /** Items per hour of time on task. */
+    itemsPerHour: number | null;
+    /** Cohen's kappa against the other labelers' majority on the same items. */
+    kappaVsOthers: number | null;
+    pairwiseAgreement: number | null;
+  }[];
+}

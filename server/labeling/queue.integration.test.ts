@@ -23,6 +23,7 @@ import { claimNext, expireAllLeases, LEASE_MS, renewLease, skipItem, submitAnswe
 import { itemImage } from "@/server/labeling/item-image";
 import { consolidateLabeledItems } from "@/server/labeling/consolidate";
 import { manifestStream } from "@/server/labeling/export-manifest";
+import { jobQuality } from "@/server/labeling/quality";
 import type { Principal } from "@/server/auth/principal";
 
 const db = setupTestDb();
@@ -127,6 +128,18 @@ describe("the labeling queue", () => {
       expect(item.confidence).toBeGreaterThan(0.5);
       expect(item.confidence).toBeLessThanOrEqual(1);
     }
+    // Agreement: the flipping labeler stands out; everyone's pace is there.
+    const quality = await jobQuality(db, job.id, manager);
+    expect(quality.agreement!.fleissKappa).not.toBeNull();
+    expect(quality.agreement!.krippendorffAlpha).toBeLessThan(0.5);
+    const flipper = quality.labelers.find((l) => l.id === workers[5].id)!;
+    expect(flipper.kappaVsOthers).toBeLessThan(0);
+    for (const honest of quality.labelers.filter((l) => l.id !== workers[5].id)) {
+      if (honest.kappaVsOthers !== null) expect(honest.kappaVsOthers).toBeGreaterThan(flipper.kappaVsOthers!);
+    }
+    expect(quality.labelers.reduce((n, l) => n + l.submitted, 0)).toBe(120);
+    expect(quality.labelers.every((l) => l.meanSecondsPerItem !== null && l.meanSecondsPerItem >= 0)).toBe(true);
+
     // The Ground Truth output manifest, field by field.
     const { stream } = await manifestStream(db, job.id, manager);
     const lines = (await new Response(stream).text()).trim().split("\n").map((l) => JSON.parse(l));

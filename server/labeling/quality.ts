@@ -1,0 +1,52 @@
+import "server-only";
+import type { Db } from "@/server/db";
+import type { Principal } from "@/server/auth/principal";
+import { driverOf } from "@/server/db-driver";
+import { agreementForJob } from "@/lib/labeling/agreement";
+import { isMultiLabel, type JobQuality } from "@/lib/labeling/tasks";
+import { getLabelingJob } from "@/server/labeling/manage-jobs";
+
+// A job's quality and throughput, from its workers' answers: agreement (Fleiss' kappa over items
+// with the usual number of workers, Krippendorff's alpha over all, each labeler's kappa against the
+// others' majority) and per labeler: answers, skips, time per item, items per hour on task.
+
+export async function jobQuality(db: Db, jobId: string, principal: Principal): Promise<JobQuality> {
+  const job = await getLabelingJob(db, jobId, principal);
+  const rows = await driverOf(db).all<{ itemId: string; workerId: string; status: string; answer: string | null; timeSpentSeconds: number | null }>(
+    `SELECT "itemId", "workerId", "status", "answer", "timeSpentSeconds" FROM "LabelingAssignment" WHERE "jobId" = ? AND "status" IN ('submitted', 'skipped')`,
+    [jobId],
+  );
+  const submitted = rows.filter((r) => r.status === "submitted" && r.answer);
+  const multi = isMultiLabel(job.taskType);
+  const agreement = multi || submitted.length === 0 ? null : agreementForJob(submitted.map((r) => ({ itemId: r.itemId, workerId: r.workerId, label: (JSON.parse(r.answer!) as { label: number }).label })));
+  const names = new Map(job.workers.map((w) => [w.id, w.name]));
+  const workerIds = [...new Set(rows.map((r) => r.workerId))];
+  return {
+    agreement: agreement
+      ? {
+          fleissKappa: agreement.fleiss.value,
+          fleissReason: agreement.fleiss.reason,
+          krippendorffAlpha: agreement.krippendorff.value,
+          krippendorffReason: agreement.krippendorff.reason,
+          pairwiseAgreement: agreement.pairwiseAgreement,
+        }
+      : null,
+    agreementReason: multi ? "Agreement is computed for single-label jobs so far." : submitted.length === 0 ? "No answers yet." : null,
+    labelers: workerIds.map((id) => {
+      const mine = rows.filter((r) => r.workerId === id);
+      const done = mine.filter((r) => r.status === "submitted");
+      const seconds = done.reduce((sum, r) => sum + Number(r.timeSpentSeconds ?? 0), 0);
+      const stats = agreement?.workers.find((w) => w.workerId === id);
+      return {
+        id,
+        name: names.get(id) ?? "(no longer on the job)",
+        submitted: done.length,
+        skipped: mine.length - done.length,
+        meanSecondsPerItem: done.length ? seconds / done.length : null,
+        itemsPerHour: seconds > 0 ? (done.length * 3600) / seconds : null,
+        kappaVsOthers: stats?.kappaVsOthers.value ?? null,
+        pairwiseAgreement: stats?.pairwiseAgreement ?? null,
+      };
+    }),
+  };
+}
