@@ -19,7 +19,7 @@ export const IMAGE_TYPES: Record<string, string> = { jpg: "image/jpeg", jpeg: "i
 const MAX_TEXT = 100_000;
 const BATCH = 500;
 
-interface NewItem {
+export interface NewItem {
   sourceRef: string | null;
   text: string | null;
   width: number | null;
@@ -28,7 +28,8 @@ interface NewItem {
   unreadableReason: string | null;
 }
 
-class ItemWriter {
+/** Writes a job's items in multi-row INSERTs of BATCH, numbering them in the order they come. */
+export class ItemWriter {
   private pending: NewItem[] = [];
   seq = 0;
   unreadable = 0;
