@@ -34,16 +34,20 @@ export async function removeEndpointModel(db: Db, endpointId: string, name: stri
   const model = row.models.find((m) => m.name === name);
   if (!model) throw new AppError("not_found", `Endpoint ${row.name} has no model named ${name}.`);
   await db.endpointModel.delete({ where: { id: model.id } });
-  const folder = await folderOf(db, row.projectId, model.modelVersionId);
+  const folder = (await modelFolders(db, row.projectId, [model.modelVersionId])).get(model.modelVersionId);
   const ports = row.variants.flatMap((v) => v.replicaRows.filter((r) => r.status === "ready").map((r) => r.port));
   // Best effort: a server that misses this unloads the model when memory is needed.
   if (folder) await Promise.all(ports.map((port) => replicaCall(port, "DELETE", `/models/${folder}`).catch(() => null)));
   return endpointView(db, row);
 }
 
-async function folderOf(db: Db, projectId: string, modelVersionId: string): Promise<string | null> {
-  const file = await db.modelVersionFile.findFirst({ where: { versionId: modelVersionId, path: "studio-model.json" }, select: { storageKey: true } });
-  return modelFolderOf(projectId, file?.storageKey);
+/** Where the model servers find each version: its folder under the project's models (by version id). */
+async function modelFolders(db: Db, projectId: string, versionIds: string[]): Promise<Map<string, string>> {
+  const files = await db.modelVersionFile.findMany({ where: { versionId: { in: versionIds }, path: "studio-model.json" }, select: { versionId: true, storageKey: true } });
+  return new Map(files.flatMap((f) => {
+    const folder = modelFolderOf(projectId, f.storageKey);
+    return folder ? [[f.versionId, folder] as const] : [];
+  }));
 }
 
 const replicaReport = z.object({
@@ -94,12 +98,8 @@ function replicaCall(port: number, method: "GET" | "DELETE", path: string): Prom
  */
 export async function endpointModelCache(db: Db, endpointId: string, actor: Principal): Promise<EndpointModelCache> {
   const row = await multiModelFor(db, endpointId, actor, "models:read");
-  const files = await db.modelVersionFile.findMany({ where: { versionId: { in: row.models.map((m) => m.modelVersionId) }, path: "studio-model.json" }, select: { versionId: true, storageKey: true } });
-  const nameOfFolder = new Map<string, string>();
-  for (const m of row.models) {
-    const folder = modelFolderOf(row.projectId, files.find((f) => f.versionId === m.modelVersionId)?.storageKey);
-    if (folder) nameOfFolder.set(folder, m.name);
-  }
+  const folders = await modelFolders(db, row.projectId, row.models.map((m) => m.modelVersionId));
+  const nameOfFolder = new Map(row.models.flatMap((m) => (folders.has(m.modelVersionId) ? [[folders.get(m.modelVersionId)!, m.name] as const] : [])));
   const ports = row.variants.flatMap((v) => v.replicaRows.filter((r) => r.status === "ready").map((r) => r.port));
   const reports = (await Promise.all(ports.map((port) => replicaCall(port, "GET", "/models").then((body) => replicaReport.safeParse(body), () => null)))).flatMap((r) => (r?.success ? [r.data] : []));
   const byName = new Map<string, EndpointModelCacheView & { loadMsTotal: number; waitMsTotal: number; misses: number }>();

@@ -7,6 +7,7 @@ import { jsonValue } from "@/server/db-driver";
 import { projectIdsWhere, requireProjectPermission } from "@/server/projects/project-access";
 import { userNames } from "@/server/users/user-names";
 import type { DatasetProfile } from "@/server/datasets/dataset-profile";
+import type { ConsolidatedLabel } from "@/server/labeling/consolidate";
 import {
   defaultTaskTimeLimitSeconds,
   defaultWorkersPerItem,
@@ -167,7 +168,7 @@ export async function listJobItems(db: Db, jobId: string, principal: Principal, 
   });
   const name = (i: number) => job.labels[i]?.name ?? String(i);
   return rows.map((r) => {
-    const label = r.label ? (JSON.parse(r.label) as { label?: number; labels?: number[]; majority: { label?: number; labels?: number[] } }) : null;
+    const label = r.label ? (JSON.parse(r.label) as ConsolidatedLabel) : null;
     return {
       id: r.id,
       seq: r.seq,
@@ -175,8 +176,8 @@ export async function listJobItems(db: Db, jobId: string, principal: Principal, 
       sourceRef: r.sourceRef,
       status: r.status,
       submitted: r.submitted,
-      labels: label ? (label.labels ?? [label.label!]).map(name) : null,
-      majority: label ? (label.majority.labels ?? [label.majority.label!]).map(name) : null,
+      labels: label ? ("labels" in label ? label.labels : [label.label]).map(name) : null,
+      majority: label ? ("labels" in label ? label.majority.labels : [label.majority.label]).map(name) : null,
       confidence: r.confidence,
       unreadableReason: r.unreadableReason,
     };
