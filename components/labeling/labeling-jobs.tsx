@@ -6,7 +6,7 @@ import { useState } from "react";
 import { ApiError } from "@/lib/api-client";
 import { formatDateTime } from "@/lib/format";
 import { can } from "@/lib/roles";
-import { defaultTaskTimeLimitSeconds, defaultWorkersPerItem, isTextTask, taskTypeLabels, type LabelingJobView, type TaskType } from "@/lib/labeling/tasks";
+import { answerKind, defaultTaskTimeLimitSeconds, defaultWorkersPerItem, isTextTask, taskTypeLabels, type AnswerKind, type LabelingJobView, type TaskType } from "@/lib/labeling/tasks";
 import { Button } from "@/components/ui/button";
 import { Card, EmptyState, ErrorNotice, PageHeader } from "@/components/ui/card";
 import { SelectField, TextField, controlClass } from "@/components/ui/field";
@@ -200,13 +200,20 @@ export function LabelingJobPage({ jobId, canManage }: { jobId: string; canManage
         title="Items"
         actions={
           job.counts.consolidated > 0 ? (
-            <a href={`/api/labeling/jobs/${job.id}/export`} className={`${linkClass} text-sm`} download>
-              Download output manifest (Ground Truth JSON Lines)
-            </a>
+            <span className="flex gap-4">
+              <a href={`/api/labeling/jobs/${job.id}/export`} className={`${linkClass} text-sm`} download>
+                Download output manifest (Ground Truth JSON Lines)
+              </a>
+              {job.taskType === "bounding-box" ? (
+                <a href={`/api/labeling/jobs/${job.id}/export/coco`} className={`${linkClass} text-sm`} download>
+                  Download COCO
+                </a>
+              ) : null}
+            </span>
           ) : null
         }
       >
-        <JobItems jobId={job.id} />
+        <JobItems jobId={job.id} taskType={job.taskType} />
       </Section>
       {job.instructions ? (
         <Section title="Instructions">
@@ -278,7 +285,10 @@ function JobQualityPanel({ job }: { job: LabelingJobView }) {
 }
 
 /** The first items with their state and consolidated label (majority vote beside it). */
-function JobItems({ jobId }: { jobId: string }) {
+const labelColumn: Record<AnswerKind, string> = { label: "Label (Dawid–Skene)", labels: "Labels (Dawid–Skene per label)", boxes: "Boxes (matched by IoU, averaged)", spans: "Entities (clustered by overlap)" };
+
+function JobItems({ jobId, taskType }: { jobId: string; taskType: TaskType }) {
+  const kind = answerKind(taskType);
   const { data, error } = useJobItems(jobId);
   if (error) return <ErrorNotice error={error} />;
   if (!data) return <p className="text-sm text-zinc-500">Loading items…</p>;
@@ -289,8 +299,8 @@ function JobItems({ jobId }: { jobId: string }) {
           <Th className="w-12">#</Th>
           <Th>Item</Th>
           <Th>State</Th>
-          <Th>Label (Dawid–Skene)</Th>
-          <Th>Majority vote</Th>
+          <Th>{labelColumn[kind]}</Th>
+          {kind === "label" || kind === "labels" ? <Th>Majority vote</Th> : null}
           <Th className="text-right">Confidence</Th>
         </tr>
       </thead>
@@ -302,8 +312,8 @@ function JobItems({ jobId }: { jobId: string }) {
               {i.text ?? i.sourceRef}
             </Td>
             <Td className="text-xs">{i.status === "unreadable" ? <span title={i.unreadableReason ?? undefined}>unreadable</span> : i.status === "consolidated" ? "consolidated" : `${i.submitted} answer${i.submitted === 1 ? "" : "s"}`}</Td>
-            <Td className="text-xs font-medium">{i.labels?.join(", ") ?? "–"}</Td>
-            <Td className="text-xs">{i.majority?.join(", ") ?? "–"}</Td>
+            <Td className="text-xs font-medium">{i.labels ? i.labels.join(kind === "boxes" || kind === "spans" ? "; " : ", ") || "(none)" : "–"}</Td>
+            {kind === "label" || kind === "labels" ? <Td className="text-xs">{i.majority?.join(", ") ?? "–"}</Td> : null}
             <Td className="text-right text-xs tabular-nums">{i.confidence === null ? "–" : i.confidence.toFixed(2)}</Td>
           </tr>
         ))}
@@ -312,7 +322,7 @@ function JobItems({ jobId }: { jobId: string }) {
   );
 }
 
-const offeredTasks: TaskType[] = ["text-classification", "text-classification-multilabel", "image-classification", "image-classification-multilabel"];
+const offeredTasks: TaskType[] = ["text-classification", "text-classification-multilabel", "named-entity-recognition", "image-classification", "image-classification-multilabel", "bounding-box"];
 
 /** "New labeling job": a dataset, a task, labels, instructions, who labels and how many per item. */
 export function NewLabelingJobPage() {

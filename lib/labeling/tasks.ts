@@ -35,7 +35,7 @@ export const manifestType: Record<TaskType, string> = {
   "bounding-box": "groundtruth/object-detection",
   "text-classification": "groundtruth/text-classification",
   "text-classification-multilabel": "groundtruth/text-classification-multilabel",
-  "named-entity-recognition": "groundtruth/named-entity-recognition",
+  "named-entity-recognition": "groundtruth/text-span",
 };
 
 export const MAX_LABELS = 50;
@@ -87,17 +87,28 @@ export const createLabelingJobInput = z
   })
   .superRefine((input, ctx) => {
     if (isTextTask(input.taskType) && !input.textField) ctx.addIssue({ code: "custom", path: ["textField"], message: "is required for a text task: the column or field with the text" });
-    if (input.taskType !== "text-classification" && input.taskType !== "image-classification" && input.taskType !== "text-classification-multilabel" && input.taskType !== "image-classification-multilabel") {
-      ctx.addIssue({ code: "custom", path: ["taskType"], message: "bounding boxes and named entities are not open for labeling yet" });
-    }
   });
 export type CreateLabelingJobInput = z.infer<typeof createLabelingJobInput>;
 
 /** A worker's answer to one item. */
 export const classificationAnswer = z.object({ label: z.number().int().min(0).max(MAX_LABELS - 1) });
 export const multiLabelAnswer = z.object({ labels: z.array(z.number().int().min(0).max(MAX_LABELS - 1)).max(MAX_LABELS) });
-export const answerSchema = z.union([classificationAnswer, multiLabelAnswer]);
+/** Boxes in image pixels, top-left origin (as in SageMaker's manifest and COCO); none means "no objects here". */
+export const MAX_OBJECTS = 500;
+const pixels = z.number().finite();
+export const boxAnswerItem = z.object({ classId: z.number().int().min(0).max(MAX_LABELS - 1), left: pixels, top: pixels, width: pixels, height: pixels });
+export const boxesAnswer = z.object({ boxes: z.array(boxAnswerItem).max(MAX_OBJECTS) });
+export type BoxAnswerItem = z.infer<typeof boxAnswerItem>;
+/** Entities as character offsets into the text, end exclusive (SageMaker's startOffset/endOffset). */
+export const spanAnswerItem = z.object({ start: z.number().int().min(0), end: z.number().int().min(1), label: z.number().int().min(0).max(MAX_LABELS - 1) });
+export const spansAnswer = z.object({ spans: z.array(spanAnswerItem).max(MAX_OBJECTS) });
+export type SpanAnswerItem = z.infer<typeof spanAnswerItem>;
+export const answerSchema = z.union([classificationAnswer, multiLabelAnswer, boxesAnswer, spansAnswer]);
 export type Answer = z.infer<typeof answerSchema>;
+
+/** The answer's shape each task takes (for messages and for the queue page). */
+export type AnswerKind = "label" | "labels" | "boxes" | "spans";
+export const answerKind = (t: TaskType): AnswerKind => (t === "bounding-box" ? "boxes" : t === "named-entity-recognition" ? "spans" : isMultiLabel(t) ? "labels" : "label");
 
 export const labelingJobStatuses = ["preparing", "in_progress", "completed", "failed", "stopped"] as const;
 export type LabelingJobStatus = (typeof labelingJobStatuses)[number];
@@ -131,8 +142,10 @@ export interface ClaimedItem {
   seq: number;
   /** Texts: the text (shown as text, never as markup). */
   text: string | null;
-  /** Images: where the browser loads it. */
+  /** Images: where the browser loads it, and its size in pixels. */
   imageUrl: string | null;
+  width: number | null;
+  height: number | null;
   leaseExpiresAt: string;
   deadlineAt: string;
   acceptedAt: string;

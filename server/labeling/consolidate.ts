@@ -2,18 +2,45 @@ import "server-only";
 import type { Db } from "@/server/db";
 import { driverOf } from "@/server/db-driver";
 import { consolidateMultiLabel, dawidSkene, majorityVote } from "@/lib/labeling/classification";
-import { isMultiLabel, type TaskType } from "@/lib/labeling/tasks";
+import { consolidateBoxes } from "@/lib/labeling/boxes";
+import { consolidateSpans } from "@/lib/labeling/spans";
+import { answerKind, type BoxAnswerItem, type SpanAnswerItem, type TaskType } from "@/lib/labeling/tasks";
 
 // Consolidation of classification jobs: once an item has every answer it asked for, its label is
 // inferred with Dawid–Skene (an EM model of each worker's reliability, fitted on every answer of
 // the job so far), with the majority vote kept beside it. Multi-label jobs run it per class.
 // Confidence is the posterior of the chosen label; with one worker per item it is 0, as SageMaker
 // writes (one answer says nothing about its own reliability).
+// Boxes are matched across workers by IoU (≥ 0.5) and averaged, entities clustered by overlap
+// (Jaccard ≥ 0.5) with boundaries by mode and the label by majority (lib/labeling/boxes.ts,
+// spans.ts); objects fewer than half the workers drew are dropped. Each object keeps its own
+// confidence; the item's is the lowest of them (or, with no object kept, the share of workers who
+// drew none), so one doubtful box makes the image doubtful.
 
 /** What an item's consolidated label holds (LabelingItem.label, JSON text). */
 export type ConsolidatedLabel =
   | { label: number; majority: { label: number; voteShare: number; tied: boolean }; workers: number }
-  | { labels: number[]; confidenceMap: Record<string, number>; majority: { labels: number[] }; workers: number };
+  | { labels: number[]; confidenceMap: Record<string, number>; majority: { labels: number[] }; workers: number }
+  /** Whole pixels; each box's confidence. */
+  | { boxes: (BoxAnswerItem & { confidence: number })[]; workers: number; dropped: number }
+  | { spans: (SpanAnswerItem & { confidence: number })[]; workers: number; dropped: number };
+
+/** An item's confidence from its objects' (boxes or entities): the lowest, or with none kept, the share of workers who marked none. */
+function objectsConfidence(objects: { confidence: number }[], workers: number, emptyAnswers: number): number {
+  return objects.length ? Math.min(...objects.map((o) => o.confidence)) : workers ? emptyAnswers / workers : 0;
+}
+
+/** Groups each item's answers (JSON text) by item. */
+function byItem<T>(answers: { itemId: string; workerId: string; answer: string }[], wanted: Set<string>, pick: (answer: unknown) => T): Map<string, { workerId: string; value: T }[]> {
+  const out = new Map<string, { workerId: string; value: T }[]>();
+  for (const a of answers) {
+    if (!wanted.has(a.itemId)) continue;
+    const list = out.get(a.itemId) ?? [];
+    list.push({ workerId: a.workerId, value: pick(JSON.parse(a.answer)) });
+    out.set(a.itemId, list);
+  }
+  return out;
+}
 
 const BATCH = 500;
 
@@ -28,7 +55,26 @@ export async function consolidateJob(db: Db, jobId: string, now = new Date()): P
   const wanted = new Set(pending.map((p) => p.id));
   const labels = new Map<string, { label: ConsolidatedLabel; confidence: number }>();
   const single = job.workersPerItem === 1;
-  if (isMultiLabel(job.taskType as TaskType)) {
+  const kind = answerKind(job.taskType as TaskType);
+  if (kind === "boxes") {
+    for (const [itemId, responses] of byItem(answers, wanted, (a) => (a as { boxes: BoxAnswerItem[] }).boxes)) {
+      const result = consolidateBoxes(responses.map((r) => ({ workerId: r.workerId, boxes: r.value })));
+      const boxes = result.boxes.map((b) => {
+        const left = Math.round(b.left);
+        const top = Math.round(b.top);
+        return { classId: b.classId, left, top, width: Math.round(b.left + b.width) - left, height: Math.round(b.top + b.height) - top, confidence: single ? 0 : b.confidence };
+      });
+      const confidence = single ? 0 : objectsConfidence(boxes, result.workers, responses.filter((r) => r.value.length === 0).length);
+      labels.set(itemId, { label: { boxes, workers: result.workers, dropped: result.dropped }, confidence });
+    }
+  } else if (kind === "spans") {
+    for (const [itemId, responses] of byItem(answers, wanted, (a) => (a as { spans: SpanAnswerItem[] }).spans)) {
+      const result = consolidateSpans(responses.map((r) => ({ workerId: r.workerId, spans: r.value.map((s) => ({ start: s.start, end: s.end, label: String(s.label) })) })));
+      const spans = result.spans.map((s) => ({ start: s.start, end: s.end, label: Number(s.label), confidence: single ? 0 : s.confidence }));
+      const confidence = single ? 0 : objectsConfidence(spans, result.workers, responses.filter((r) => r.value.length === 0).length);
+      labels.set(itemId, { label: { spans, workers: result.workers, dropped: result.dropped }, confidence });
+    }
+  } else if (kind === "labels") {
     const responses = answers.map((a) => ({ itemId: a.itemId, workerId: a.workerId, labels: (JSON.parse(a.answer) as { labels: number[] }).labels }));
     const fitted = consolidateMultiLabel(responses, { classes });
     const majority = consolidateMultiLabel(responses, { classes, method: "majority" });

@@ -157,6 +157,13 @@ export async function stopLabelingJob(db: Db, jobId: string, principal: Principa
   return getLabelingJob(db, jobId, principal);
 }
 
+/** A consolidated label in words: class names, each box with where it is, each entity with its words. */
+function labelNames(label: ConsolidatedLabel, name: (i: number) => string, text: string): string[] {
+  if ("boxes" in label) return label.boxes.map((b) => `${name(b.classId)} (${b.left}, ${b.top}, ${b.width} × ${b.height})`);
+  if ("spans" in label) return label.spans.map((s) => `${name(s.label)}: ${text.slice(s.start, s.end)}`);
+  return ("labels" in label ? label.labels : [label.label]).map(name);
+}
+
 /** A page of the job's items in queue order (after `after`), with their consolidated labels. */
 export async function listJobItems(db: Db, jobId: string, principal: Principal, query: { after?: number; limit: number; status?: string }): Promise<LabelingItemView[]> {
   const job = await getLabelingJob(db, jobId, principal);
@@ -176,8 +183,8 @@ export async function listJobItems(db: Db, jobId: string, principal: Principal, 
       sourceRef: r.sourceRef,
       status: r.status,
       submitted: r.submitted,
-      labels: label ? ("labels" in label ? label.labels : [label.label]).map(name) : null,
-      majority: label ? ("labels" in label ? label.majority.labels : [label.majority.label]).map(name) : null,
+      labels: label ? labelNames(label, name, r.text ?? "") : null,
+      majority: label && "majority" in label ? ("labels" in label ? label.majority.labels : [label.majority.label]).map(name) : null,
       confidence: r.confidence,
       unreadableReason: r.unreadableReason,
     };

@@ -3,7 +3,7 @@ import type { Db } from "@/server/db";
 import type { Principal } from "@/server/auth/principal";
 import { driverOf } from "@/server/db-driver";
 import { agreementForJob } from "@/lib/labeling/agreement";
-import { isMultiLabel, type JobQuality } from "@/lib/labeling/tasks";
+import { answerKind, type JobQuality } from "@/lib/labeling/tasks";
 import { getLabelingJob } from "@/server/labeling/manage-jobs";
 
 // A job's quality and throughput, from its workers' answers: agreement (Fleiss' kappa over items
@@ -17,8 +17,8 @@ export async function jobQuality(db: Db, jobId: string, principal: Principal): P
     [jobId],
   );
   const submitted = rows.filter((r) => r.status === "submitted" && r.answer);
-  const multi = isMultiLabel(job.taskType);
-  const agreement = multi || submitted.length === 0 ? null : agreementForJob(submitted.map((r) => ({ itemId: r.itemId, workerId: r.workerId, label: (JSON.parse(r.answer!) as { label: number }).label })));
+  const kind = answerKind(job.taskType);
+  const agreement = kind !== "label" || submitted.length === 0 ? null : agreementForJob(submitted.map((r) => ({ itemId: r.itemId, workerId: r.workerId, label: (JSON.parse(r.answer!) as { label: number }).label })));
   const names = new Map(job.workers.map((w) => [w.id, w.name]));
   const workerIds = [...new Set(rows.map((r) => r.workerId))];
   return {
@@ -31,7 +31,7 @@ export async function jobQuality(db: Db, jobId: string, principal: Principal): P
           pairwiseAgreement: agreement.pairwiseAgreement,
         }
       : null,
-    agreementReason: multi ? "Agreement is computed for single-label jobs so far." : submitted.length === 0 ? "No answers yet." : null,
+    agreementReason: kind === "labels" ? "Agreement is computed for single-label jobs so far." : kind !== "label" ? "Boxes and entities are matched object by object: each one's confidence (workers who drew it × their overlap) is on the item." : submitted.length === 0 ? "No answers yet." : null,
     labelers: workerIds.map((id) => {
       const mine = rows.filter((r) => r.workerId === id);
       const done = mine.filter((r) => r.status === "submitted");
