@@ -39,12 +39,12 @@ export function useQueueKeys(handler: (e: KeyboardEvent) => boolean): void {
   }, []);
 }
 
-/** A value with an undo history: set() records the previous value, undo() restores it. */
+/** A value with an undo history: set() records the previous value (a change that changes nothing is not recorded), undo() restores it. */
 export function useUndoable<T>(initial: T): { value: T; set: (next: T) => void; undo: () => void; canUndo: boolean } {
   const [state, setState] = useState({ value: initial, history: [] as T[] });
   return {
     value: state.value,
-    set: (next) => setState((s) => ({ value: next, history: [...s.history, s.value] })),
+    set: (next) => setState((s) => (JSON.stringify(next) === JSON.stringify(s.value) ? s : { value: next, history: [...s.history, s.value] })),
     undo: () => setState((s) => (s.history.length ? { value: s.history[s.history.length - 1], history: s.history.slice(0, -1) } : s)),
     canUndo: state.history.length > 0,
   };
