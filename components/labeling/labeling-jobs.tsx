@@ -6,7 +6,7 @@ import { useState } from "react";
 import { ApiError } from "@/lib/api-client";
 import { formatDateTime } from "@/lib/format";
 import { can } from "@/lib/roles";
-import { answerKind, defaultTaskTimeLimitSeconds, defaultWorkersPerItem, isTextTask, taskTypeLabels, type AnswerKind, type LabelingJobView, type TaskType } from "@/lib/labeling/tasks";
+import { answerKind, defaultTaskTimeLimitSeconds, defaultWorkersPerItem, isMultiLabel, isTextTask, taskTypeLabels, type AnswerKind, type LabelingJobView, type TaskType } from "@/lib/labeling/tasks";
 import { Button } from "@/components/ui/button";
 import { Card, EmptyState, ErrorNotice, PageHeader } from "@/components/ui/card";
 import { SelectField, TextField, controlClass } from "@/components/ui/field";
@@ -244,6 +244,7 @@ function JobQualityPanel({ job }: { job: LabelingJobView }) {
               <span title={a.krippendorffReason ?? undefined}>{stat(a.krippendorffAlpha)}</span>
             </Detail>
             <Detail label="Pairs that agree">{a.pairwiseAgreement === null ? "–" : `${Math.round(a.pairwiseAgreement * 100)}%`}</Detail>
+            {isMultiLabel(job.taskType) ? <p className="col-span-3 mt-2 text-xs text-zinc-500">Multi-label: each item and label is a yes/no rating (does the label apply?).</p> : null}
           </dl>
         ) : (
           <p className="text-sm text-zinc-500">{data?.agreementReason ?? "Loading…"}</p>

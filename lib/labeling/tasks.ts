@@ -175,7 +175,7 @@ export interface LabelingItemView {
 
 /** A job's agreement and its labelers' throughput (GET /api/labeling/jobs/:id/quality). */
 export interface JobQuality {
-  /** Null for multi-label jobs and before any answer (agreementReason says why). */
+  /** Null for boxes and entities and before any answer (agreementReason says why); multi-label jobs rate each item and label yes/no. */
   agreement: { fleissKappa: number | null; fleissReason: string | null; krippendorffAlpha: number | null; krippendorffReason: string | null; pairwiseAgreement: number | null } | null;
   agreementReason: string | null;
   labelers: {

@@ -8,7 +8,9 @@ import { getLabelingJob } from "@/server/labeling/manage-jobs";
 
 // A job's quality and throughput, from its workers' answers: agreement (Fleiss' kappa over items
 // with the usual number of workers, Krippendorff's alpha over all, each labeler's kappa against the
-// others' majority) and per labeler: answers, skips, time per item, items per hour on task.
+// others' majority) and per labeler: answers, skips, time per item, items per hour on task. On a
+// multi-label job every (item, label) pair is a yes/no rating: the statistics say how well labelers
+// agree on whether each label applies.
 
 export async function jobQuality(db: Db, jobId: string, principal: Principal): Promise<JobQuality> {
   const job = await getLabelingJob(db, jobId, principal);
@@ -18,7 +20,17 @@ export async function jobQuality(db: Db, jobId: string, principal: Principal): P
   );
   const submitted = rows.filter((r) => r.status === "submitted" && r.answer);
   const kind = answerKind(job.taskType);
-  const agreement = kind !== "label" || submitted.length === 0 ? null : agreementForJob(submitted.map((r) => ({ itemId: r.itemId, workerId: r.workerId, label: (JSON.parse(r.answer!) as { label: number }).label })));
+  // Multi-label answers count as one yes/no rating per item and label.
+  const ratings =
+    kind === "label"
+      ? submitted.map((r) => ({ itemId: r.itemId, workerId: r.workerId, label: (JSON.parse(r.answer!) as { label: number }).label }))
+      : kind === "labels"
+        ? submitted.flatMap((r) => {
+            const on = new Set((JSON.parse(r.answer!) as { labels: number[] }).labels);
+            return job.labels.map((_, c) => ({ itemId: `${r.itemId}:${c}`, workerId: r.workerId, label: on.has(c) ? 1 : 0 }));
+          })
+        : [];
+  const agreement = ratings.length === 0 ? null : agreementForJob(ratings);
   const names = new Map(job.workers.map((w) => [w.id, w.name]));
   const workerIds = [...new Set(rows.map((r) => r.workerId))];
   return {
@@ -31,7 +43,7 @@ export async function jobQuality(db: Db, jobId: string, principal: Principal): P
           pairwiseAgreement: agreement.pairwiseAgreement,
         }
       : null,
-    agreementReason: kind === "labels" ? "Agreement is computed for single-label jobs so far." : kind !== "label" ? "Boxes and entities are matched object by object: each one's confidence (workers who drew it × their overlap) is on the item." : submitted.length === 0 ? "No answers yet." : null,
+    agreementReason: kind === "boxes" || kind === "spans" ? "Boxes and entities are matched object by object: each one's confidence (workers who drew it × their overlap) is on the item." : submitted.length === 0 ? "No answers yet." : null,
     labelers: workerIds.map((id) => {
       const mine = rows.filter((r) => r.workerId === id);
       const done = mine.filter((r) => r.status === "submitted");
