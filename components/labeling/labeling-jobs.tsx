@@ -6,7 +6,7 @@ import { useState } from "react";
 import { ApiError } from "@/lib/api-client";
 import { formatDateTime } from "@/lib/format";
 import { can } from "@/lib/roles";
-import { answerKind, defaultTaskTimeLimitSeconds, defaultWorkersPerItem, isMultiLabel, isTextTask, taskTypeLabels, type AnswerKind, type LabelingJobView, type TaskType } from "@/lib/labeling/tasks";
+import { answerKind, defaultTaskTimeLimitSeconds, defaultWorkersPerItem, isMultiLabel, isTextTask, taskTypeLabels, type AnswerKind, type Examples, type LabelingJobView, type TaskType } from "@/lib/labeling/tasks";
 import { Button } from "@/components/ui/button";
 import { Card, EmptyState, ErrorNotice, PageHeader } from "@/components/ui/card";
 import { SelectField, TextField, controlClass } from "@/components/ui/field";
@@ -15,6 +15,7 @@ import { Detail, Section } from "@/components/ui/section";
 import { Table, Td, Th } from "@/components/ui/table";
 import { useProject, useProjects } from "@/components/projects/use-projects";
 import { useDatasets, useDatasetVersion } from "@/components/datasets/use-datasets";
+import { ExamplesEditor } from "@/components/labeling/examples-editor";
 import { useCreateLabelingJob, useJobItems, useJobQuality, useLabelingJob, useLabelingJobs, useStopLabelingJob } from "@/components/labeling/use-labeling";
 
 const statusText: Record<LabelingJobView["status"], string> = { preparing: "Preparing", in_progress: "In progress", completed: "Completed", failed: "Failed", stopped: "Stopped" };
@@ -342,6 +343,7 @@ export function NewLabelingJobPage() {
   const [textField, setTextField] = useState("");
   const [labels, setLabels] = useState("");
   const [instructions, setInstructions] = useState("");
+  const [examples, setExamples] = useState<Examples>({ good: [], bad: [] });
   const [workersPerItem, setWorkersPerItem] = useState("");
   const [timeLimit, setTimeLimit] = useState("");
   const [workerIds, setWorkerIds] = useState<string[]>([]);
@@ -369,7 +371,7 @@ export function NewLabelingJobPage() {
                   .filter(Boolean)
                   .map((l) => ({ name: l, description: "" })),
                 instructions,
-                examples: { good: [], bad: [] },
+                examples,
                 ...(workersPerItem ? { workersPerItem: Number(workersPerItem) } : {}),
                 ...(timeLimit ? { taskTimeLimitSeconds: Number(timeLimit) } : {}),
                 workerIds,
@@ -428,6 +430,15 @@ export function NewLabelingJobPage() {
           Instructions for labelers
           <textarea rows={4} className={`${controlClass} mt-1 w-full`} value={instructions} onChange={(e) => setInstructions(e.target.value)} />
         </label>
+        <ExamplesEditor
+          value={examples}
+          labels={labels
+            .split("\n")
+            .map((l) => l.trim())
+            .filter(Boolean)}
+          onChange={setExamples}
+          issue={issue}
+        />
         <fieldset>
           <legend className="text-xs font-medium text-zinc-700 dark:text-zinc-300">Labelers (members of the project who can label)</legend>
           {issue("workerIds") ? <p className="text-xs text-red-600">{issue("workerIds")}</p> : null}

@@ -145,6 +145,11 @@ for (const variant of variants) test(`three labelers label a job of ${variant.ta
   await form.getByLabel("Workers per item (1–9)").fill("3");
   await form.getByLabel(/^Labels, one per line/).fill(variant.labels);
   await form.getByLabel("Instructions for labelers").fill("Is the customer happy (great) or not (awful)? Is the square red or blue?");
+  await form.getByRole("button", { name: "Add a bad example" }).click();
+  const example = form.getByRole("group", { name: "Bad example 1" });
+  await example.getByLabel("Example", { exact: true }).fill("Mixed feelings, but it arrived");
+  await example.getByLabel("Its label").selectOption({ index: 0 });
+  await example.getByLabel("Why").fill("Mixed is not happy: pick the second label");
   for (const person of labelers) await form.getByRole("checkbox", { name: new RegExp(person.name) }).check();
   await form.getByRole("button", { name: "Create labeling job" }).click();
   await expect(page).toHaveURL(/\/labeling\/(?!new$)[^/]+$/);
@@ -168,6 +173,7 @@ for (const variant of variants) test(`three labelers label a job of ${variant.ta
   await expect(first.getByRole("article", { name: "Text to label" }).or(first.getByRole("img", { name: "The item to label" }))).toBeVisible();
   await first.keyboard.press("?");
   await expect(first.getByRole("complementary", { name: "Instructions" })).toContainText("Is the customer happy");
+  await expect(first.getByRole("complementary", { name: "Instructions" }).getByRole("listitem")).toContainText([/^Bad: (great|red)Mixed feelings, but it arrivedMixed is not happy/]);
   await first.screenshot({ path: `test-results/labeling-queue-${variant.dataset.filename.split(".")[1]}.png` });
   await first.keyboard.press("?");
   const counts = await Promise.all(sessions.map(({ p }) => labelAll(p, variant)));

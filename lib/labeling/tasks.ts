@@ -86,6 +86,13 @@ export const createLabelingJobInput = z
     workerIds: z.array(z.string().min(1).max(64)).min(1, "pick at least one labeler").max(500),
   })
   .superRefine((input, ctx) => {
+    const names = new Set(input.labels.map((l) => l.name));
+    for (const kind of ["good", "bad"] as const) {
+      input.examples[kind].forEach((e, i) => {
+        if (!e.text.trim()) ctx.addIssue({ code: "custom", path: ["examples", kind, i, "text"], message: "is empty: write the example or remove it" });
+        if (!names.has(e.label)) ctx.addIssue({ code: "custom", path: ["examples", kind, i, "label"], message: `is not one of the job's labels (${[...names].join(", ")})` });
+      });
+    }
     if (isTextTask(input.taskType) && !input.textField) ctx.addIssue({ code: "custom", path: ["textField"], message: "is required for a text task: the column or field with the text" });
   });
 export type CreateLabelingJobInput = z.infer<typeof createLabelingJobInput>;
