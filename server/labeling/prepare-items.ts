@@ -91,6 +91,19 @@ export async function inspectImage(bytes: Buffer): Promise<{ width: number; heig
   }
 }
 
+/** An entry's bytes (decompressed, its size checked against the zip's directory). */
+export function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
+  return new Promise<Buffer>((res, rej) =>
+    zip.openReadStream(entry, (e, stream) => {
+      if (e || !stream) return rej(e ?? new Error("unreadable entry"));
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.once("end", () => res(Buffer.concat(chunks)));
+      stream.once("error", rej);
+    }),
+  );
+}
+
 /** The files of a zip, one at a time (entry name and its bytes). */
 export function eachZipFile(file: string, visit: (name: string, read: () => Promise<Buffer>) => Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -98,17 +111,7 @@ export function eachZipFile(file: string, visit: (name: string, read: () => Prom
       if (error || !zip) return reject(error ?? new Error("the zip could not be opened"));
       zip.on("entry", (entry: yauzl.Entry) => {
         if (entry.fileName.endsWith("/")) return zip.readEntry();
-        const read = () =>
-          new Promise<Buffer>((res, rej) =>
-            zip.openReadStream(entry, (e, stream) => {
-              if (e || !stream) return rej(e ?? new Error("unreadable entry"));
-              const chunks: Buffer[] = [];
-              stream.on("data", (c: Buffer) => chunks.push(c));
-              stream.once("end", () => res(Buffer.concat(chunks)));
-              stream.once("error", rej);
-            }),
-          );
-        visit(entry.fileName, read).then(() => zip.readEntry(), reject);
+        visit(entry.fileName, () => readZipEntry(zip, entry)).then(() => zip.readEntry(), reject);
       });
       zip.once("end", () => resolve());
       zip.once("error", reject);
