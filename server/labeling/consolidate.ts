@@ -51,11 +51,17 @@ export async function consolidateJob(db: Db, jobId: string, now = new Date()): P
   if (pending.length === 0) return 0;
   const classes = (JSON.parse(job.labels) as unknown[]).length;
   const driver = driverOf(db);
-  const answers = await driver.all<{ itemId: string; workerId: string; answer: string }>(`SELECT "itemId", "workerId", "answer" FROM "LabelingAssignment" WHERE "jobId" = ? AND "status" = 'submitted'`, [jobId]);
+  const kind = answerKind(job.taskType as TaskType);
+  // Classification fits each worker's reliability on all their answers; objects need only the items' own.
+  const answers = await driver.all<{ itemId: string; workerId: string; answer: string }>(
+    kind === "label" || kind === "labels"
+      ? `SELECT "itemId", "workerId", "answer" FROM "LabelingAssignment" WHERE "jobId" = ? AND "status" = 'submitted'`
+      : `SELECT a."itemId", a."workerId", a."answer" FROM "LabelingAssignment" a JOIN "LabelingItem" i ON i."id" = a."itemId" WHERE a."jobId" = ? AND a."status" = 'submitted' AND i."status" = 'labeled'`,
+    [jobId],
+  );
   const wanted = new Set(pending.map((p) => p.id));
   const labels = new Map<string, { label: ConsolidatedLabel; confidence: number }>();
   const single = job.workersPerItem === 1;
-  const kind = answerKind(job.taskType as TaskType);
   if (kind === "boxes") {
     for (const [itemId, responses] of byItem(answers, wanted, (a) => (a as { boxes: BoxAnswerItem[] }).boxes)) {
       const result = consolidateBoxes(responses.map((r) => ({ workerId: r.workerId, boxes: r.value })));
@@ -118,9 +124,25 @@ export async function consolidateJob(db: Db, jobId: string, now = new Date()): P
   return entries.length;
 }
 
-/** The worker's pass: consolidates every job with newly labeled items. */
-export async function consolidateLabeledItems(db: Db): Promise<void> {
+/** How often a job's labels are refitted while labeling goes on (Dawid–Skene reads every answer of the job). */
+export const REFIT_INTERVAL_MS = 30_000;
+const lastFit = new Map<string, number>();
+
+/**
+ * The worker's pass: consolidates the jobs with newly labeled items — at once when they are the
+ * job's last, or at least 1% of its items; else at most every REFIT_INTERVAL_MS, so a big job
+ * under steady labeling is not refitted every few seconds.
+ */
+export async function consolidateLabeledItems(db: Db, now = Date.now()): Promise<void> {
   // The counters say which jobs have labeled items waiting (no scan of items).
-  const jobs = await db.labelingJob.findMany({ where: { status: { in: ["in_progress", "stopped"] } }, select: { id: true, labeledCount: true, consolidatedCount: true } });
-  for (const job of jobs) if (job.labeledCount > job.consolidatedCount) await consolidateJob(db, job.id);
+  const jobs = await db.labelingJob.findMany({ where: { status: { in: ["in_progress", "stopped"] } }, select: { id: true, labeledCount: true, consolidatedCount: true, itemCount: true, unreadableCount: true } });
+  for (const job of jobs) {
+    const pending = job.labeledCount - job.consolidatedCount;
+    if (pending <= 0) continue;
+    const readable = job.itemCount - job.unreadableCount;
+    const due = job.labeledCount >= readable || pending >= Math.max(1, Math.ceil(readable / 100)) || now - (lastFit.get(job.id) ?? 0) >= REFIT_INTERVAL_MS;
+    if (!due) continue;
+    lastFit.set(job.id, now);
+    await consolidateJob(db, job.id);
+  }
 }
