@@ -49,8 +49,8 @@ describe("navigationFor", () => {
     expect(hrefs("labeler").sort()).toEqual(["/", "/labeling/queue", "/projects", "/settings/tokens"]);
   });
 
-  it("shows viewers notebooks, datasets, jobs, experiments, models, endpoints, batch transforms and labeling jobs (read-only) but no queue, hosts, users or audit", () => {
-    expect(hrefs("viewer").sort()).toEqual(["/", "/datasets", "/endpoints", "/experiments", "/jobs", "/labeling", "/models", "/notebooks", "/projects", "/settings/tokens", "/transform-jobs"]);
+  it("shows viewers notebooks, datasets, jobs, experiments, models, endpoints, batch transforms labeling jobs (read-only) and the labeling dashboard but no queue, hosts, users or audit", () => {
+    expect(hrefs("viewer").sort()).toEqual(["/", "/dashboards/labeling", "/datasets", "/endpoints", "/experiments", "/jobs", "/labeling", "/models", "/notebooks", "/projects", "/settings/tokens", "/transform-jobs"]);
   });
 
   it("never shows an item whose permission the role lacks, and drops empty groups", () => {

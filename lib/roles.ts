@@ -93,6 +93,7 @@ export const navigation: NavGroup[] = [
       { href: "/labeling", label: "Labeling jobs", permission: "labeling:read" },
     ],
   },
+  { label: "Dashboards", items: [{ href: "/dashboards/labeling", label: "Labeling throughput", permission: "labeling:read" }] },
   {
     label: "Admin",
     items: [

@@ -18,18 +18,18 @@ import { useDatasets, useDatasetVersion } from "@/components/datasets/use-datase
 import { ExamplesEditor } from "@/components/labeling/examples-editor";
 import { useCreateLabelingJob, useJobItems, useJobQuality, useLabelingJob, useLabelingJobs, useStopLabelingJob } from "@/components/labeling/use-labeling";
 
-const statusText: Record<LabelingJobView["status"], string> = { preparing: "Preparing", in_progress: "In progress", completed: "Completed", failed: "Failed", stopped: "Stopped" };
+export const statusText: Record<LabelingJobView["status"], string> = { preparing: "Preparing", in_progress: "In progress", completed: "Completed", failed: "Failed", stopped: "Stopped" };
 
-/** Share of the responses a job needs that are in. */
-function Progress({ job }: { job: LabelingJobView }) {
-  const share = job.counts.responsesNeeded > 0 ? job.counts.responses / job.counts.responsesNeeded : 0;
+/** Share of the responses a job needs that are in, and its labeled items of its readable ones. */
+export function JobProgress({ responses, responsesNeeded, labeled, items }: { responses: number; responsesNeeded: number; labeled: number; items: number }) {
+  const share = responsesNeeded > 0 ? responses / responsesNeeded : 0;
   return (
-    <span className="flex items-center gap-2" title={`${job.counts.responses} of ${job.counts.responsesNeeded} answers`}>
+    <span className="flex items-center gap-2" title={`${responses} of ${responsesNeeded} answers`}>
       <span className="h-1.5 w-24 overflow-hidden rounded bg-zinc-200 dark:bg-zinc-800">
         <span className="block h-full bg-sky-600" style={{ width: `${Math.round(share * 100)}%` }} />
       </span>
       <span className="text-xs tabular-nums">
-        {job.counts.labeled} / {job.counts.items - job.counts.unreadable} items
+        {labeled} / {items} items
       </span>
     </span>
   );
@@ -77,7 +77,7 @@ export function LabelingJobsPage({ canManage }: { canManage: boolean }) {
                 <Td className="text-xs">{taskTypeLabels[j.taskType]}</Td>
                 <Td className="text-xs">{statusText[j.status]}</Td>
                 <Td>
-                  <Progress job={j} />
+                  <JobProgress responses={j.counts.responses} responsesNeeded={j.counts.responsesNeeded} labeled={j.counts.labeled} items={j.counts.items - j.counts.unreadable} />
                 </Td>
                 <Td className="text-xs">{j.projectName}</Td>
                 <Td className="text-xs">{formatDateTime(j.createdAt)}</Td>
@@ -110,7 +110,7 @@ export function MyQueuePage() {
                   {taskTypeLabels[j.taskType]} · {j.projectName}
                 </p>
                 <div className="mt-2">
-                  <Progress job={j} />
+                  <JobProgress responses={j.counts.responses} responsesNeeded={j.counts.responsesNeeded} labeled={j.counts.labeled} items={j.counts.items - j.counts.unreadable} />
                 </div>
               </div>
               <Link href={`/labeling/queue/${j.id}`} className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700">

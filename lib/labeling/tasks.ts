@@ -198,3 +198,30 @@ export interface JobQuality {
     pairwiseAgreement: number | null;
   }[];
 }
+
+/** The managers' labeling dashboard (GET /api/labeling/dashboard). */
+export interface LabelingDashboard {
+  /** The window the answers are counted over. */
+  hours: number;
+  jobs: {
+    id: string;
+    name: string;
+    projectName: string;
+    taskType: TaskType;
+    status: LabelingJobStatus;
+    /** Readable items. */
+    items: number;
+    labeled: number;
+    consolidated: number;
+    responses: number;
+    responsesNeeded: number;
+    /** As of the job's last consolidation; null for boxes and entities. */
+    fleissKappa: number | null;
+    krippendorffAlpha: number | null;
+  }[];
+  totals: { answers: number; skips: number; labelers: number; meanSecondsPerItem: number | null };
+  /** The chart's series: the busiest labelers' names, then "Others". */
+  series: string[];
+  perHour: { hour: string; answers: number; byLabeler: Record<string, number> }[];
+  labelers: { id: string; name: string; answers: number; skips: number; jobs: number; meanSecondsPerItem: number | null; itemsPerHour: number | null }[];
+}

@@ -4,6 +4,7 @@ import { driverOf } from "@/server/db-driver";
 import { consolidateMultiLabel, dawidSkene, majorityVote } from "@/lib/labeling/classification";
 import { consolidateBoxes } from "@/lib/labeling/boxes";
 import { consolidateSpans } from "@/lib/labeling/spans";
+import { storedAgreement } from "@/server/labeling/quality";
 import { answerKind, type BoxAnswerItem, type SpanAnswerItem, type TaskType } from "@/lib/labeling/tasks";
 
 // Consolidation of classification jobs: once an item has every answer it asked for, its label is
@@ -117,6 +118,8 @@ export async function consolidateJob(db: Db, jobId: string, now = new Date()): P
       await tx.run(`UPDATE "LabelingJob" SET "consolidatedCount" = "consolidatedCount" + ? WHERE "id" = ?`, [done, jobId]);
     });
   }
+  const agreement = storedAgreement(kind, classes, answers, now);
+  if (agreement) await db.labelingJob.update({ where: { id: jobId }, data: { agreement: JSON.stringify(agreement) } });
   const after = await db.labelingJob.findUniqueOrThrow({ where: { id: jobId }, select: { consolidatedCount: true, itemCount: true, unreadableCount: true, status: true } });
   if (after.status === "in_progress" && after.consolidatedCount >= after.itemCount - after.unreadableCount) {
     await db.labelingJob.update({ where: { id: jobId }, data: { status: "completed", statusReason: null } });

@@ -3,7 +3,7 @@ import type { Db } from "@/server/db";
 import type { Principal } from "@/server/auth/principal";
 import { driverOf } from "@/server/db-driver";
 import { agreementForJob } from "@/lib/labeling/agreement";
-import { answerKind, type JobQuality } from "@/lib/labeling/tasks";
+import { answerKind, type AnswerKind, type JobQuality } from "@/lib/labeling/tasks";
 import { getLabelingJob } from "@/server/labeling/manage-jobs";
 
 // A job's quality and throughput, from its workers' answers: agreement (Fleiss' kappa over items
@@ -11,6 +11,33 @@ import { getLabelingJob } from "@/server/labeling/manage-jobs";
 // others' majority) and per labeler: answers, skips, time per item, items per hour on task. On a
 // multi-label job every (item, label) pair is a yes/no rating: the statistics say how well labelers
 // agree on whether each label applies.
+
+/** Classification answers as ratings; multi-label ones as one yes/no rating per item and label. Boxes and entities have none. */
+export function agreementRatings(kind: AnswerKind, classes: number, answers: { itemId: string; workerId: string; answer: string }[]): { itemId: string; workerId: string; label: number }[] {
+  if (kind === "label") return answers.map((r) => ({ itemId: r.itemId, workerId: r.workerId, label: (JSON.parse(r.answer) as { label: number }).label }));
+  if (kind !== "labels") return [];
+  return answers.flatMap((r) => {
+    const on = new Set((JSON.parse(r.answer) as { labels: number[] }).labels);
+    return Array.from({ length: classes }, (_, c) => ({ itemId: `${r.itemId}:${c}`, workerId: r.workerId, label: on.has(c) ? 1 : 0 }));
+  });
+}
+
+/** What a job keeps of its agreement at each consolidation (LabelingJob.agreement, JSON text). */
+export interface StoredAgreement {
+  fleissKappa: number | null;
+  krippendorffAlpha: number | null;
+  pairwiseAgreement: number | null;
+  answers: number;
+  at: string;
+}
+
+/** The job's agreement from these answers, to store; null for boxes and entities or without answers. */
+export function storedAgreement(kind: AnswerKind, classes: number, answers: { itemId: string; workerId: string; answer: string }[], now: Date): StoredAgreement | null {
+  const ratings = agreementRatings(kind, classes, answers);
+  if (ratings.length === 0) return null;
+  const a = agreementForJob(ratings);
+  return { fleissKappa: a.fleiss.value, krippendorffAlpha: a.krippendorff.value, pairwiseAgreement: a.pairwiseAgreement, answers: answers.length, at: now.toISOString() };
+}
 
 export async function jobQuality(db: Db, jobId: string, principal: Principal): Promise<JobQuality> {
   const job = await getLabelingJob(db, jobId, principal);
@@ -20,16 +47,7 @@ export async function jobQuality(db: Db, jobId: string, principal: Principal): P
   );
   const submitted = rows.filter((r) => r.status === "submitted" && r.answer);
   const kind = answerKind(job.taskType);
-  // Multi-label answers count as one yes/no rating per item and label.
-  const ratings =
-    kind === "label"
-      ? submitted.map((r) => ({ itemId: r.itemId, workerId: r.workerId, label: (JSON.parse(r.answer!) as { label: number }).label }))
-      : kind === "labels"
-        ? submitted.flatMap((r) => {
-            const on = new Set((JSON.parse(r.answer!) as { labels: number[] }).labels);
-            return job.labels.map((_, c) => ({ itemId: `${r.itemId}:${c}`, workerId: r.workerId, label: on.has(c) ? 1 : 0 }));
-          })
-        : [];
+  const ratings = agreementRatings(kind, job.labels.length, submitted as { itemId: string; workerId: string; answer: string }[]);
   const agreement = ratings.length === 0 ? null : agreementForJob(ratings);
   const names = new Map(job.workers.map((w) => [w.id, w.name]));
   const workerIds = [...new Set(rows.map((r) => r.workerId))];
