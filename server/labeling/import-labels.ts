@@ -166,10 +166,11 @@ class LabelSet {
   }
 
   final(): LabelDef[] {
-    const missing = this.names.flatMap((n, i) => (n === undefined ? [i] : []));
+    // (Array.from: a class id seen before lower ones leaves holes, which flatMap would skip.)
+    const missing = Array.from(this.names, (n, i) => (n === undefined ? i : -1)).filter((i) => i >= 0);
     if (missing.length) throw new Error(`class id${missing.length > 1 ? "s" : ""} ${missing.join(", ")} appear${missing.length > 1 ? "" : "s"} in no line with a name: give the label set in class-id order`);
     if (this.names.length === 0) throw new Error("the file names no labels");
-    return this.names.map((name) => ({ name: name!, description: "" }));
+    return Array.from(this.names, (name) => ({ name: name!, description: "" }));
   }
 }
 
