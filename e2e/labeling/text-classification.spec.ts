@@ -124,7 +124,7 @@ test("three labelers label a text classification job in parallel, by keyboard", 
   await page.screenshot({ path: "test-results/labeling-job.png", fullPage: true });
 
   // ——— The Ground Truth output manifest ———
-  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: /Download output manifest/ }).click()]);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Ground Truth output manifest" }).click()]);
   const { readFileSync } = await import("node:fs");
   const lines = readFileSync((await download.path())!, "utf8").trim().split("\n").map((l) => JSON.parse(l));
   expect(lines).toHaveLength(6);
