@@ -209,9 +209,11 @@ export function LabelingJobPage({ jobId, canManage, canReview }: { jobId: string
           ))}
         </ol>
       </Section>
-      <Section title="Labelers and agreement" count={job.workers.length}>
-        <JobQualityPanel job={job} />
-      </Section>
+      {job.importFormat ? null : (
+        <Section title="Labelers and agreement" count={job.workers.length}>
+          <JobQualityPanel job={job} />
+        </Section>
+      )}
       <Section title="Exports">
         <JobExports job={job} canManage={canManage} />
       </Section>

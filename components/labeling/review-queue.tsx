@@ -81,8 +81,10 @@ const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, 
 export function ReviewQueue({ jobId }: { jobId: string }) {
   const qc = useQueryClient();
   const [cursor, setCursor] = useState<Cursor>({});
+  // Bumped by each decision, so the next load happens even when the cursor stays (a backlog of one).
+  const [decisions, setDecisions] = useState(0);
   const query = useQuery({
-    queryKey: [...queryKeys.labeling.detail(jobId), "review", cursor],
+    queryKey: [...queryKeys.labeling.detail(jobId), "review", cursor, decisions],
     queryFn: () => reviewApi.load(jobId, cursor),
     staleTime: Infinity,
     gcTime: 0,
@@ -123,6 +125,7 @@ export function ReviewQueue({ jobId }: { jobId: string }) {
       void qc.invalidateQueries({ queryKey: queryKeys.labeling.detail(jobId), exact: true });
       // The next pending item after this one.
       setCursor({ after: item.seq });
+      setDecisions((n) => n + 1);
     } catch (e) {
       setError(e);
     } finally {
@@ -288,18 +291,22 @@ function ReviewPanel({ state, item, selected, multi, onPick }: { state: ReviewSt
 }
 
 function ReviewKeys({ multi }: { multi: boolean }) {
+  const keys: [string, string][] = [
+    ["1–9, 0", multi ? "toggle a label" : "pick a label"],
+    ["Enter", "accept as it is, or save your correction"],
+    ["← →", "previous or next item waiting for review"],
+    ["?", "show or hide the keys"],
+  ];
   return (
     <div>
       <h2 className="text-xs font-semibold tracking-wider text-zinc-500 uppercase">Keys</h2>
       <dl className="mt-1 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
-        <dt className="font-mono">1–9, 0</dt>
-        <dd>{multi ? "toggle a label" : "pick a label"}</dd>
-        <dt className="font-mono">Enter</dt>
-        <dd>accept as it is, or save your correction</dd>
-        <dt className="font-mono">← →</dt>
-        <dd>previous or next item waiting for review</dd>
-        <dt className="font-mono">?</dt>
-        <dd>show or hide the keys</dd>
+        {keys.map(([key, what]) => (
+          <div key={key} className="contents">
+            <dt className="font-mono">{key}</dt>
+            <dd>{what}</dd>
+          </div>
+        ))}
       </dl>
     </div>
   );

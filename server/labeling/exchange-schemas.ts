@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { datasetName } from "@/server/datasets/dataset-schemas";
-import { labelAttributeName } from "@/lib/labeling/tasks";
+import { createLabelingJobInput, labelAttributeName } from "@/lib/labeling/tasks";
 import { exportFormats } from "@/lib/labeling/exchange";
 
 // Request bodies of exports, imports and reviews (lib/labeling/exchange.ts has their wire types).
@@ -15,12 +15,7 @@ export type SaveExportInput = z.infer<typeof saveExportInput>;
 
 /** POST /api/projects/:id/labeling-imports: a job whose items carry the labels of a dataset version. */
 export const importLabelsInput = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, "is required")
-    .max(63, "is at most 63 characters")
-    .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "has only letters, digits and hyphens"),
+  name: createLabelingJobInput.shape.name,
   /** A CSV or JSON Lines version of the project: a Ground Truth output manifest, or this studio's CSV / JSON Lines export. */
   datasetVersionId: z.string().min(1, "is required").max(64),
   /** Manifests: which label attribute to read when lines carry several (chained jobs). CSV / JSON Lines: the attribute later manifests use (default: the job's name). */

@@ -6,15 +6,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
-import { expectAppError, makePrincipal } from "@/test/fixtures";
+import { labelingProject, uploadProfiled } from "@/test/labeling";
+import { expectAppError } from "@/test/fixtures";
 import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
 import { driverOf } from "@/server/db-driver";
-import { createProject } from "@/server/projects/create-project";
-import { setProjectMember } from "@/server/projects/set-project-member";
-import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
 import { createLabelingJobInput } from "@/lib/labeling/tasks";
 import { createLabelingJob, getLabelingJob, listJobItems } from "@/server/labeling/manage-jobs";
@@ -34,23 +31,9 @@ const storeRoot = mkdtempSync(path.join(os.tmpdir(), "labeling-exchange-test-"))
 const store = new LocalArtifactStore(storeRoot);
 afterAll(() => rmSync(storeRoot, { recursive: true, force: true }));
 
-async function setup(labelers: number) {
-  const { principal: manager } = await makePrincipal(db, "data_scientist");
-  const project = await createProject(db, { name: `X ${Math.random().toString(36).slice(2, 8)}`, description: "" }, manager);
-  const workers: Principal[] = [];
-  for (let i = 0; i < labelers; i++) {
-    const { principal } = await makePrincipal(db, "labeler");
-    await setProjectMember(db, project.id, { userId: principal.id, role: "labeler" }, manager);
-    workers.push(principal);
-  }
-  return { manager, project, workers };
-}
+const setup = (labelers: number) => labelingProject(db, labelers);
 
-async function upload(manager: Principal, projectId: string, filename: string, body: string | Buffer) {
-  const { version } = await uploadDatasetVersion(db, store, projectId, { name: filename.split(".")[0], filename }, Readable.from([Buffer.from(body)]), manager);
-  await processPendingDatasetVersions(db, store, 10);
-  return version;
-}
+const upload = (manager: Principal, projectId: string, filename: string, body: string | Buffer) => uploadProfiled(db, store, manager, projectId, filename, body);
 
 async function text(jobId: string, principal: Principal, format: ExportFormat): Promise<string> {
   return new Response((await exportStream(db, jobId, principal, format)).stream).text();

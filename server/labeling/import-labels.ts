@@ -190,6 +190,8 @@ interface ImportJob {
   now: Date;
 }
 
+const labeledText = (text: string, labeled: NonNullable<NewItem["labeled"]>): NewItem => ({ sourceRef: null, text, width: null, height: null, status: "consolidated", unreadableReason: null, labeled });
+
 /** One manifest line → an item with its label. */
 function manifestItem(job: ImportJob, row: Row, line: number): NewItem {
   const value = row[job.attribute];
@@ -232,25 +234,17 @@ function manifestItem(job: ImportJob, row: Row, line: number): NewItem {
   const adjustment = meta["adjustment-status"];
   if (adjustment !== undefined && adjustment !== "adjusted" && adjustment !== "unadjusted") throw new Error(`line ${line}: adjustment-status is ${JSON.stringify(adjustment)}`);
   const review: ReviewStatus | null = adjustment === "adjusted" ? "corrected" : adjustment === "unadjusted" ? "accepted" : confidence !== null && confidence < job.threshold ? "pending" : null;
-  return {
-    sourceRef: null,
-    text: row.source,
-    width: null,
-    height: null,
-    status: "consolidated",
-    unreadableReason: null,
-    labeled: {
-      label: JSON.stringify(label),
-      confidence,
-      humanAnnotated: human === "yes",
-      consolidatedAt: manifestDate(created)!,
-      reviewStatus: review,
-      reviewedById: null,
-      reviewerEmail: null,
-      reviewedAt: null,
-      origin: JSON.stringify({ jobName, creationDate: created }),
-    },
-  };
+  return labeledText(row.source, {
+    label: JSON.stringify(label),
+    confidence,
+    humanAnnotated: human === "yes",
+    consolidatedAt: manifestDate(created)!,
+    reviewStatus: review,
+    reviewedById: null,
+    reviewerEmail: null,
+    reviewedAt: null,
+    origin: JSON.stringify({ jobName, creationDate: created }),
+  });
 }
 
 /** One row of a CSV / JSON Lines export → an item with its label. */
@@ -273,25 +267,17 @@ async function tableItem(job: ImportJob, row: Row, line: number, csv: boolean, h
   }
   const review = hasReview ? r.review : confidence !== null && r.workers !== 1 && confidence < job.threshold ? "pending" : null;
   const decided = review === "accepted" || review === "corrected";
-  return {
-    sourceRef: null,
-    text: r.text,
-    width: null,
-    height: null,
-    status: "consolidated",
-    unreadableReason: null,
-    labeled: {
-      label: JSON.stringify(label),
-      confidence,
-      humanAnnotated: r.humanAnnotated,
-      consolidatedAt: job.now,
-      reviewStatus: review,
-      reviewedById: decided ? await job.reviewer(r.reviewedBy) : null,
-      reviewerEmail: decided ? r.reviewedBy : null,
-      reviewedAt: decided ? r.reviewedAt : null,
-      origin: null,
-    },
-  };
+  return labeledText(r.text, {
+    label: JSON.stringify(label),
+    confidence,
+    humanAnnotated: r.humanAnnotated,
+    consolidatedAt: job.now,
+    reviewStatus: review,
+    reviewedById: decided ? await job.reviewer(r.reviewedBy) : null,
+    reviewerEmail: decided ? r.reviewedBy : null,
+    reviewedAt: decided ? r.reviewedAt : null,
+    origin: null,
+  });
 }
 
 /** The worker's step for an import job: reads its file into labeled items; completed after, or failed naming the line. */

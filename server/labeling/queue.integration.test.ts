@@ -6,16 +6,13 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
+import { labelingProject, uploadProfiled } from "@/test/labeling";
 import { expectAppError, makePrincipal } from "@/test/fixtures";
 import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
-import { createProject } from "@/server/projects/create-project";
 import { setProjectMember } from "@/server/projects/set-project-member";
-import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
-import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
 import { createLabelingJobInput } from "@/lib/labeling/tasks";
 import { createLabelingJob, getLabelingJob, listJobItems } from "@/server/labeling/manage-jobs";
 import { prepareLabelingJobs } from "@/server/labeling/prepare-items";
@@ -31,23 +28,9 @@ const storeRoot = mkdtempSync(path.join(os.tmpdir(), "labeling-test-"));
 const store = new LocalArtifactStore(storeRoot);
 afterAll(() => rmSync(storeRoot, { recursive: true, force: true }));
 
-async function setup(labelers: number) {
-  const { principal: manager } = await makePrincipal(db, "data_scientist");
-  const project = await createProject(db, { name: `L ${Math.random().toString(36).slice(2, 8)}`, description: "" }, manager);
-  const workers: Principal[] = [];
-  for (let i = 0; i < labelers; i++) {
-    const { principal } = await makePrincipal(db, "labeler");
-    await setProjectMember(db, project.id, { userId: principal.id, role: "labeler" }, manager);
-    workers.push(principal);
-  }
-  return { manager, project, workers };
-}
+const setup = (labelers: number) => labelingProject(db, labelers);
 
-async function upload(manager: Principal, projectId: string, filename: string, body: Buffer) {
-  const { version } = await uploadDatasetVersion(db, store, projectId, { name: filename.split(".")[0], filename }, Readable.from([body]), manager);
-  await processPendingDatasetVersions(db, store, 10);
-  return version;
-}
+const upload = (manager: Principal, projectId: string, filename: string, body: string | Buffer) => uploadProfiled(db, store, manager, projectId, filename, body);
 
 /** A zip of these files (written by Python's zipfile: the studio itself only reads zips). */
 function zipOf(files: Record<string, Buffer>): Buffer {

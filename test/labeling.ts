@@ -1,0 +1,31 @@
+// Seeds for labeling tests: a project with a data scientist and labelers, and dataset versions
+// uploaded and profiled the way the worker does it.
+import { Readable } from "node:stream";
+import type { Db } from "@/server/db";
+import type { Principal } from "@/server/auth/principal";
+import type { ArtifactStore } from "@/server/artifacts/artifact-store";
+import { makePrincipal } from "@/test/fixtures";
+import { createProject } from "@/server/projects/create-project";
+import { setProjectMember } from "@/server/projects/set-project-member";
+import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
+import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
+
+/** A project of a data scientist (the manager) with `labelers` labelers. */
+export async function labelingProject(db: Db, labelers: number) {
+  const { principal: manager } = await makePrincipal(db, "data_scientist");
+  const project = await createProject(db, { name: `L ${Math.random().toString(36).slice(2, 8)}`, description: "" }, manager);
+  const workers: Principal[] = [];
+  for (let i = 0; i < labelers; i++) {
+    const { principal } = await makePrincipal(db, "labeler");
+    await setProjectMember(db, project.id, { userId: principal.id, role: "labeler" }, manager);
+    workers.push(principal);
+  }
+  return { manager, project, workers };
+}
+
+/** Uploads a file as a dataset named after it, and profiles it. */
+export async function uploadProfiled(db: Db, store: ArtifactStore, manager: Principal, projectId: string, filename: string, body: string | Buffer) {
+  const { version } = await uploadDatasetVersion(db, store, projectId, { name: filename.split(".")[0], filename }, Readable.from([Buffer.from(body)]), manager);
+  await processPendingDatasetVersions(db, store, 10);
+  return version;
+}
