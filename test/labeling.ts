@@ -28,8 +28,8 @@ export async function labelingProject(db: Db, labelers: number) {
 }
 
 /** Uploads a dataset version and lets the worker validate it. */
-export async function uploadDataset(db: Db, store: ArtifactStore, manager: Principal, projectId: string, filename: string, body: Buffer) {
-  const { version } = await uploadDatasetVersion(db, store, projectId, { name: filename.split(".")[0], filename }, Readable.from([body]), manager);
+export async function uploadDataset(db: Db, store: ArtifactStore, manager: Principal, projectId: string, filename: string, body: string | Buffer) {
+  const { version } = await uploadDatasetVersion(db, store, projectId, { name: filename.split(".")[0], filename }, Readable.from([Buffer.from(body)]), manager);
   await processPendingDatasetVersions(db, store, 10);
   return version;
 }

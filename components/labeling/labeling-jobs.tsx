@@ -16,13 +16,14 @@ import { Table, Td, Th } from "@/components/ui/table";
 import { useProject, useProjects } from "@/components/projects/use-projects";
 import { useDatasets, useDatasetVersion } from "@/components/datasets/use-datasets";
 import { ExamplesEditor } from "@/components/labeling/examples-editor";
+import { JobExports } from "@/components/labeling/exports";
 import { useCreateLabelingJob, useJobItems, useJobQuality, useLabelingJob, useLabelingJobs, useStopLabelingJob } from "@/components/labeling/use-labeling";
 
 export const statusText: Record<LabelingJobView["status"], string> = { preparing: "Preparing", in_progress: "In progress", completed: "Completed", failed: "Failed", stopped: "Stopped" };
 
-/** Share of the responses a job needs that are in, and its labeled items of its readable ones. */
+/** Share of the responses a job needs that are in (an imported job's: its labeled items), and its labeled items of its readable ones. */
 export function JobProgress({ responses, responsesNeeded, labeled, items }: { responses: number; responsesNeeded: number; labeled: number; items: number }) {
-  const share = responsesNeeded > 0 ? responses / responsesNeeded : 0;
+  const share = responsesNeeded > 0 ? responses / responsesNeeded : items > 0 ? labeled / items : 0;
   return (
     <span className="flex items-center gap-2" title={`${responses} of ${responsesNeeded} answers`}>
       <span className="h-1.5 w-24 overflow-hidden rounded bg-zinc-200 dark:bg-zinc-800">
@@ -45,9 +46,14 @@ export function LabelingJobsPage({ canManage }: { canManage: boolean }) {
         description="Images and texts labeled by your team through annotation queues, each item by several people, then consolidated into one label with a confidence."
         actions={
           canManage ? (
-            <Link href="/labeling/new" className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700">
-              New labeling job
-            </Link>
+            <span className="flex gap-2">
+              <Link href="/labeling/import" className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-800">
+                Import labels
+              </Link>
+              <Link href="/labeling/new" className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700">
+                New labeling job
+              </Link>
+            </span>
           ) : null
         }
       />
@@ -125,7 +131,7 @@ export function MyQueuePage() {
 }
 
 /** One job: settings, progress, labelers. */
-export function LabelingJobPage({ jobId, canManage }: { jobId: string; canManage: boolean }) {
+export function LabelingJobPage({ jobId, canManage, canReview }: { jobId: string; canManage: boolean; canReview: boolean }) {
   const { data: job, error, isLoading } = useLabelingJob(jobId);
   const stop = useStopLabelingJob(jobId);
   if (isLoading) return <p className="text-sm text-zinc-500">Loading labeling job…</p>;
@@ -144,6 +150,11 @@ export function LabelingJobPage({ jobId, canManage }: { jobId: string; canManage
         }
         actions={
           <span className="flex gap-2">
+            {canReview && job.review.pending > 0 ? (
+              <Link href={`/labeling/review/${job.id}`} className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-800">
+                Review ({job.review.pending.toLocaleString()})
+              </Link>
+            ) : null}
             {job.workers.length > 0 && job.status === "in_progress" ? (
               <Link href={`/labeling/queue/${job.id}`} className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-800">
                 Label
@@ -175,12 +186,17 @@ export function LabelingJobPage({ jobId, canManage }: { jobId: string; canManage
           <Detail label="Answers">
             {job.counts.responses} of {job.counts.responsesNeeded}
           </Detail>
-          <Detail label="Workers per item">{job.workersPerItem}</Detail>
+          <Detail label="Workers per item">{job.importFormat ? "– (imported labels)" : job.workersPerItem}</Detail>
           <Detail label="Time limit per item">{Math.round(job.taskTimeLimitSeconds / 60)} min</Detail>
           <Detail label="Label attribute">
             <code className="font-mono text-xs">{job.labelAttributeName}</code>
           </Detail>
           <Detail label="Created">{formatDateTime(job.createdAt)}</Detail>
+          <Detail label="Review backlog">
+            <span data-testid="review-backlog" title={`Items below confidence ${job.review.threshold}, or whose labelers disagreed`}>
+              {job.review.pending.toLocaleString()} waiting · {job.review.reviewed.toLocaleString()} reviewed
+            </span>
+          </Detail>
         </dl>
         {job.statusReason ? <p className={`mt-3 text-sm ${job.status === "failed" ? "text-red-700 dark:text-red-300" : "text-zinc-600 dark:text-zinc-400"}`}>{job.statusReason}</p> : null}
       </Card>
@@ -194,26 +210,15 @@ export function LabelingJobPage({ jobId, canManage }: { jobId: string; canManage
           ))}
         </ol>
       </Section>
-      <Section title="Labelers and agreement" count={job.workers.length}>
-        <JobQualityPanel job={job} />
+      {job.importFormat ? null : (
+        <Section title="Labelers and agreement" count={job.workers.length}>
+          <JobQualityPanel job={job} />
+        </Section>
+      )}
+      <Section title="Exports">
+        <JobExports job={job} canManage={canManage} />
       </Section>
-      <Section
-        title="Items"
-        actions={
-          job.counts.consolidated > 0 ? (
-            <span className="flex gap-4">
-              <a href={`/api/labeling/jobs/${job.id}/export`} className={`${linkClass} text-sm`} download>
-                Download output manifest (Ground Truth JSON Lines)
-              </a>
-              {job.taskType === "bounding-box" ? (
-                <a href={`/api/labeling/jobs/${job.id}/export/coco`} className={`${linkClass} text-sm`} download>
-                  Download COCO
-                </a>
-              ) : null}
-            </span>
-          ) : null
-        }
-      >
+      <Section title="Items">
         <JobItems jobId={job.id} taskType={job.taskType} />
       </Section>
       {job.instructions ? (
@@ -313,7 +318,10 @@ function JobItems({ jobId, taskType }: { jobId: string; taskType: TaskType }) {
             <Td className="max-w-md truncate text-xs" title={i.text ?? i.sourceRef ?? undefined}>
               {i.text ?? i.sourceRef}
             </Td>
-            <Td className="text-xs">{i.status === "unreadable" ? <span title={i.unreadableReason ?? undefined}>unreadable</span> : i.status === "consolidated" ? "consolidated" : `${i.submitted} answer${i.submitted === 1 ? "" : "s"}`}</Td>
+            <Td className="text-xs">
+              {i.status === "unreadable" ? <span title={i.unreadableReason ?? undefined}>unreadable</span> : i.status === "consolidated" ? "consolidated" : `${i.submitted} answer${i.submitted === 1 ? "" : "s"}`}
+              {i.review ? ` · review ${i.review}` : ""}
+            </Td>
             <Td className="text-xs font-medium">{i.labels ? i.labels.join(kind === "boxes" || kind === "spans" ? "; " : ", ") || "(none)" : "–"}</Td>
             {kind === "label" || kind === "labels" ? <Td className="text-xs">{i.majority?.join(", ") ?? "–"}</Td> : null}
             <Td className="text-right text-xs tabular-nums">{i.confidence === null ? "–" : i.confidence.toFixed(2)}</Td>
@@ -346,6 +354,7 @@ export function NewLabelingJobPage() {
   const [examples, setExamples] = useState<Examples>({ good: [], bad: [] });
   const [workersPerItem, setWorkersPerItem] = useState("");
   const [timeLimit, setTimeLimit] = useState("");
+  const [reviewThreshold, setReviewThreshold] = useState("");
   const [workerIds, setWorkerIds] = useState<string[]>([]);
   const issue = (path: string) => (create.error instanceof ApiError ? create.error.issueFor(path) : undefined);
   const columns = version?.profile?.kind === "table" ? version.profile.columns.map((c) => c.name) : [];
@@ -374,6 +383,7 @@ export function NewLabelingJobPage() {
                 examples,
                 ...(workersPerItem ? { workersPerItem: Number(workersPerItem) } : {}),
                 ...(timeLimit ? { taskTimeLimitSeconds: Number(timeLimit) } : {}),
+                ...(reviewThreshold ? { reviewThreshold: Number(reviewThreshold) } : {}),
                 workerIds,
               },
             },
@@ -420,6 +430,7 @@ export function NewLabelingJobPage() {
           <div />
           <TextField label="Workers per item (1–9)" type="number" min={1} max={9} value={workersPerItem} placeholder={String(defaultWorkersPerItem(taskType))} onChange={(e) => setWorkersPerItem(e.target.value)} error={issue("workersPerItem")} />
           <TextField label="Time limit per item (seconds)" type="number" min={30} max={28800} value={timeLimit} placeholder={String(defaultTaskTimeLimitSeconds(taskType))} onChange={(e) => setTimeLimit(e.target.value)} error={issue("taskTimeLimitSeconds")} />
+          <TextField label="Review labels below confidence (0–1)" type="number" min={0} max={1} step={0.05} value={reviewThreshold} placeholder="0.7" onChange={(e) => setReviewThreshold(e.target.value)} error={issue("reviewThreshold")} hint="Disagreements go to review too; 0 sends only them." />
         </div>
         <label className="block text-xs font-medium text-zinc-700 dark:text-zinc-300">
           Labels, one per line (their number keys follow this order)

@@ -127,13 +127,13 @@ test("a labeler draws, nudges, resizes and deletes boxes; the manifest and COCO 
   await expect(dsPage.getByText("Completed")).toBeVisible({ timeout: 20_000 });
   await expect(dsPage.getByTestId("item-0")).toContainText(`cat (${edited.left}, ${edited.top}, ${edited.width} × ${edited.height})`);
   await dsPage.screenshot({ path: "test-results/labeling-boxes-job.png", fullPage: true });
-  const [manifestFile] = await Promise.all([dsPage.waitForEvent("download"), dsPage.getByRole("link", { name: /Download output manifest/ }).click()]);
+  const [manifestFile] = await Promise.all([dsPage.waitForEvent("download"), dsPage.getByRole("link", { name: "Ground Truth output manifest" }).click()]);
   const [a, b] = (await json(manifestFile)).trim().split("\n").map((l) => JSON.parse(l));
   expect(a["source-ref"]).toBe("studio://datasets/frames/v1/frames/a.png");
   expect(a["frame-objects"]).toEqual({ image_size: [{ width: 200, height: 100, depth: 3 }], annotations: [{ class_id: 0, left: edited.left, top: edited.top, width: edited.width, height: edited.height }] });
   expect(a["frame-objects-metadata"]).toMatchObject({ objects: [{ confidence: 0 }], "class-map": { "0": "cat", "1": "dog" }, type: "groundtruth/object-detection", "human-annotated": "yes", "job-name": "labeling-job/frame-objects" });
   expect(b["frame-objects"].annotations).toEqual([{ class_id: 1, left: kept.left, top: kept.top, width: kept.width, height: kept.height }]);
-  const [cocoFile] = await Promise.all([dsPage.waitForEvent("download"), dsPage.getByRole("link", { name: "Download COCO" }).click()]);
+  const [cocoFile] = await Promise.all([dsPage.waitForEvent("download"), dsPage.getByRole("link", { name: "COCO", exact: true }).click()]);
   const coco = JSON.parse(await json(cocoFile));
   expect(coco.images).toEqual([
     { id: 1, file_name: "frames/a.png", width: 200, height: 100 },
@@ -199,7 +199,7 @@ test("a labeler marks named entities with the keyboard only; the manifest holds 
   await signInPage(dsPage, people.dataScientist);
   await dsPage.goto(`/labeling/${jobId}`);
   await expect(dsPage.getByText("Completed")).toBeVisible({ timeout: 20_000 });
-  const [file] = await Promise.all([dsPage.waitForEvent("download"), dsPage.getByRole("link", { name: /Download output manifest/ }).click()]);
+  const [file] = await Promise.all([dsPage.waitForEvent("download"), dsPage.getByRole("link", { name: "Ground Truth output manifest" }).click()]);
   const [one, two] = (await json(file)).trim().split("\n").map((l) => JSON.parse(l));
   expect(one).toMatchObject({
     source: text,

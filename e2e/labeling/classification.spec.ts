@@ -198,7 +198,7 @@ for (const variant of variants) test(`three labelers label a job of ${variant.ta
   await page.screenshot({ path: `test-results/labeling-job-${variant.dataset.filename.split(".")[1]}.png`, fullPage: true });
   if (!variant.dataset.filename.endsWith(".csv")) {
     // The image job's manifest: source-ref into the dataset's zip, class names as consolidated.
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: /Download output manifest/ }).click()]);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Ground Truth output manifest" }).click()]);
     const lines = readFileSync((await download.path())!, "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.map((l) => [l["source-ref"], l["review-sentiment-metadata"]["class-name"], l["review-sentiment-metadata"].type])).toEqual(
       squares.map((n, i) => [`studio://datasets/squares/v1/squares/${n}`, variant.truth[i], "groundtruth/image-classification"]),
@@ -207,7 +207,7 @@ for (const variant of variants) test(`three labelers label a job of ${variant.ta
   }
 
   // ——— The Ground Truth output manifest ———
-  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: /Download output manifest/ }).click()]);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Ground Truth output manifest" }).click()]);
   const lines = readFileSync((await download.path())!, "utf8").trim().split("\n").map((l) => JSON.parse(l));
   expect(lines).toHaveLength(6);
   expect(lines[3]).toMatchObject({

@@ -84,6 +84,8 @@ export const createLabelingJobInput = z
     taskTimeLimitSeconds: z.number({ error: "must be a number" }).int("must be a whole number").min(30, "must be at least 30").max(28_800, "must be at most 28800").optional(),
     /** The labelers who work on it (users of the project). */
     workerIds: z.array(z.string().min(1).max(64)).min(1, "pick at least one labeler").max(500),
+    /** Consolidated items below this confidence (or whose workers disagreed) go to review (default 0.7; 0: disagreements only). */
+    reviewThreshold: z.number({ error: "must be a number" }).min(0, "must be 0–1").max(1, "must be 0–1").optional(),
   })
   .superRefine((input, ctx) => {
     const names = new Set(input.labels.map((l) => l.name));
@@ -137,6 +139,10 @@ export interface LabelingJobView {
   status: LabelingJobStatus;
   statusReason: string | null;
   counts: { items: number; unreadable: number; labeled: number; consolidated: number; responses: number; responsesNeeded: number };
+  /** The review queue: its threshold, backlog and decided items (counters). */
+  review: { threshold: number; pending: number; reviewed: number };
+  /** Set for jobs made by importing labels: the format of the file read. */
+  importFormat: "groundtruth-manifest" | "csv" | "jsonl" | null;
   workers: { id: string; name: string; email: string }[];
   createdBy: string | null;
   createdAt: string;
@@ -178,6 +184,7 @@ export interface LabelingItemView {
   majority: string[] | null;
   confidence: number | null;
   unreadableReason: string | null;
+  review: "pending" | "accepted" | "corrected" | null;
 }
 
 /** A job's agreement and its labelers' throughput (GET /api/labeling/jobs/:id/quality). */

@@ -19,6 +19,7 @@ import { claimNext, submitAnswer } from "@/server/labeling/queue";
 import { consolidateLabeledItems } from "@/server/labeling/consolidate";
 import { manifestStream } from "@/server/labeling/export-manifest";
 import { cocoStream } from "@/server/labeling/export-coco";
+import { tableStream } from "@/server/labeling/export-formats";
 import type { Principal } from "@/server/auth/principal";
 
 const db = setupTestDb();
@@ -107,6 +108,7 @@ describe("bounding boxes and named entities", () => {
     ]);
     expect(coco.info).toMatchObject({ description: "labeling-job/street-objects" });
     expect(coco.licenses).toEqual([]);
+    expect((await expectAppError(tableStream(db, job.id, manager, "csv"), "validation_failed")).message).toContain("export it as the Ground Truth manifest or COCO");
   }, 60_000);
 
   it("clusters entities by overlap, drops a minority's, and exports SageMaker's text-span manifest", async () => {
@@ -157,5 +159,15 @@ describe("bounding boxes and named entities", () => {
     expect(metadata.entities).toEqual([{ confidence: 1 }, { confidence: 0.67 }, { confidence: 1 }]);
     expect(two["people-places"]).toEqual({ annotations: { entities: [], labels: [{ label: "person" }, { label: "place" }] } });
     expect((await db.labelingItem.findFirstOrThrow({ where: { jobId: job.id, seq: 1 } })).confidence).toBeCloseTo(2 / 3); // two of three said "none"
+    // JSON Lines and CSV carry the entities with their words.
+    const [row] = (await new Response((await tableStream(db, job.id, manager, "jsonl")).stream).text()).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(Object.keys(row)).toEqual(["text", "entities", "confidence", "human_annotated", "workers", "review", "reviewed_by", "reviewed_at"]);
+    expect(row.entities).toEqual([
+      { start: 0, end: 12, label: "person", text: "Ada Lovelace", confidence: 1 },
+      { start: 17, end: 32, label: "person", text: "Charles Babbage", confidence: 2 / 3 },
+      { start: 36, end: 42, label: "place", text: "London", confidence: 1 },
+    ]);
+    const csv = await new Response((await tableStream(db, job.id, manager, "csv")).stream).text();
+    expect(csv.split("\n")[0]).toBe("text,entities,confidence,human_annotated,workers,review,reviewed_by,reviewed_at");
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import { consolidateBoxes } from "@/lib/labeling/boxes";
 import { consolidateSpans } from "@/lib/labeling/spans";
 import { storedAgreement } from "@/server/labeling/quality";
 import { answerKind, type BoxAnswerItem, type SpanAnswerItem, type TaskType } from "@/lib/labeling/tasks";
+import { itemsForReview, queueForReview } from "@/server/labeling/review";
 
 // Consolidation of classification jobs: once an item has every answer it asked for, its label is
 // inferred with Dawid–Skene (an EM model of each worker's reliability, fitted on every answer of
@@ -18,10 +19,10 @@ import { answerKind, type BoxAnswerItem, type SpanAnswerItem, type TaskType } fr
 // confidence; the item's is the lowest of them (or, with no object kept, the share of workers who
 // drew none), so one doubtful box makes the image doubtful.
 
-/** What an item's consolidated label holds (LabelingItem.label, JSON text). */
+/** What an item's consolidated label holds (LabelingItem.label, JSON text). Majority and workers are null when not known (labels imported from a Ground Truth manifest). */
 export type ConsolidatedLabel =
-  | { label: number; majority: { label: number; voteShare: number; tied: boolean }; workers: number }
-  | { labels: number[]; confidenceMap: Record<string, number>; majority: { labels: number[] }; workers: number }
+  | { label: number; majority: { label: number; voteShare: number; tied: boolean } | null; workers: number | null }
+  | { labels: number[]; confidenceMap: Record<string, number>; majority: { labels: number[] } | null; workers: number | null }
   /** Whole pixels; each box's confidence. */
   | { boxes: (BoxAnswerItem & { confidence: number })[]; workers: number; dropped: number }
   | { spans: (SpanAnswerItem & { confidence: number })[]; workers: number; dropped: number };
@@ -47,7 +48,7 @@ const BATCH = 500;
 
 /** Consolidates the job's fully answered items; the job completes when every readable item has its label. */
 export async function consolidateJob(db: Db, jobId: string, now = new Date()): Promise<number> {
-  const job = await db.labelingJob.findUniqueOrThrow({ where: { id: jobId }, select: { taskType: true, labels: true, workersPerItem: true, itemCount: true, unreadableCount: true, consolidatedCount: true, status: true } });
+  const job = await db.labelingJob.findUniqueOrThrow({ where: { id: jobId }, select: { taskType: true, labels: true, workersPerItem: true, itemCount: true, unreadableCount: true, consolidatedCount: true, status: true, reviewThreshold: true } });
   const pending = await db.labelingItem.findMany({ where: { jobId, status: "labeled" }, select: { id: true }, take: 50_000 });
   if (pending.length === 0) return 0;
   const classes = (JSON.parse(job.labels) as unknown[]).length;
@@ -102,6 +103,7 @@ export async function consolidateJob(db: Db, jobId: string, now = new Date()): P
     }
   }
   const entries = [...labels.entries()];
+  const forReview = new Set(itemsForReview(job.taskType as TaskType, job.reviewThreshold, entries.map(([itemId, l]) => ({ itemId, confidence: l.confidence, workers: l.label.workers })), answers));
   for (let i = 0; i < entries.length; i += BATCH) {
     const batch = entries.slice(i, i + BATCH);
     await driver.transaction(async (tx) => {
@@ -116,6 +118,7 @@ export async function consolidateJob(db: Db, jobId: string, now = new Date()): P
         ]);
       }
       await tx.run(`UPDATE "LabelingJob" SET "consolidatedCount" = "consolidatedCount" + ? WHERE "id" = ?`, [done, jobId]);
+      await queueForReview(tx, jobId, batch.map(([itemId]) => itemId).filter((id) => forReview.has(id)));
     });
   }
   const agreement = storedAgreement(kind, classes, answers, now);

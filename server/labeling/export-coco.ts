@@ -2,7 +2,8 @@ import "server-only";
 import type { Db } from "@/server/db";
 import type { Principal } from "@/server/auth/principal";
 import { AppError } from "@/server/errors";
-import { consolidatedItems, exportedJob, textStream } from "@/server/labeling/export-manifest";
+import { exportedJob } from "@/server/labeling/export-manifest";
+import { consolidatedPages, textStream } from "@/server/labeling/export-items";
 
 // COCO for a bounding-box job: { info, licenses, images, annotations, categories }, streamed (the
 // consolidated items are read twice, a page at a time: images first, then their boxes), so a job of
@@ -22,14 +23,14 @@ export async function cocoStream(db: Db, jobId: string, principal: Principal): P
   async function* chunks() {
     yield `{"info":${JSON.stringify(info)},"licenses":[],"images":[`;
     let first = true;
-    for await (const page of consolidatedItems(db, jobId)) {
+    for await (const page of consolidatedPages(db, jobId)) {
       const images = page.map((item) => JSON.stringify({ id: item.seq + 1, file_name: item.sourceRef, width: item.width, height: item.height }));
       yield `${first ? "" : ","}${images.join(",")}`;
       first = false;
     }
     yield `],"annotations":[`;
     let id = 0;
-    for await (const page of consolidatedItems(db, jobId)) {
+    for await (const page of consolidatedPages(db, jobId)) {
       const annotations: string[] = [];
       for (const item of page) {
         if (!("boxes" in item.label)) continue;

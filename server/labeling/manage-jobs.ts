@@ -59,6 +59,8 @@ async function toViews(db: Db, rows: JobRow[]): Promise<LabelingJobView[]> {
       responses: row.responseCount,
       responsesNeeded: (row.itemCount - row.unreadableCount) * row.workersPerItem,
     },
+    review: { threshold: row.reviewThreshold, pending: row.reviewPendingCount, reviewed: row.reviewedCount },
+    importFormat: row.importFormat as LabelingJobView["importFormat"],
     workers: row.workers.map((w) => ({ id: w.user.id, name: w.user.name, email: w.user.email })),
     createdBy: row.createdById ? (names.get(row.createdById) ?? null) : null,
     createdAt: row.createdAt.toISOString(),
@@ -105,6 +107,7 @@ export async function createLabelingJob(db: Db, projectId: string, input: Create
       examples: JSON.stringify(input.examples),
       workersPerItem: input.workersPerItem ?? defaultWorkersPerItem(input.taskType),
       taskTimeLimitSeconds: input.taskTimeLimitSeconds ?? defaultTaskTimeLimitSeconds(input.taskType),
+      ...(input.reviewThreshold !== undefined ? { reviewThreshold: input.reviewThreshold } : {}),
       createdById: actor.id,
       statusReason: "Reading the dataset into items.",
       workers: { create: [...new Set(input.workerIds)].map((userId) => ({ userId })) },
@@ -171,7 +174,7 @@ export async function listJobItems(db: Db, jobId: string, principal: Principal, 
     where: { jobId, ...(query.after !== undefined ? { seq: { gt: query.after } } : {}), ...(query.status ? { status: query.status } : {}) },
     orderBy: { seq: "asc" },
     take: query.limit,
-    select: { id: true, seq: true, text: true, sourceRef: true, status: true, submitted: true, label: true, confidence: true, unreadableReason: true },
+    select: { id: true, seq: true, text: true, sourceRef: true, status: true, submitted: true, label: true, confidence: true, unreadableReason: true, reviewStatus: true },
   });
   const name = (i: number) => job.labels[i]?.name ?? String(i);
   return rows.map((r) => {
@@ -184,9 +187,10 @@ export async function listJobItems(db: Db, jobId: string, principal: Principal, 
       status: r.status,
       submitted: r.submitted,
       labels: label ? labelNames(label, name, r.text ?? "") : null,
-      majority: label && "majority" in label ? ("labels" in label ? label.majority.labels : [label.majority.label]).map(name) : null,
+      majority: label && "majority" in label && label.majority ? ("labels" in label.majority ? label.majority.labels : [label.majority.label]).map(name) : null,
       confidence: r.confidence,
       unreadableReason: r.unreadableReason,
+      review: r.reviewStatus as LabelingItemView["review"],
     };
   });
 }

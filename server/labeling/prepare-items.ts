@@ -16,7 +16,7 @@ import { driverOf, type SqlValue } from "@/server/db-driver";
 
 /** Image files a labeling job takes (SVG is left out: it can carry script). */
 export const IMAGE_TYPES: Record<string, string> = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", gif: "image/gif", webp: "image/webp", bmp: "image/bmp", tif: "image/tiff", tiff: "image/tiff" };
-const MAX_TEXT = 100_000;
+export const MAX_TEXT = 100_000;
 const BATCH = 500;
 
 export interface NewItem {
@@ -24,8 +24,20 @@ export interface NewItem {
   text: string | null;
   width: number | null;
   height: number | null;
-  status: "open" | "unreadable";
+  status: "open" | "unreadable" | "consolidated";
   unreadableReason: string | null;
+  /** Items that come with their label (imported, import-labels.ts). */
+  labeled?: {
+    label: string;
+    confidence: number | null;
+    humanAnnotated: boolean;
+    consolidatedAt: Date;
+    reviewStatus: string | null;
+    reviewedById: string | null;
+    reviewerEmail: string | null;
+    reviewedAt: Date | null;
+    origin: string | null;
+  };
 }
 
 /** Writes a job's items in multi-row INSERTs of BATCH, numbering them in the order they come. */
@@ -48,10 +60,17 @@ export class ItemWriter {
     if (this.pending.length === 0) return;
     const rows = this.pending.splice(0, this.pending.length);
     const values: SqlValue[] = [];
-    for (const r of rows) values.push(`li${randomUUID().replace(/-/g, "")}`, this.jobId, this.seq++, r.sourceRef, r.text, r.width, r.height, r.status, r.unreadableReason);
-    const placeholders = rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
+    for (const r of rows) {
+      const l = r.labeled;
+      values.push(`li${randomUUID().replace(/-/g, "")}`, this.jobId, this.seq++, r.sourceRef, r.text, r.width, r.height, r.status, r.unreadableReason);
+      values.push(l?.label ?? null, l?.confidence ?? null, l?.humanAnnotated ?? true, l?.consolidatedAt ?? null, l?.reviewStatus ?? null, l?.reviewedById ?? null, l?.reviewerEmail ?? null, l?.reviewedAt ?? null, l?.origin ?? null);
+    }
+    const placeholders = rows.map(() => `(${Array(18).fill("?").join(", ")})`).join(", ");
     await driverOf(this.db).transaction((tx) =>
-      tx.run(`INSERT INTO "LabelingItem" ("id", "jobId", "seq", "sourceRef", "text", "width", "height", "status", "unreadableReason") VALUES ${placeholders}`, values),
+      tx.run(
+        `INSERT INTO "LabelingItem" ("id", "jobId", "seq", "sourceRef", "text", "width", "height", "status", "unreadableReason", "label", "confidence", "humanAnnotated", "consolidatedAt", "reviewStatus", "reviewedById", "reviewerEmail", "reviewedAt", "origin") VALUES ${placeholders}`,
+        values,
+      ),
     );
   }
 }
@@ -158,8 +177,8 @@ export async function prepareJob(db: Db, store: ArtifactStore, jobId: string): P
   }
 }
 
-/** The worker's pass: prepares new jobs, one at a time. */
+/** The worker's pass: prepares new jobs, one at a time (jobs importing labels: import-labels.ts). */
 export async function prepareLabelingJobs(db: Db, store: ArtifactStore): Promise<void> {
-  const next = await db.labelingJob.findFirst({ where: { status: "preparing" }, orderBy: { createdAt: "asc" }, select: { id: true } });
+  const next = await db.labelingJob.findFirst({ where: { status: "preparing", importFormat: null }, orderBy: { createdAt: "asc" }, select: { id: true } });
   if (next) await prepareJob(db, store, next.id);
 }
