@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
+import { useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
 import { clampBox } from "@/lib/labeling/boxes";
 import type { BoxAnswerItem } from "@/lib/labeling/tasks";
 import { ImageStage, type Stage } from "@/components/labeling/image-stage";
@@ -30,7 +30,7 @@ function moved(box: Box, dx: number, dy: number, width: number, height: number):
 }
 
 export function BoxEditor({ item, labels, onChange }: EditorProps) {
-  const boxes = useUndoable<Box[]>([]);
+  const boxes = useUndoable<Box[]>([], (value) => onChange({ boxes: value }, null));
   const [selected, setSelected] = useState<number | null>(null);
   const [active, setActive] = useState(0);
   const [draft, setDraft] = useState<Box | null>(null);
@@ -38,7 +38,6 @@ export function BoxEditor({ item, labels, onChange }: EditorProps) {
   const width = item.width ?? 0;
   const height = item.height ?? 0;
 
-  useEffect(() => onChange({ boxes: boxes.value }, null), [boxes.value, onChange]);
 
   const replace = (index: number, box: Box) => boxes.set(boxes.value.map((b, i) => (i === index ? box : b)));
   const remove = (index: number) => {

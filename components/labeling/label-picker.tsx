@@ -39,13 +39,32 @@ export function useQueueKeys(handler: (e: KeyboardEvent) => boolean): void {
   }, []);
 }
 
-/** A value with an undo history: set() records the previous value (a change that changes nothing is not recorded), undo() restores it. */
-export function useUndoable<T>(initial: T): { value: T; set: (next: T) => void; undo: () => void; canUndo: boolean } {
+/**
+ * A value with an undo history: set() records the previous value (a change that changes nothing is
+ * not recorded), undo() restores it. `onValue` hears every new value at once, inside the key or
+ * click that made it, so an Enter pressed right after a pick submits that pick.
+ */
+export function useUndoable<T>(initial: T, onValue: (value: T) => void): { value: T; set: (next: T) => void; undo: () => void; canUndo: boolean } {
   const [state, setState] = useState({ value: initial, history: [] as T[] });
+  const announce = useRef(onValue);
+  useEffect(() => {
+    announce.current = onValue;
+  });
+  // The first value is the item's answer until something changes it.
+  useEffect(() => announce.current(initial), []); // eslint-disable-line react-hooks/exhaustive-deps -- once, for the value the editor starts with
   return {
     value: state.value,
-    set: (next) => setState((s) => (JSON.stringify(next) === JSON.stringify(s.value) ? s : { value: next, history: [...s.history, s.value] })),
-    undo: () => setState((s) => (s.history.length ? { value: s.history[s.history.length - 1], history: s.history.slice(0, -1) } : s)),
+    set: (next) => {
+      if (JSON.stringify(next) === JSON.stringify(state.value)) return;
+      setState((s) => ({ value: next, history: [...s.history, s.value] }));
+      announce.current(next);
+    },
+    undo: () => {
+      const previous = state.history[state.history.length - 1];
+      if (state.history.length === 0) return;
+      setState((s) => ({ value: s.history[s.history.length - 1] ?? s.value, history: s.history.slice(0, -1) }));
+      announce.current(previous);
+    },
     canUndo: state.history.length > 0,
   };
 }
@@ -89,7 +108,9 @@ export function UndoButton({ onClick, disabled }: { onClick: () => void; disable
  * pick. Shows the item (text or image) above the labels.
  */
 export function ClassificationEditor({ item, labels, multi, onChange, children }: EditorProps & { multi: boolean; children: React.ReactNode }) {
-  const picks = useUndoable<number[]>([]);
+  const picks = useUndoable<number[]>([], (selected) =>
+    onChange(multi ? { labels: selected } : selected.length === 1 ? { label: selected[0] } : null, multi || selected.length === 1 ? null : "Pick a label first (its number key)."),
+  );
   const pick = (index: number) => {
     if (index >= labels.length) return;
     const selected = picks.value;
@@ -97,11 +118,7 @@ export function ClassificationEditor({ item, labels, multi, onChange, children }
     picks.set(next);
   };
   const undo = picks.undo;
-  // The answer follows the picks (undo included).
   const selected = picks.value;
-  useEffect(() => {
-    onChange(multi ? { labels: selected } : selected.length === 1 ? { label: selected[0] } : null, multi || selected.length === 1 ? null : "Pick a label first (its number key).");
-  }, [selected, multi, onChange]);
   useQueueKeys((e) => {
     const index = labelKey(e.key);
     if (index !== null && !e.ctrlKey && !e.altKey) return pick(index), true;

@@ -78,11 +78,12 @@ export function LabelingDashboardPage() {
       {data && data.jobs.length === 0 ? <EmptyState title="No labeling jobs yet">Labeling jobs of your projects, their progress and their labelers&apos; pace appear here.</EmptyState> : null}
       {data && data.jobs.length > 0 ? (
         <>
-          <Card className="mb-6 grid grid-cols-2 gap-4 p-4 md:grid-cols-4" aria-label="Totals">
+          <Card className="mb-6 grid grid-cols-2 gap-4 p-4 md:grid-cols-5" aria-label="Totals">
             <Tile label="Answers" value={data.totals.answers.toLocaleString()} />
             <Tile label="Skips" value={data.totals.skips.toLocaleString()} />
             <Tile label="Labelers at work" value={String(data.totals.labelers)} />
             <Tile label="Time per item" value={seconds(data.totals.meanSecondsPerItem)} />
+            <Tile label="Review backlog" value={data.reviewBacklog.toLocaleString()} />
           </Card>
           <Section title="Answers per hour">
             <figure aria-label="Answers per hour by labeler" className="h-56">
@@ -114,6 +115,9 @@ export function LabelingDashboardPage() {
                   <Th>Status</Th>
                   <Th>Progress</Th>
                   <Th className="text-right">Consolidated</Th>
+                  <Th className="text-right" title="Items waiting for a reviewer (reviewed so far)">
+                    Review backlog
+                  </Th>
                   <Th className="text-right" title="Fleiss' kappa as of the last consolidation">
                     Fleiss&apos; κ
                   </Th>
@@ -137,6 +141,16 @@ export function LabelingDashboardPage() {
                       <JobProgress responses={j.responses} responsesNeeded={j.responsesNeeded} labeled={j.labeled} items={j.items} />
                     </Td>
                     <Td className="text-right text-xs tabular-nums">{j.consolidated.toLocaleString()}</Td>
+                    <Td className="text-right text-xs tabular-nums">
+                      {j.reviewBacklog > 0 ? (
+                        <Link href={`/labeling/review/${j.id}`} className={linkClass}>
+                          {j.reviewBacklog.toLocaleString()}
+                        </Link>
+                      ) : (
+                        0
+                      )}{" "}
+                      <span className="text-zinc-500">({j.reviewed})</span>
+                    </Td>
                     <Td className="text-right text-xs tabular-nums">{kappa(j.fleissKappa)}</Td>
                     <Td className="text-right text-xs tabular-nums">{kappa(j.krippendorffAlpha)}</Td>
                   </tr>

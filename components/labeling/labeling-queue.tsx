@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
-import { Fragment, useCallback, useEffect, useMemo, useState } from "react";
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError } from "@/lib/api-client";
 import { answerKind, type Answer, type AnswerKind, type QueueState } from "@/lib/labeling/tasks";
 import { Button } from "@/components/ui/button";
@@ -94,7 +94,15 @@ export function LabelingQueue({ jobId }: { jobId: string }) {
   const now = useNow();
   const kind = state ? answerKind(state.job.taskType) : "label";
   const assignmentId = item?.assignmentId ?? "";
-  const onAnswer = useCallback((answer: Answer | null, missing: string | null) => setDraft({ assignmentId, answer, missing }), [assignmentId]);
+  // The latest answer is also kept outside React's render cycle: Enter right after a pick submits it.
+  const latest = useRef(draft);
+  const onAnswer = useCallback(
+    (answer: Answer | null, missing: string | null) => {
+      latest.current = { assignmentId, answer, missing };
+      setDraft(latest.current);
+    },
+    [assignmentId],
+  );
 
   const load = useCallback(async () => {
     setBusy(true);
@@ -119,8 +127,9 @@ export function LabelingQueue({ jobId }: { jobId: string }) {
 
   const submit = useCallback(async () => {
     if (!item || busy) return;
-    const answer = current.answer;
-    if (!answer) return setError(new Error(current.missing ?? "Label the item first."));
+    const made = latest.current.assignmentId === item.assignmentId ? latest.current : null;
+    const answer = made?.answer ?? null;
+    if (!answer) return setError(new Error(made?.missing ?? "Label the item first."));
     setBusy(true);
     try {
       await queueApi.submit(jobId, item.assignmentId, answer);
@@ -129,7 +138,7 @@ export function LabelingQueue({ jobId }: { jobId: string }) {
       setError(e);
       setBusy(false);
     }
-  }, [item, busy, current, jobId, load]);
+  }, [item, busy, jobId, load]);
 
   const skip = useCallback(async () => {
     if (!item || busy) return;

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import type { SpanAnswerItem } from "@/lib/labeling/tasks";
 import { labelColor, labelKey, LabelChips, UndoButton, useQueueKeys, useUndoable, type EditorProps } from "@/components/labeling/label-picker";
 
@@ -26,12 +26,11 @@ function tokenize(text: string): Token[] {
 export function SpanEditor({ item, labels, onChange }: EditorProps) {
   const text = item.text ?? "";
   const tokens = useMemo(() => tokenize(text), [text]);
-  const spans = useUndoable<Span[]>([]);
+  const spans = useUndoable<Span[]>([], (value) => onChange({ spans: value }, null));
   const [cursor, setCursor] = useState(0);
   const [anchor, setAnchor] = useState<number | null>(null);
   const [dragging, setDragging] = useState(false);
 
-  useEffect(() => onChange({ spans: spans.value }, null), [spans.value, onChange]);
 
   const lo = anchor === null ? cursor : Math.min(anchor, cursor);
   const hi = anchor === null ? cursor : Math.max(anchor, cursor);

@@ -206,6 +206,17 @@ for (const variant of variants) test(`three labelers label a job of ${variant.ta
     return context.close();
   }
 
+  // ——— The managers' dashboard, for this project ———
+  await page.goto("/dashboards/labeling");
+  await page.getByLabel("Project of the dashboard").selectOption({ label: project.name });
+  const row = page.getByTestId("dashboard-job-review-sentiment");
+  await expect(row).toContainText("6 / 6 items");
+  await expect(row.getByRole("cell").nth(7)).toHaveText("1.00"); // Fleiss' kappa, kept at consolidation
+  for (const person of labelers) await expect(page.getByTestId(`dashboard-labeler-${person.name}`).getByRole("cell").nth(1)).toHaveText("6");
+  await expect(page.getByRole("figure", { name: "Answers per hour by labeler" }).locator(".recharts-bar-rectangle").first()).toBeVisible();
+  await page.screenshot({ path: "test-results/labeling-dashboard.png", fullPage: true });
+  await page.goto(`/labeling/${jobId}`);
+
   // ——— The Ground Truth output manifest ———
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Ground Truth output manifest" }).click()]);
   const lines = readFileSync((await download.path())!, "utf8").trim().split("\n").map((l) => JSON.parse(l));

@@ -210,6 +210,8 @@ export interface JobQuality {
 export interface LabelingDashboard {
   /** The window the answers are counted over. */
   hours: number;
+  /** Items waiting for a reviewer, over all the jobs. */
+  reviewBacklog: number;
   jobs: {
     id: string;
     name: string;
@@ -222,6 +224,8 @@ export interface LabelingDashboard {
     consolidated: number;
     responses: number;
     responsesNeeded: number;
+    reviewBacklog: number;
+    reviewed: number;
     /** As of the job's last consolidation; null for boxes and entities. */
     fleissKappa: number | null;
     krippendorffAlpha: number | null;

@@ -40,6 +40,9 @@ describe("the labeling dashboard", () => {
     const dashboard = await labelingDashboard(db, manager, { hours: 48 });
     expect(dashboard.jobs).toEqual([expect.objectContaining({ name: "dash", items: 4, labeled: 2, consolidated: 2, responses: 6, responsesNeeded: 8, fleissKappa: 1, krippendorffAlpha: 1 })]);
     expect(dashboard.totals).toMatchObject({ answers: 6, skips: 0, labelers: 2 });
+    const { reviewPendingCount } = await db.labelingJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(dashboard.jobs[0]).toMatchObject({ reviewBacklog: reviewPendingCount, reviewed: 0 });
+    expect(dashboard.reviewBacklog).toBe(reviewPendingCount);
     expect(dashboard.labelers.map((l) => [l.answers, l.meanSecondsPerItem, l.itemsPerHour])).toEqual([
       [4, 2, 1800],
       [2, 4, 900],

@@ -6,7 +6,7 @@ import type { LabelingDashboard } from "@/lib/labeling/tasks";
 import type { StoredAgreement } from "@/server/labeling/quality";
 
 // The managers' labeling dashboard, across the jobs of the projects they may read (or one project):
-// each job's progress and agreement from its counters and its stored agreement (no scan of items or
+// each job's progress, review backlog and agreement from its counters and its stored agreement (no scan of items or
 // answers), answers per hour and per labeler over a window, and each labeler's pace (time per item,
 // items per hour of time on task). The window's answers are read once, by their submission time.
 
@@ -20,7 +20,7 @@ export async function labelingDashboard(db: Db, principal: Principal, query: { p
     where,
     orderBy: { createdAt: "desc" },
     take: 200,
-    select: { id: true, name: true, taskType: true, status: true, itemCount: true, unreadableCount: true, labeledCount: true, consolidatedCount: true, responseCount: true, workersPerItem: true, agreement: true, project: { select: { name: true } } },
+    select: { id: true, name: true, taskType: true, status: true, itemCount: true, unreadableCount: true, labeledCount: true, consolidatedCount: true, responseCount: true, workersPerItem: true, agreement: true, reviewPendingCount: true, reviewedCount: true, project: { select: { name: true } } },
   });
   const since = new Date(now.getTime() - query.hours * 3_600_000);
   const answers = await db.labelingAssignment.findMany({
@@ -60,6 +60,7 @@ export async function labelingDashboard(db: Db, principal: Principal, query: { p
   const seconds = submitted.reduce((s, a) => s + (a.timeSpentSeconds ?? 0), 0);
   return {
     hours: query.hours,
+    reviewBacklog: jobs.reduce((n, j) => n + j.reviewPendingCount, 0),
     jobs: jobs.map((j) => {
       const agreement = j.agreement ? (JSON.parse(j.agreement) as StoredAgreement) : null;
       return {
@@ -73,6 +74,8 @@ export async function labelingDashboard(db: Db, principal: Principal, query: { p
         consolidated: j.consolidatedCount,
         responses: j.responseCount,
         responsesNeeded: (j.itemCount - j.unreadableCount) * j.workersPerItem,
+        reviewBacklog: j.reviewPendingCount,
+        reviewed: j.reviewedCount,
         fleissKappa: agreement?.fleissKappa ?? null,
         krippendorffAlpha: agreement?.krippendorffAlpha ?? null,
       };
