@@ -1,6 +1,7 @@
 // Labeling's vocabulary and wire types: task types, job settings (SageMaker Ground Truth's names
 // and bounds), workers' answers. Safe for browser and server.
 import { z } from "zod";
+import { autoLabelingInput, autoLabelTaskTypes } from "@/lib/labeling/auto-labeling";
 
 export const taskTypes = [
   "image-classification",
@@ -84,8 +85,13 @@ export const createLabelingJobInput = z
     taskTimeLimitSeconds: z.number({ error: "must be a number" }).int("must be a whole number").min(30, "must be at least 30").max(28_800, "must be at most 28800").optional(),
     /** The labelers who work on it (users of the project). */
     workerIds: z.array(z.string().min(1).max(64)).min(1, "pick at least one labeler").max(500),
+    /** Automated labeling (lib/labeling/auto-labeling.ts). */
+    autoLabeling: autoLabelingInput.optional(),
   })
   .superRefine((input, ctx) => {
+    if (input.autoLabeling?.enabled && !autoLabelTaskTypes.includes(input.taskType)) {
+      ctx.addIssue({ code: "custom", path: ["autoLabeling", "enabled"], message: `automated labeling works for ${autoLabelTaskTypes.map((t) => taskTypeLabels[t].toLowerCase()).join(", ")} so far` });
+    }
     if (isTextTask(input.taskType) && !input.textField) ctx.addIssue({ code: "custom", path: ["textField"], message: "is required for a text task: the column or field with the text" });
     if (input.taskType !== "text-classification" && input.taskType !== "image-classification" && input.taskType !== "text-classification-multilabel" && input.taskType !== "image-classification-multilabel") {
       ctx.addIssue({ code: "custom", path: ["taskType"], message: "bounding boxes and named entities are not open for labeling yet" });

@@ -10,9 +10,12 @@ import { isMultiLabel, type TaskType } from "@/lib/labeling/tasks";
 // Confidence is the posterior of the chosen label; with one worker per item it is 0, as SageMaker
 // writes (one answer says nothing about its own reliability).
 
-/** What an item's consolidated label holds (LabelingItem.label, JSON text). */
+/**
+ * What an item's consolidated label holds (LabelingItem.label, JSON text). A label made by
+ * automated labeling's model has `machine` (the round) and no workers (its majority is its label).
+ */
 export type ConsolidatedLabel =
-  | { label: number; majority: { label: number; voteShare: number; tied: boolean }; workers: number }
+  | { label: number; majority: { label: number; voteShare: number; tied: boolean }; workers: number; machine?: { round: number } }
   | { labels: number[]; confidenceMap: Record<string, number>; majority: { labels: number[] }; workers: number };
 
 const BATCH = 500;

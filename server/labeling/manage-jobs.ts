@@ -92,8 +92,11 @@ export async function createLabelingJob(db: Db, projectId: string, input: Create
     if (!member) throw invalid(`workerIds.${i}`, "is not a member of this project");
     if (!can(member.role as Role, "labeling:work")) throw invalid(`workerIds.${i}`, `is a ${member.role} of this project, who cannot label`);
   }
+  const auto = input.autoLabeling;
+  if (auto?.hostId && !(await db.computeHost.findUnique({ where: { id: auto.hostId }, select: { id: true } }))) throw invalid("autoLabeling.hostId", "names no compute host");
   const row = await db.labelingJob.create({
     data: {
+      ...(auto ? { autoLabel: auto.enabled, autoLabelTargetAccuracy: auto.targetAccuracy, autoLabelMinHumanLabels: auto.minHumanLabels, autoLabelRetrainGrowth: auto.retrainGrowth, autoLabelHostId: auto.hostId ?? null } : {}),
       projectId,
       name: input.name,
       taskType: input.taskType,

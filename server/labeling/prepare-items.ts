@@ -36,6 +36,8 @@ export class ItemWriter {
   constructor(
     private db: Db,
     private jobId: string,
+    /** Random queue order (automated labeling: people label a random sample first). */
+    private shuffle = false,
   ) {}
 
   async add(item: NewItem): Promise<void> {
@@ -48,10 +50,10 @@ export class ItemWriter {
     if (this.pending.length === 0) return;
     const rows = this.pending.splice(0, this.pending.length);
     const values: SqlValue[] = [];
-    for (const r of rows) values.push(`li${randomUUID().replace(/-/g, "")}`, this.jobId, this.seq++, r.sourceRef, r.text, r.width, r.height, r.status, r.unreadableReason);
-    const placeholders = rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
+    for (const r of rows) values.push(`li${randomUUID().replace(/-/g, "")}`, this.jobId, this.seq++, r.sourceRef, r.text, r.width, r.height, r.status, r.unreadableReason, this.shuffle ? Math.random() : 0);
+    const placeholders = rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
     await driverOf(this.db).transaction((tx) =>
-      tx.run(`INSERT INTO "LabelingItem" ("id", "jobId", "seq", "sourceRef", "text", "width", "height", "status", "unreadableReason") VALUES ${placeholders}`, values),
+      tx.run(`INSERT INTO "LabelingItem" ("id", "jobId", "seq", "sourceRef", "text", "width", "height", "status", "unreadableReason", "priority") VALUES ${placeholders}`, values),
     );
   }
 }
@@ -119,9 +121,9 @@ export function eachZipFile(file: string, visit: (name: string, read: () => Prom
 
 /** Reads one job's dataset into items; the job is in_progress after, or failed with the reason. */
 export async function prepareJob(db: Db, store: ArtifactStore, jobId: string): Promise<void> {
-  const job = await db.labelingJob.findUniqueOrThrow({ where: { id: jobId }, select: { id: true, taskType: true, textField: true, datasetVersion: { select: { storageKey: true, format: true } } } });
+  const job = await db.labelingJob.findUniqueOrThrow({ where: { id: jobId }, select: { id: true, taskType: true, textField: true, autoLabel: true, datasetVersion: { select: { storageKey: true, format: true } } } });
   const file = store.localPath(job.datasetVersion.storageKey);
-  const writer = new ItemWriter(db, jobId);
+  const writer = new ItemWriter(db, jobId, job.autoLabel);
   try {
     if (!file) throw new Error("the dataset's file is not on this machine");
     // A worker restart mid-way starts over.
