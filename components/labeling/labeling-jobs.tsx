@@ -15,6 +15,8 @@ import { Detail, Section } from "@/components/ui/section";
 import { Table, Td, Th } from "@/components/ui/table";
 import { useProject, useProjects } from "@/components/projects/use-projects";
 import { useDatasets, useDatasetVersion } from "@/components/datasets/use-datasets";
+import { AutoLabelingFields, AutoLabelingSection } from "@/components/labeling/auto-labeling";
+import type { AutoLabelingInput } from "@/lib/labeling/auto-labeling";
 import { useCreateLabelingJob, useJobItems, useJobQuality, useLabelingJob, useLabelingJobs, useStopLabelingJob } from "@/components/labeling/use-labeling";
 
 const statusText: Record<LabelingJobView["status"], string> = { preparing: "Preparing", in_progress: "In progress", completed: "Completed", failed: "Failed", stopped: "Stopped" };
@@ -183,6 +185,7 @@ export function LabelingJobPage({ jobId, canManage }: { jobId: string; canManage
         </dl>
         {job.statusReason ? <p className={`mt-3 text-sm ${job.status === "failed" ? "text-red-700 dark:text-red-300" : "text-zinc-600 dark:text-zinc-400"}`}>{job.statusReason}</p> : null}
       </Card>
+      <AutoLabelingSection jobId={job.id} />
       <Section title="Labels" count={job.labels.length}>
         <ol className="flex flex-wrap gap-2 text-sm">
           {job.labels.map((l, i) => (
@@ -301,7 +304,7 @@ function JobItems({ jobId }: { jobId: string }) {
             <Td className="max-w-md truncate text-xs" title={i.text ?? i.sourceRef ?? undefined}>
               {i.text ?? i.sourceRef}
             </Td>
-            <Td className="text-xs">{i.status === "unreadable" ? <span title={i.unreadableReason ?? undefined}>unreadable</span> : i.status === "consolidated" ? "consolidated" : `${i.submitted} answer${i.submitted === 1 ? "" : "s"}`}</Td>
+            <Td className="text-xs">{i.status === "unreadable" ? <span title={i.unreadableReason ?? undefined}>unreadable</span> : i.status === "consolidated" ? (i.humanAnnotated ? "consolidated" : "machine-labeled") : `${i.submitted} answer${i.submitted === 1 ? "" : "s"}`}</Td>
             <Td className="text-xs font-medium">{i.labels?.join(", ") ?? "–"}</Td>
             <Td className="text-xs">{i.majority?.join(", ") ?? "–"}</Td>
             <Td className="text-right text-xs tabular-nums">{i.confidence === null ? "–" : i.confidence.toFixed(2)}</Td>
@@ -334,6 +337,7 @@ export function NewLabelingJobPage() {
   const [workersPerItem, setWorkersPerItem] = useState("");
   const [timeLimit, setTimeLimit] = useState("");
   const [workerIds, setWorkerIds] = useState<string[]>([]);
+  const [autoLabeling, setAutoLabeling] = useState<AutoLabelingInput | undefined>(undefined);
   const issue = (path: string) => (create.error instanceof ApiError ? create.error.issueFor(path) : undefined);
   const columns = version?.profile?.kind === "table" ? version.profile.columns.map((c) => c.name) : [];
   const labelers = detail?.members.filter((m) => can(m.role, "labeling:work")) ?? [];
@@ -362,6 +366,7 @@ export function NewLabelingJobPage() {
                 ...(workersPerItem ? { workersPerItem: Number(workersPerItem) } : {}),
                 ...(timeLimit ? { taskTimeLimitSeconds: Number(timeLimit) } : {}),
                 workerIds,
+                ...(autoLabeling ? { autoLabeling } : {}),
               },
             },
             { onSuccess: ({ job }) => router.push(`/labeling/${job.id}`) },
@@ -431,6 +436,7 @@ export function NewLabelingJobPage() {
             ))}
           </ul>
         </fieldset>
+        <AutoLabelingFields taskType={taskType} value={autoLabeling} onChange={setAutoLabeling} issue={issue} />
         <ErrorNotice error={create.error instanceof ApiError && create.error.issues.length ? null : create.error} />
         <Button type="submit" busy={create.isPending}>
           Create labeling job

@@ -163,6 +163,8 @@ export interface LabelingItemView {
   labels: string[] | null;
   majority: string[] | null;
   confidence: number | null;
+  /** False for a label automated labeling's model made. */
+  humanAnnotated: boolean;
   unreadableReason: string | null;
 }
 

@@ -167,7 +167,7 @@ export async function listJobItems(db: Db, jobId: string, principal: Principal, 
     where: { jobId, ...(query.after !== undefined ? { seq: { gt: query.after } } : {}), ...(query.status ? { status: query.status } : {}) },
     orderBy: { seq: "asc" },
     take: query.limit,
-    select: { id: true, seq: true, text: true, sourceRef: true, status: true, submitted: true, label: true, confidence: true, unreadableReason: true },
+    select: { id: true, seq: true, text: true, sourceRef: true, status: true, submitted: true, label: true, confidence: true, humanAnnotated: true, unreadableReason: true },
   });
   const name = (i: number) => job.labels[i]?.name ?? String(i);
   return rows.map((r) => {
@@ -180,8 +180,9 @@ export async function listJobItems(db: Db, jobId: string, principal: Principal, 
       status: r.status,
       submitted: r.submitted,
       labels: label ? ("labels" in label ? label.labels : [label.label]).map(name) : null,
-      majority: label ? ("labels" in label ? label.majority.labels : [label.majority.label]).map(name) : null,
+      majority: label && !("machine" in label && label.machine) ? ("labels" in label ? label.majority.labels : [label.majority.label]).map(name) : null,
       confidence: r.confidence,
+      humanAnnotated: r.humanAnnotated,
       unreadableReason: r.unreadableReason,
     };
   });
