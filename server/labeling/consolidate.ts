@@ -48,7 +48,9 @@ export async function consolidateJob(db: Db, jobId: string, now = new Date()): P
     for (const item of fitted.items) {
       if (!wanted.has(item.itemId)) continue;
       const vote = votes.get(item.itemId)!;
-      labels.set(item.itemId, { label: { label: item.label, majority: { label: vote.label, voteShare: vote.voteShare, tied: vote.tied }, workers: item.workers }, confidence: single ? 0 : item.confidence });
+      // One answer per item: the answer is the label (Dawid–Skene's class priors, fitted over the
+      // job, would otherwise overrule a lone worker's minority-class answers).
+      labels.set(item.itemId, { label: { label: single ? vote.label : item.label, majority: { label: vote.label, voteShare: vote.voteShare, tied: vote.tied }, workers: item.workers }, confidence: single ? 0 : item.confidence });
     }
   }
   const entries = [...labels.entries()];
