@@ -1,6 +1,6 @@
 // The labeling queue at scale, on SQLite and PostgreSQL: a job of 1,000,000 text items (written by
 // the worker's own ItemWriter), then claim-next latency (claim + submit by 10 labelers in turn, p50
-// and p95 of the claim) and the job page's read (getLabelingJob + the first page of items).
+// and p95 of the claim, in priority order as automated labeling sets it) and the job page's read (getLabelingJob + the first page of items).
 // Issue targets: claim-next p95 ≤ 50 ms, job page ≤ 500 ms.
 //   npm run bench -- labeling-queue [items]
 import { spawnSync } from "node:child_process";
@@ -55,7 +55,9 @@ async function seed(db: Db): Promise<{ jobId: string; workers: Principal[] }> {
       workers: { create: workers.map((w) => ({ userId: w.id })) },
     },
   });
-  const writer = new ItemWriter(db, job.id);
+  // Written as an automated-labeling job writes them (random queue priorities), so claims go
+  // through the (jobId, status, priority, seq) order that automated labeling's scores use.
+  const writer = new ItemWriter(db, job.id, true);
   const began = Date.now();
   for (let i = 0; i < ITEMS; i++) {
     await writer.add({ sourceRef: null, text: `text number ${i}`, width: null, height: null, status: "open", unreadableReason: null });

@@ -1,7 +1,7 @@
 "use client";
 
-import { useState } from "react";
-import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/lib/api-client";
 import { formatDateTime } from "@/lib/format";
 import { queryKeys } from "@/lib/query-keys";
@@ -37,6 +37,12 @@ const pct = (x: number | null) => (x === null ? "–" : `${(x * 100).toFixed(1)}
 /** The job page's section; nothing when automated labeling is off. */
 export function AutoLabelingSection({ jobId }: { jobId: string }) {
   const { data, error } = useAutoLabeling(jobId);
+  const qc = useQueryClient();
+  const machineLabeled = data?.counts.machineLabeled;
+  // Machine labels change the job's own counts (labeled, status): refresh them with these.
+  useEffect(() => {
+    if (machineLabeled) void qc.invalidateQueries({ queryKey: queryKeys.labeling.detail(jobId), exact: true });
+  }, [machineLabeled, jobId, qc]);
   if (error) return <ErrorNotice error={error} />;
   if (!data?.enabled) return null;
   const labeled = data.counts.machineLabeled + data.counts.humanLabeled;

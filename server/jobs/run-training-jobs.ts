@@ -229,29 +229,50 @@ async function ensureRun(db: Db, job: JobRow, host: HostRow): Promise<string> {
   return run.id;
 }
 
-function runBootstrap(db: Db, job: JobRow, host: HostRow, model: KernelAPI.IModel, settings: ReturnType<typeof serverSettings>): void {
+/**
+ * Executes bootstrap `code` in a kernel the worker started and calls `ended` when it returns, with
+ * the reason if it raised (a missing studio SDK named as such, else `<what> failed on host …`).
+ * The connection is disposed after; `connected` keeps it meanwhile (to dispose it earlier).
+ */
+export function executeBootstrap(
+  model: KernelAPI.IModel,
+  settings: ReturnType<typeof serverSettings>,
+  host: { name: string },
+  what: string,
+  code: string,
+  connected: Map<string, Kernel.IKernelConnection>,
+  key: string,
+  ended: (failure: string | null) => Promise<void>,
+): void {
   const connection = new KernelConnection({ model, serverSettings: settings, handleComms: false });
-  connections.set(job.id, connection);
+  connected.set(key, connection);
   let error: KernelMessage.IErrorMsg["content"] | null = null;
-  const future = connection.requestExecute({ code: JOB_BOOTSTRAP, silent: false, store_history: false, allow_stdin: false, stop_on_error: true });
+  const future = connection.requestExecute({ code, silent: false, store_history: false, allow_stdin: false, stop_on_error: true });
   future.onIOPub = (message) => {
     if (message.header.msg_type === "error") error = (message as KernelMessage.IErrorMsg).content;
   };
   future.done
     .then(async (reply) => {
-      if (reply.content.status !== "error") return;
+      if (reply.content.status !== "error") return ended(null);
       const content = error ?? (reply.content as KernelMessage.IReplyErrorContent);
       const missingSdk = content.ename === "ModuleNotFoundError" && /studio/.test(content.evalue);
-      const reason = missingSdk
-        ? `The studio SDK is not installed on host ${host.name} (${content.evalue}). Install it there: pip install kernels/sdk (see kernels/README.md).`
-        : `The job runner failed on host ${host.name}: ${content.ename}: ${content.evalue}`;
-      await finishJob(db, job.id, job.runId, { status: "failed", reason, exitCode: null, at: new Date() });
+      await ended(
+        missingSdk
+          ? `The studio SDK is not installed on host ${host.name} (${content.evalue}). Install it there: pip install kernels/sdk (see kernels/README.md).`
+          : `${what} failed on host ${host.name}: ${content.ename}: ${content.evalue}`,
+      );
     })
     .catch(() => undefined)
     .finally(() => {
-      connections.delete(job.id);
+      connected.delete(key);
       connection.dispose();
     });
+}
+
+function runBootstrap(db: Db, job: JobRow, host: HostRow, model: KernelAPI.IModel, settings: ReturnType<typeof serverSettings>): void {
+  executeBootstrap(model, settings, host, "The job runner", JOB_BOOTSTRAP, connections, job.id, async (failure) => {
+    if (failure) await finishJob(db, job.id, job.runId, { status: "failed", reason: failure, exitCode: null, at: new Date() });
+  });
 }
 
 async function shutdownKernel(db: Db, job: { hostId: string | null; kernelId: string | null }): Promise<void> {

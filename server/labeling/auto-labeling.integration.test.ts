@@ -5,18 +5,12 @@
 // holds left alone, machine labels accurate on the held-out truth, the least confident sent to
 // people first, a retrain when the labels grew; a host that is down (the round waits, then runs)
 // and a round that cannot train (the reason shows, people keep labeling).
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
+import { kernelHarness } from "@/test/kernel-harness";
 import { expectAppError, makePrincipal } from "@/test/fixtures";
-import { startGateway, type RunningGateway } from "@/test/gateway";
-import { startStudioApi, type StudioApi } from "@/test/studio-api";
 import { reviewsCsv, syntheticReviews } from "@/test/synthetic-reviews";
-import { sealSecret } from "@/server/crypto/secret-box";
-import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
 import { createProject } from "@/server/projects/create-project";
 import { setProjectMember } from "@/server/projects/set-project-member";
 import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
@@ -37,21 +31,8 @@ import type { Principal } from "@/server/auth/principal";
 import type { AutoLabelingView } from "@/lib/labeling/auto-labeling";
 
 const db = setupTestDb();
-const root = mkdtempSync(path.join(os.tmpdir(), "autolabel-test-"));
-const store = new LocalArtifactStore(root);
-let gateway: RunningGateway;
-let api: StudioApi;
-
-beforeAll(async () => {
-  gateway = await startGateway();
-  api = await startStudioApi(db, store);
-}, 90_000);
-
-afterAll(async () => {
-  await api?.close();
-  await gateway?.stop();
-  rmSync(root, { recursive: true, force: true });
-}, 30_000);
+const harness = kernelHarness(db, "autolabel-test-");
+const { store } = harness;
 
 const reviews = syntheticReviews(400);
 
@@ -61,8 +42,7 @@ async function setup(settings: { minHumanLabels: number; retrainGrowth?: number 
   const { principal: labeler } = await makePrincipal(db, "labeler");
   const { principal: other } = await makePrincipal(db, "labeler");
   for (const p of [labeler, other]) await setProjectMember(db, project.id, { userId: p.id, role: "labeler" }, manager);
-  await db.computeHost.deleteMany({ where: { kind: "local" } });
-  const host = await db.computeHost.create({ data: { name: `local-${Math.random().toString(36).slice(2, 6)}`, kind: "local", url: gateway.url, tokenCiphertext: sealSecret(gateway.token), status: "healthy" } });
+  const host = await harness.localHost();
   const { version } = await uploadDatasetVersion(db, store, project.id, { name: "reviews", filename: "reviews.csv" }, Readable.from([Buffer.from(reviewsCsv(reviews))]), manager);
   await processPendingDatasetVersions(db, store, 10);
   const job = await createLabelingJob(
@@ -103,7 +83,7 @@ async function label(jobId: string, labeler: Principal, n: number, answer: (trut
   return seqs;
 }
 
-const tick = () => tickAutoLabeling(db, { studioUrlFor: () => api.url });
+const tick = () => tickAutoLabeling(db, { studioUrlFor: () => harness.api.url });
 
 /** Worker passes until the latest round has ended (or the deadline). */
 async function runRound(jobId: string, manager: Principal, timeoutMs = 90_000): Promise<AutoLabelingView> {
@@ -211,7 +191,7 @@ describe("automated labeling", () => {
     expect(view.state).toMatchObject({ kind: "waiting_for_host", message: `Round 1: Waiting for host ${host.name}: Connection refused at 127.0.0.1:1.` });
     // The host comes back: the round starts on the next attempt, and fails with the reason.
     await db.computeHost.update({ where: { id: host.id }, data: { status: "healthy", statusReason: null } });
-    await tickAutoLabeling(db, { now: new Date(Date.now() + 16_000), studioUrlFor: () => api.url }); // past the 15 s between attempts
+    await tickAutoLabeling(db, { now: new Date(Date.now() + 16_000), studioUrlFor: () => harness.api.url }); // past the 15 s between attempts
     view = await runRound(jobId, manager);
     expect(view.rounds[0]).toMatchObject({ number: 1, status: "failed", statusReason: expect.stringContaining("Training failed: the human labels so far have one class only (good)") });
     expect(view.state.message).toContain("Round 1 failed");

@@ -1,11 +1,11 @@
 import "server-only";
-import { KernelAPI, KernelConnection, type KernelMessage } from "@jupyterlab/services";
+import { KernelAPI, type Kernel } from "@jupyterlab/services";
 import type { Db } from "@/server/db";
 import { describeNetworkError, serverSettings } from "@/server/hosts/gateway-client";
 import { gatewayTargetOf } from "@/server/hosts/probe-host";
 import { kernelEnv, studioUrlForHost } from "@/server/hosts/studio-url";
 import { createScopedToken, revokeJobTokens } from "@/server/tokens/scoped-tokens";
-import { kernelBootstrap, startKernel } from "@/server/jobs/run-training-jobs";
+import { executeBootstrap, kernelBootstrap, startKernel } from "@/server/jobs/run-training-jobs";
 import { nextRoundAt } from "@/lib/labeling/auto-labeling";
 
 // The worker's side of automated labeling. For each in-progress job with it enabled: once enough
@@ -32,7 +32,7 @@ const starting = new Set<string>();
 const lastStartAttempt = new Map<string, number>();
 const lastKernelCheck = new Map<string, number>();
 /** Connections to the kernels of rounds this process started (to see code that fails before it reports). */
-const connections = new Map<string, KernelConnection>();
+const connections = new Map<string, Kernel.IKernelConnection>();
 
 export interface AutoLabelTickOptions {
   now?: Date;
@@ -138,29 +138,10 @@ async function startRound(db: Db, round: RoundRow, now: Date, studioUrlFor: (hos
   }
   const live = await db.labelingRound.updateMany({ where: { id: round.id, status: "training" }, data: { kernelId: model.id, statusReason: `Training on host ${host.name}…` } });
   if (live.count === 0) return void (await KernelAPI.shutdownKernel(model.id, settings).catch(() => undefined));
-  const connection = new KernelConnection({ model, serverSettings: settings, handleComms: false });
-  connections.set(round.id, connection);
-  let error: KernelMessage.IErrorMsg["content"] | null = null;
-  const future = connection.requestExecute({ code: ROUND_BOOTSTRAP, silent: false, store_history: false, allow_stdin: false, stop_on_error: true });
-  future.onIOPub = (message) => {
-    if (message.header.msg_type === "error") error = (message as KernelMessage.IErrorMsg).content;
-  };
-  future.done
-    .then(async (reply) => {
-      // run_round reports its own outcome; an error here is code that failed before or while reporting.
-      const failed = reply.content.status === "error" ? (error ?? (reply.content as KernelMessage.IReplyErrorContent)) : null;
-      const reason = !failed
-        ? `The round's code on host ${host.name} ended without reporting an outcome.`
-        : failed.ename === "ModuleNotFoundError" && /studio/.test(failed.evalue)
-          ? `The studio SDK is not installed on host ${host.name} (${failed.evalue}). Install it there: pip install kernels/sdk (see kernels/README.md).`
-          : `The round's code failed on host ${host.name}: ${failed.ename}: ${failed.evalue}`;
-      await endRound(db, round.id, "failed", reason, new Date());
-    })
-    .catch(() => undefined)
-    .finally(() => {
-      connections.delete(round.id);
-      connection.dispose();
-    });
+  // run_round reports its own outcome (then this changes nothing); otherwise it failed before or while reporting.
+  executeBootstrap(model, settings, host, "The round's code", ROUND_BOOTSTRAP, connections, round.id, (failure) =>
+    endRound(db, round.id, "failed", failure ?? `The round's code on host ${host.name} ended without reporting an outcome.`, new Date()),
+  );
 }
 
 /** A training round this process does not hold a connection to: fail it if its kernel is gone or it ran too long. */
