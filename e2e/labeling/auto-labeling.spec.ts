@@ -99,7 +99,8 @@ test("a model labels the easy items of a text job after a human sample, at the t
   const machineLabeled = Number(await page.getByTestId("machine-labeled").textContent());
   expect(machineLabeled).toBeGreaterThan(100);
   await expect(page.getByTestId("human-labeled")).toHaveText(String(FIRST_ROUND_AT));
-  await expect(page.getByTestId("auto-labeling-state")).toContainText("round 2 trains at");
+  // Either people have items left (the least sure ones) until the next round, or the model took them all.
+  await expect(page.getByTestId("auto-labeling-state")).toContainText(/round 2 trains at|every item has its label/);
   await expect(page.getByRole("table", { name: "Items" }).getByText("machine-labeled").first()).toBeVisible();
   await page.getByRole("heading", { name: /Automated labeling/ }).scrollIntoViewIfNeeded();
   await page.screenshot({ path: "test-results/auto-labeling-job.png", fullPage: true });
