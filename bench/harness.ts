@@ -228,7 +228,7 @@ export function migrate(url: string): void {
 }
 
 /** A text classification job of `items` open items (written by the worker's own ItemWriter) and `labelers` labelers on it. */
-export async function seedLabelingJob(db: Db, options: { items: number; labelers: number; workersPerItem: number; onProgress?: (written: number) => void }): Promise<{ jobId: string; workers: Principal[] }> {
+export async function seedLabelingJob(db: Db, options: { items: number; labelers: number; workersPerItem: number; shuffle?: boolean; onProgress?: (written: number) => void }): Promise<{ jobId: string; workers: Principal[] }> {
   const stamp = Date.now().toString(36);
   const owner = await db.user.create({ data: { email: `owner-${stamp}@bench.test`, name: "Owner", role: "data_scientist", passwordHash: "x" } });
   const project = await db.project.create({ data: { name: `Bench ${stamp}`, slug: `bench-${stamp}`, createdById: owner.id } });
@@ -255,7 +255,8 @@ export async function seedLabelingJob(db: Db, options: { items: number; labelers
       workers: { create: workers.map((w) => ({ userId: w.id })) },
     },
   });
-  const writer = new ItemWriter(db, job.id);
+  // shuffle: random queue priorities, as an automated-labeling job writes them.
+  const writer = new ItemWriter(db, job.id, options.shuffle ?? false);
   for (let i = 0; i < options.items; i++) {
     await writer.add({ sourceRef: null, text: `text number ${i}`, width: null, height: null, status: "open", unreadableReason: null });
     if (i % 200_000 === 0) options.onProgress?.(i);

@@ -1,6 +1,6 @@
 // The labeling queue at scale, on SQLite and PostgreSQL: a job of 1,000,000 text items (written by
 // the worker's own ItemWriter), then claim-next latency (claim + submit by 10 labelers in turn, p50
-// and p95 of the claim) and the job page's read (getLabelingJob + the first page of items).
+// and p95 of the claim, in priority order as automated labeling sets it) and the job page's read (getLabelingJob + the first page of items).
 // Issue targets: claim-next p95 ≤ 50 ms, job page ≤ 500 ms.
 //   npm run bench -- labeling-queue [items]
 import { mkdirSync, rmSync } from "node:fs";
@@ -22,7 +22,7 @@ async function measure(provider: string, url: string): Promise<void> {
   const db = createDb(url);
   note(`${provider}: writing ${ITEMS} items…`);
   const began = Date.now();
-  const { jobId, workers } = await seedLabelingJob(db, { items: ITEMS, labelers: LABELERS, workersPerItem: 3, onProgress: (n) => note(`${n} items written (${Math.round((Date.now() - began) / 1000)} s)`) });
+  const { jobId, workers } = await seedLabelingJob(db, { items: ITEMS, labelers: LABELERS, workersPerItem: 3, shuffle: true, onProgress: (n) => note(`${n} items written (${Math.round((Date.now() - began) / 1000)} s)`) });
   emit({ bench, metric: "items_written_per_second", value: Math.round(ITEMS / ((Date.now() - began) / 1000)), unit: "items/s", n: ITEMS });
   if (provider === "postgres") await db.$executeRawUnsafe(`ANALYZE "LabelingItem"`);
   note(`${provider}: ${CLAIMS} claims and submissions by ${LABELERS} labelers in turn…`);

@@ -17,6 +17,8 @@ import { useProject, useProjects } from "@/components/projects/use-projects";
 import { useDatasets, useDatasetVersion } from "@/components/datasets/use-datasets";
 import { ExamplesEditor } from "@/components/labeling/examples-editor";
 import { JobExports } from "@/components/labeling/exports";
+import { AutoLabelingFields, AutoLabelingSection } from "@/components/labeling/auto-labeling";
+import type { AutoLabelingInput } from "@/lib/labeling/auto-labeling";
 import { useCreateLabelingJob, useJobItems, useJobQuality, useLabelingJob, useLabelingJobs, useStopLabelingJob } from "@/components/labeling/use-labeling";
 
 export const statusText: Record<LabelingJobView["status"], string> = { preparing: "Preparing", in_progress: "In progress", completed: "Completed", failed: "Failed", stopped: "Stopped" };
@@ -200,6 +202,7 @@ export function LabelingJobPage({ jobId, canManage, canReview }: { jobId: string
         </dl>
         {job.statusReason ? <p className={`mt-3 text-sm ${job.status === "failed" ? "text-red-700 dark:text-red-300" : "text-zinc-600 dark:text-zinc-400"}`}>{job.statusReason}</p> : null}
       </Card>
+      <AutoLabelingSection jobId={job.id} />
       <Section title="Labels" count={job.labels.length}>
         <ol className="flex flex-wrap gap-2 text-sm">
           {job.labels.map((l, i) => (
@@ -319,7 +322,7 @@ function JobItems({ jobId, taskType }: { jobId: string; taskType: TaskType }) {
               {i.text ?? i.sourceRef}
             </Td>
             <Td className="text-xs">
-              {i.status === "unreadable" ? <span title={i.unreadableReason ?? undefined}>unreadable</span> : i.status === "consolidated" ? "consolidated" : `${i.submitted} answer${i.submitted === 1 ? "" : "s"}`}
+              {i.status === "unreadable" ? <span title={i.unreadableReason ?? undefined}>unreadable</span> : i.status === "consolidated" ? (i.humanAnnotated ? "consolidated" : "machine-labeled") : `${i.submitted} answer${i.submitted === 1 ? "" : "s"}`}
               {i.review ? ` · review ${i.review}` : ""}
             </Td>
             <Td className="text-xs font-medium">{i.labels ? i.labels.join(kind === "boxes" || kind === "spans" ? "; " : ", ") || "(none)" : "–"}</Td>
@@ -356,6 +359,7 @@ export function NewLabelingJobPage() {
   const [timeLimit, setTimeLimit] = useState("");
   const [reviewThreshold, setReviewThreshold] = useState("");
   const [workerIds, setWorkerIds] = useState<string[]>([]);
+  const [autoLabeling, setAutoLabeling] = useState<AutoLabelingInput | undefined>(undefined);
   const issue = (path: string) => (create.error instanceof ApiError ? create.error.issueFor(path) : undefined);
   const columns = version?.profile?.kind === "table" ? version.profile.columns.map((c) => c.name) : [];
   const labelers = detail?.members.filter((m) => can(m.role, "labeling:work")) ?? [];
@@ -385,6 +389,7 @@ export function NewLabelingJobPage() {
                 ...(timeLimit ? { taskTimeLimitSeconds: Number(timeLimit) } : {}),
                 ...(reviewThreshold ? { reviewThreshold: Number(reviewThreshold) } : {}),
                 workerIds,
+                ...(autoLabeling ? { autoLabeling } : {}),
               },
             },
             { onSuccess: ({ job }) => router.push(`/labeling/${job.id}`) },
@@ -464,6 +469,7 @@ export function NewLabelingJobPage() {
             ))}
           </ul>
         </fieldset>
+        <AutoLabelingFields taskType={taskType} value={autoLabeling} onChange={setAutoLabeling} issue={issue} />
         <ErrorNotice error={create.error instanceof ApiError && create.error.issues.length ? null : create.error} />
         <Button type="submit" busy={create.isPending}>
           Create labeling job

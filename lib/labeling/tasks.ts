@@ -1,6 +1,7 @@
 // Labeling's vocabulary and wire types: task types, job settings (SageMaker Ground Truth's names
 // and bounds), workers' answers. Safe for browser and server.
 import { z } from "zod";
+import { autoLabelingInput, autoLabelTaskTypes } from "@/lib/labeling/auto-labeling";
 
 export const taskTypes = [
   "image-classification",
@@ -86,8 +87,13 @@ export const createLabelingJobInput = z
     workerIds: z.array(z.string().min(1).max(64)).min(1, "pick at least one labeler").max(500),
     /** Consolidated items below this confidence (or whose workers disagreed) go to review (default 0.7; 0: disagreements only). */
     reviewThreshold: z.number({ error: "must be a number" }).min(0, "must be 0–1").max(1, "must be 0–1").optional(),
+    /** Automated labeling (lib/labeling/auto-labeling.ts). */
+    autoLabeling: autoLabelingInput.optional(),
   })
   .superRefine((input, ctx) => {
+    if (input.autoLabeling?.enabled && !autoLabelTaskTypes.includes(input.taskType)) {
+      ctx.addIssue({ code: "custom", path: ["autoLabeling", "enabled"], message: `automated labeling works for ${autoLabelTaskTypes.map((t) => taskTypeLabels[t].toLowerCase()).join(", ")} so far` });
+    }
     const names = new Set(input.labels.map((l) => l.name));
     for (const kind of ["good", "bad"] as const) {
       input.examples[kind].forEach((e, i) => {
@@ -183,6 +189,8 @@ export interface LabelingItemView {
   labels: string[] | null;
   majority: string[] | null;
   confidence: number | null;
+  /** False for a label automated labeling's model made. */
+  humanAnnotated: boolean;
   unreadableReason: string | null;
   review: "pending" | "accepted" | "corrected" | null;
 }

@@ -1,11 +1,12 @@
 import type { Role } from "@/lib/roles";
 
 /**
- * A token handed to a notebook's kernel or a training job: it acts for its owner, but only inside
- * one project and only on the routes the SDK uses.
+ * A token handed to a notebook's kernel, a training job or a round of automated labeling: it acts
+ * for its owner, but only inside one project and only on the routes the SDK uses (a labeling
+ * round's only on its own round's routes; jobId is then the round's id).
  */
 export interface TokenScope {
-  kind: "kernel" | "job";
+  kind: "kernel" | "job" | "labeling";
   projectId: string;
   jobId?: string;
 }

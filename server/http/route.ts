@@ -23,8 +23,9 @@ interface RouteConfig<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
   /**
    * The route is one the Python SDK uses, so the project-scoped tokens handed to kernels and jobs
    * may call it (the domain function still checks the project). Every other route refuses them.
+   * "labeling-round": only the token of a round of automated labeling may (its code on the host).
    */
-  sdk?: boolean;
+  sdk?: boolean | "labeling-round";
 }
 
 // Most bodies are a few fields; endpoints that take documents (notebooks) raise this.
@@ -58,8 +59,8 @@ export function route<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType 
       if (!user) throw new AppError("unauthorized", "Sign in, or send a valid API token as `Authorization: Bearer <token>`.");
       // Bearer tokens cannot be attached by another site; session cookies can.
       if (user.via === "session") assertSameOrigin(req);
-      if (user.scope && !config.sdk) {
-        throw new AppError("forbidden", `This token belongs to a ${user.scope.kind === "job" ? "training job" : "notebook kernel"} and only works for the studio SDK.`);
+      if (user.scope && (user.scope.kind === "labeling" ? config.sdk !== "labeling-round" : config.sdk !== true)) {
+        throw new AppError("forbidden", `This token belongs to a ${{ job: "training job", kernel: "notebook kernel", labeling: "round of automated labeling" }[user.scope.kind]} and only works for ${user.scope.kind === "labeling" ? "that round" : "the studio SDK"}.`);
       }
       if (config.access !== "signed-in" && !can(user.role, config.access)) {
         throw new AppError("forbidden", "Your role does not allow this.");

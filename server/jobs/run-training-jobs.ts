@@ -16,15 +16,15 @@ import { terminalJobStatuses } from "@/server/jobs/job-schemas";
 // worker restart nor a web restart loses a line. The worker only starts jobs, watches that their
 // kernels live, enforces stop requests and time limits, retries, and cleans kernels up.
 
-// What the studio executes in the job's kernel. Gateways hand only KERNEL_* variables to kernels.
-export const JOB_BOOTSTRAP = [
-  "import os as _os",
-  "for _k, _v in list(_os.environ.items()):",
-  "    if _k.startswith('KERNEL_STUDIO_'):",
-  "        _os.environ[_k[len('KERNEL_'):]] = _v",
-  "from studio._runner import run_job as _run_job",
-  "_run_job()",
-].join("\n");
+/**
+ * Code the studio executes in a kernel it started: the studio's variables (gateways hand only
+ * KERNEL_* variables to kernels) put back under their own names, then `call`.
+ */
+export const kernelBootstrap = (...call: string[]): string =>
+  ["import os as _os", "for _k, _v in list(_os.environ.items()):", "    if _k.startswith('KERNEL_STUDIO_'):", "        _os.environ[_k[len('KERNEL_'):]] = _v", ...call].join("\n");
+
+// What the studio executes in the job's kernel.
+export const JOB_BOOTSTRAP = kernelBootstrap("from studio._runner import run_job as _run_job", "_run_job()");
 
 const KERNEL_USERNAME = "studio";
 const START_TIMEOUT_MS = 120_000;
@@ -167,23 +167,35 @@ async function startJob(db: Db, job: JobRow, now: Date, studioUrlFor: (host: { k
     STUDIO_RUN_ID: runId,
   });
   let model: KernelAPI.IModel;
+  try {
+    model = await startKernel(host, settings, kernelName, variables);
+  } catch (error) {
+    await revokeJobTokens(db, job.id);
+    return waitForHost(db, { ...job, status: "starting" }, host, (error as Error).message, now);
+  }
+  await db.trainingJob.updateMany({ where: { id: job.id }, data: { kernelId: model.id, waitingSince: null, statusReason: `Kernel started on ${host.name}; the job runner is downloading code and inputs…` } });
+  runBootstrap(db, job, host, model, settings);
+}
+
+/**
+ * Starts a kernel on the host with the studio's variables (kernelEnv) in its environment; an
+ * error's message says why in a sentence (`could not start a "python3" kernel: …`).
+ */
+export async function startKernel(host: { url: string }, settings: ReturnType<typeof serverSettings>, kernelName: string, variables: Record<string, string>): Promise<KernelAPI.IModel> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    model = await Promise.race([
+    return await Promise.race([
       KernelAPI.startNew({ name: kernelName, env: { ...variables, KERNEL_USERNAME } } as KernelAPI.IKernelOptions, settings),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`the host did not start a kernel within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
       }),
     ]);
   } catch (error) {
-    await revokeJobTokens(db, job.id);
     const message = error instanceof Error && /fetch failed|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(`${error.message} ${String((error as { cause?: unknown }).cause)}`) ? describeNetworkError(host.url, error).message : (error as Error).message;
-    return waitForHost(db, { ...job, status: "starting" }, host, `could not start a "${kernelName}" kernel: ${message}`, now);
+    throw new Error(`could not start a "${kernelName}" kernel: ${message}`);
   } finally {
     clearTimeout(timer);
   }
-  await db.trainingJob.updateMany({ where: { id: job.id }, data: { kernelId: model.id, waitingSince: null, statusReason: `Kernel started on ${host.name}; the job runner is downloading code and inputs…` } });
-  runBootstrap(db, job, host, model, settings);
 }
 
 /** The job's run: one per job, kept across retries (each attempt's logs say which attempt they are). */
@@ -217,29 +229,50 @@ async function ensureRun(db: Db, job: JobRow, host: HostRow): Promise<string> {
   return run.id;
 }
 
-function runBootstrap(db: Db, job: JobRow, host: HostRow, model: KernelAPI.IModel, settings: ReturnType<typeof serverSettings>): void {
+/**
+ * Executes bootstrap `code` in a kernel the worker started and calls `ended` when it returns, with
+ * the reason if it raised (a missing studio SDK named as such, else `<what> failed on host …`).
+ * The connection is disposed after; `connected` keeps it meanwhile (to dispose it earlier).
+ */
+export function executeBootstrap(
+  model: KernelAPI.IModel,
+  settings: ReturnType<typeof serverSettings>,
+  host: { name: string },
+  what: string,
+  code: string,
+  connected: Map<string, Kernel.IKernelConnection>,
+  key: string,
+  ended: (failure: string | null) => Promise<void>,
+): void {
   const connection = new KernelConnection({ model, serverSettings: settings, handleComms: false });
-  connections.set(job.id, connection);
+  connected.set(key, connection);
   let error: KernelMessage.IErrorMsg["content"] | null = null;
-  const future = connection.requestExecute({ code: JOB_BOOTSTRAP, silent: false, store_history: false, allow_stdin: false, stop_on_error: true });
+  const future = connection.requestExecute({ code, silent: false, store_history: false, allow_stdin: false, stop_on_error: true });
   future.onIOPub = (message) => {
     if (message.header.msg_type === "error") error = (message as KernelMessage.IErrorMsg).content;
   };
   future.done
     .then(async (reply) => {
-      if (reply.content.status !== "error") return;
+      if (reply.content.status !== "error") return ended(null);
       const content = error ?? (reply.content as KernelMessage.IReplyErrorContent);
       const missingSdk = content.ename === "ModuleNotFoundError" && /studio/.test(content.evalue);
-      const reason = missingSdk
-        ? `The studio SDK is not installed on host ${host.name} (${content.evalue}). Install it there: pip install kernels/sdk (see kernels/README.md).`
-        : `The job runner failed on host ${host.name}: ${content.ename}: ${content.evalue}`;
-      await finishJob(db, job.id, job.runId, { status: "failed", reason, exitCode: null, at: new Date() });
+      await ended(
+        missingSdk
+          ? `The studio SDK is not installed on host ${host.name} (${content.evalue}). Install it there: pip install kernels/sdk (see kernels/README.md).`
+          : `${what} failed on host ${host.name}: ${content.ename}: ${content.evalue}`,
+      );
     })
     .catch(() => undefined)
     .finally(() => {
-      connections.delete(job.id);
+      connected.delete(key);
       connection.dispose();
     });
+}
+
+function runBootstrap(db: Db, job: JobRow, host: HostRow, model: KernelAPI.IModel, settings: ReturnType<typeof serverSettings>): void {
+  executeBootstrap(model, settings, host, "The job runner", JOB_BOOTSTRAP, connections, job.id, async (failure) => {
+    if (failure) await finishJob(db, job.id, job.runId, { status: "failed", reason: failure, exitCode: null, at: new Date() });
+  });
 }
 
 async function shutdownKernel(db: Db, job: { hostId: string | null; kernelId: string | null }): Promise<void> {

@@ -19,9 +19,13 @@ import { itemsForReview, queueForReview } from "@/server/labeling/review";
 // confidence; the item's is the lowest of them (or, with no object kept, the share of workers who
 // drew none), so one doubtful box makes the image doubtful.
 
-/** What an item's consolidated label holds (LabelingItem.label, JSON text). Majority and workers are null when not known (labels imported from a Ground Truth manifest). */
+/**
+ * What an item's consolidated label holds (LabelingItem.label, JSON text). Majority and workers are
+ * null when not known (labels imported from a Ground Truth manifest). A label made by automated
+ * labeling's model has `machine` (the round) and no workers (its majority is its label).
+ */
 export type ConsolidatedLabel =
-  | { label: number; majority: { label: number; voteShare: number; tied: boolean } | null; workers: number | null }
+  | { label: number; majority: { label: number; voteShare: number; tied: boolean } | null; workers: number | null; machine?: { round: number } }
   | { labels: number[]; confidenceMap: Record<string, number>; majority: { labels: number[] } | null; workers: number | null }
   /** Whole pixels; each box's confidence. */
   | { boxes: (BoxAnswerItem & { confidence: number })[]; workers: number; dropped: number }
@@ -99,7 +103,9 @@ export async function consolidateJob(db: Db, jobId: string, now = new Date()): P
     for (const item of fitted.items) {
       if (!wanted.has(item.itemId)) continue;
       const vote = votes.get(item.itemId)!;
-      labels.set(item.itemId, { label: { label: item.label, majority: { label: vote.label, voteShare: vote.voteShare, tied: vote.tied }, workers: item.workers }, confidence: single ? 0 : item.confidence });
+      // One answer per item: the answer is the label (Dawid–Skene's class priors, fitted over the
+      // job, would otherwise overrule a lone worker's minority-class answers).
+      labels.set(item.itemId, { label: { label: single ? vote.label : item.label, majority: { label: vote.label, voteShare: vote.voteShare, tied: vote.tied }, workers: item.workers }, confidence: single ? 0 : item.confidence });
     }
   }
   const entries = [...labels.entries()];
@@ -131,7 +137,7 @@ export async function consolidateJob(db: Db, jobId: string, now = new Date()): P
 }
 
 /** How often a job's labels are refitted while labeling goes on (Dawid–Skene reads every answer of the job). */
-export const REFIT_INTERVAL_MS = 30_000;
+export const REFIT_INTERVAL_MS = 10_000;
 const lastFit = new Map<string, number>();
 
 /**

@@ -94,8 +94,11 @@ export async function createLabelingJob(db: Db, projectId: string, input: Create
     if (!member) throw invalid(`workerIds.${i}`, "is not a member of this project");
     if (!can(member.role as Role, "labeling:work")) throw invalid(`workerIds.${i}`, `is a ${member.role} of this project, who cannot label`);
   }
+  const auto = input.autoLabeling;
+  if (auto?.hostId && !(await db.computeHost.findUnique({ where: { id: auto.hostId }, select: { id: true } }))) throw invalid("autoLabeling.hostId", "names no compute host");
   const row = await db.labelingJob.create({
     data: {
+      ...(auto ? { autoLabel: auto.enabled, autoLabelTargetAccuracy: auto.targetAccuracy, autoLabelMinHumanLabels: auto.minHumanLabels, autoLabelRetrainGrowth: auto.retrainGrowth, autoLabelHostId: auto.hostId ?? null } : {}),
       projectId,
       name: input.name,
       taskType: input.taskType,
@@ -174,7 +177,7 @@ export async function listJobItems(db: Db, jobId: string, principal: Principal, 
     where: { jobId, ...(query.after !== undefined ? { seq: { gt: query.after } } : {}), ...(query.status ? { status: query.status } : {}) },
     orderBy: { seq: "asc" },
     take: query.limit,
-    select: { id: true, seq: true, text: true, sourceRef: true, status: true, submitted: true, label: true, confidence: true, unreadableReason: true, reviewStatus: true },
+    select: { id: true, seq: true, text: true, sourceRef: true, status: true, submitted: true, label: true, confidence: true, humanAnnotated: true, unreadableReason: true, reviewStatus: true },
   });
   const name = (i: number) => job.labels[i]?.name ?? String(i);
   return rows.map((r) => {
@@ -187,8 +190,9 @@ export async function listJobItems(db: Db, jobId: string, principal: Principal, 
       status: r.status,
       submitted: r.submitted,
       labels: label ? labelNames(label, name, r.text ?? "") : null,
-      majority: label && "majority" in label && label.majority ? ("labels" in label.majority ? label.majority.labels : [label.majority.label]).map(name) : null,
+      majority: label && "majority" in label && label.majority && !("machine" in label && label.machine) ? ("labels" in label.majority ? label.majority.labels : [label.majority.label]).map(name) : null,
       confidence: r.confidence,
+      humanAnnotated: r.humanAnnotated,
       unreadableReason: r.unreadableReason,
       review: r.reviewStatus as LabelingItemView["review"],
     };

@@ -48,6 +48,8 @@ export class ItemWriter {
   constructor(
     private db: Db,
     private jobId: string,
+    /** Random queue order (automated labeling: people label a random sample first). */
+    private shuffle = false,
   ) {}
 
   async add(item: NewItem): Promise<void> {
@@ -62,13 +64,13 @@ export class ItemWriter {
     const values: SqlValue[] = [];
     for (const r of rows) {
       const l = r.labeled;
-      values.push(`li${randomUUID().replace(/-/g, "")}`, this.jobId, this.seq++, r.sourceRef, r.text, r.width, r.height, r.status, r.unreadableReason);
+      values.push(`li${randomUUID().replace(/-/g, "")}`, this.jobId, this.seq++, r.sourceRef, r.text, r.width, r.height, r.status, r.unreadableReason, this.shuffle ? Math.random() : 0);
       values.push(l?.label ?? null, l?.confidence ?? null, l?.humanAnnotated ?? true, l?.consolidatedAt ?? null, l?.reviewStatus ?? null, l?.reviewedById ?? null, l?.reviewerEmail ?? null, l?.reviewedAt ?? null, l?.origin ?? null);
     }
-    const placeholders = rows.map(() => `(${Array(18).fill("?").join(", ")})`).join(", ");
+    const placeholders = rows.map(() => `(${Array(19).fill("?").join(", ")})`).join(", ");
     await driverOf(this.db).transaction((tx) =>
       tx.run(
-        `INSERT INTO "LabelingItem" ("id", "jobId", "seq", "sourceRef", "text", "width", "height", "status", "unreadableReason", "label", "confidence", "humanAnnotated", "consolidatedAt", "reviewStatus", "reviewedById", "reviewerEmail", "reviewedAt", "origin") VALUES ${placeholders}`,
+        `INSERT INTO "LabelingItem" ("id", "jobId", "seq", "sourceRef", "text", "width", "height", "status", "unreadableReason", "priority", "label", "confidence", "humanAnnotated", "consolidatedAt", "reviewStatus", "reviewedById", "reviewerEmail", "reviewedAt", "origin") VALUES ${placeholders}`,
         values,
       ),
     );
@@ -141,9 +143,9 @@ export function eachZipFile(file: string, visit: (name: string, read: () => Prom
 
 /** Reads one job's dataset into items; the job is in_progress after, or failed with the reason. */
 export async function prepareJob(db: Db, store: ArtifactStore, jobId: string): Promise<void> {
-  const job = await db.labelingJob.findUniqueOrThrow({ where: { id: jobId }, select: { id: true, taskType: true, textField: true, datasetVersion: { select: { storageKey: true, format: true } } } });
+  const job = await db.labelingJob.findUniqueOrThrow({ where: { id: jobId }, select: { id: true, taskType: true, textField: true, autoLabel: true, datasetVersion: { select: { storageKey: true, format: true } } } });
   const file = store.localPath(job.datasetVersion.storageKey);
-  const writer = new ItemWriter(db, jobId);
+  const writer = new ItemWriter(db, jobId, job.autoLabel);
   try {
     if (!file) throw new Error("the dataset's file is not on this machine");
     // A worker restart mid-way starts over.

@@ -149,10 +149,11 @@ export async function claimNext(db: Db, jobId: string, principal: Principal, now
       [jobId, principal.id, now],
     );
     if (held[0]) return held[0];
-    // The first open item (queue order) this worker has never had.
+    // The first open item (queue order: priority — automated labeling's least confident first —
+    // then seq) this worker has never had.
     const lock = driver.dialect === "postgres" ? " FOR UPDATE OF i SKIP LOCKED" : "";
     const candidates = await tx.all<{ id: string; assigned: number }>(
-      `SELECT i."id", i."assigned" FROM "LabelingItem" i WHERE i."jobId" = ? AND i."status" = 'open' AND NOT EXISTS (SELECT 1 FROM "LabelingAssignment" a WHERE a."itemId" = i."id" AND a."workerId" = ?) ORDER BY i."seq" LIMIT 1${lock}`,
+      `SELECT i."id", i."assigned" FROM "LabelingItem" i WHERE i."jobId" = ? AND i."status" = 'open' AND NOT EXISTS (SELECT 1 FROM "LabelingAssignment" a WHERE a."itemId" = i."id" AND a."workerId" = ?) ORDER BY i."priority", i."seq" LIMIT 1${lock}`,
       [jobId, principal.id],
     );
     const item = candidates[0];

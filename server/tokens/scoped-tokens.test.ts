@@ -30,6 +30,23 @@ describe("scoped tokens", () => {
     expect(refused.status).toBe(403);
     expect((await refused.json()).error.message).toContain("only works for the studio SDK");
     expect(await listApiTokens(db, user.id)).toEqual([]);
+    // A kernel's token does not reach a labeling round's routes.
+    const roundRoute = route({ access: "training:read", sdk: "labeling-round" }, async () => ({ reached: true }));
+    expect((await call(roundRoute, token)).status).toBe(403);
+  });
+
+  it("of a round of automated labeling work on that round's routes only, and die with it", async () => {
+    const { user, principal } = await makePrincipal(db, "data_scientist");
+    const project = await createProject(db, { name: `R ${Math.random().toString(36).slice(2, 8)}`, description: "" }, principal);
+    const token = await createScopedToken(db, { kind: "labeling", userId: user.id, projectId: project.id, jobId: "round1", name: "round", ttlMs: 60_000 });
+    const roundRoute = route({ access: "training:read", sdk: "labeling-round" }, async ({ user: caller }) => ({ scope: caller.scope }));
+    const ok = await call(roundRoute, token);
+    expect(await ok.json()).toEqual({ scope: { kind: "labeling", projectId: project.id, jobId: "round1" } });
+    const sdk = await call(route({ access: "training:read", sdk: true }, async () => ({ reached: true })), token);
+    expect(sdk.status).toBe(403);
+    expect((await sdk.json()).error.message).toContain("belongs to a round of automated labeling and only works for that round");
+    await revokeJobTokens(db, "round1", "labeling");
+    expect(await authenticateApiToken(db, token)).toBeNull();
   });
 
   it("see only their own project in listings across projects, and a job's token stops working when revoked", async () => {

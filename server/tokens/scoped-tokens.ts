@@ -1,15 +1,17 @@
 import "server-only";
 import type { Db } from "@/server/db";
+import type { TokenScope } from "@/server/auth/principal";
 import { generateToken, hashToken } from "@/server/tokens/token-hash";
 
 /**
- * A token for a notebook's kernel or a training job: acts for `userId`, inside `projectId` only,
- * on SDK routes only (server/http/route.ts `sdk`). Never listed on the user's tokens page; revoked
- * when the kernel or job ends, and expires on its own in case that is never seen.
+ * A token for a notebook's kernel, a training job or a round of automated labeling (jobId: the
+ * round's id): acts for `userId`, inside `projectId` only, on SDK routes only (server/http/route.ts
+ * `sdk`). Never listed on the user's tokens page; revoked when the kernel, job or round ends, and
+ * expires on its own in case that is never seen.
  */
 export async function createScopedToken(
   db: Db,
-  input: { kind: "kernel" | "job"; userId: string; projectId: string; jobId?: string; name: string; ttlMs: number },
+  input: { kind: TokenScope["kind"]; userId: string; projectId: string; jobId?: string; name: string; ttlMs: number },
 ): Promise<string> {
   const token = generateToken();
   await db.apiToken.create({
@@ -27,6 +29,6 @@ export async function createScopedToken(
   return token;
 }
 
-export async function revokeJobTokens(db: Db, jobId: string): Promise<void> {
-  await db.apiToken.updateMany({ where: { jobId, kind: "job", revokedAt: null }, data: { revokedAt: new Date() } });
+export async function revokeJobTokens(db: Db, jobId: string, kind: "job" | "labeling" = "job"): Promise<void> {
+  await db.apiToken.updateMany({ where: { jobId, kind, revokedAt: null }, data: { revokedAt: new Date() } });
 }
