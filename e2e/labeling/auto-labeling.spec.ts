@@ -6,7 +6,7 @@
 // accuracy and threshold; and the machine's labels, checked against the held-out truth, reach the
 // target accuracy. Then the same for an image classification job on a zip of synthetic shapes
 // (red vs blue on noise), whose model the round trains on the host from the images themselves.
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 import { apiAs, baseURL, people, signInPage } from "../fixtures/studio";
 import { reviewsCsv, syntheticReviews } from "../../test/synthetic-reviews";
 import { syntheticShapes } from "../../test/synthetic-shapes";
@@ -22,6 +22,33 @@ interface Item {
   status: string;
   labels: string[] | null;
   humanAnnotated: boolean;
+}
+
+/** The data scientist creates a one-worker job with automated labeling (target 95%) in the new-job form; returns the job page. */
+async function createJobInForm(browser: Browser, job: { project: string; name: string; task?: string; dataset: string; textColumn?: string; labels: string[]; firstRoundAt: number; items: number }) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInPage(page, people.dataScientist);
+  await page.goto("/labeling/new");
+  const form = page.locator("form").filter({ has: page.getByRole("button", { name: "Create labeling job" }) });
+  await form.getByLabel("Project").selectOption({ label: job.project });
+  await form.getByLabel("Job name").fill(job.name);
+  if (job.task) await form.getByLabel("Task").selectOption({ label: job.task });
+  await form.getByLabel("Dataset (latest version)").selectOption({ label: job.dataset });
+  if (job.textColumn) await form.getByLabel("Text column").selectOption(job.textColumn);
+  await form.getByLabel("Workers per item (1–9)").fill("1");
+  await form.getByLabel(/^Labels, one per line/).fill(job.labels.join("\n"));
+  await form.getByRole("checkbox", { name: new RegExp(people.labeler.name) }).check();
+  await form.getByRole("checkbox", { name: "Let a model label the items it is sure about" }).check();
+  await expect(form.getByText(job.textColumn ? "TF-IDF + logistic regression" : "colour and shape features of the images")).toBeVisible();
+  await form.getByLabel("Target accuracy (%)").fill("95");
+  await form.getByLabel("Human labels before the first round").fill(String(job.firstRoundAt));
+  await form.getByRole("button", { name: "Create labeling job" }).click();
+  await expect(page).toHaveURL(/\/labeling\/(?!new$)[^/]+$/);
+  const jobId = page.url().split("/").pop()!;
+  await expect(page.getByTestId("job-items")).toHaveText(String(job.items), { timeout: 30_000 });
+  await expect(page.getByTestId("auto-labeling-state")).toContainText(`Waiting for ${job.firstRoundAt} more human labels`);
+  return { context, page, jobId };
 }
 
 /** A project with the labeler in it and a ready dataset uploaded to it. */
@@ -99,26 +126,7 @@ test("a model labels the easy items of a text job after a human sample, at the t
   const project = await projectWithDataset(ds, "Auto labeling e2e", "reviews.csv", Buffer.from(reviewsCsv(reviews)));
 
   // ——— The data scientist sets the job up, automated labeling on ———
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signInPage(page, people.dataScientist);
-  await page.goto("/labeling/new");
-  const form = page.locator("form").filter({ has: page.getByRole("button", { name: "Create labeling job" }) });
-  await form.getByLabel("Project").selectOption({ label: project.name });
-  await form.getByLabel("Job name").fill("auto-sentiment");
-  await form.getByLabel("Dataset (latest version)").selectOption({ label: "reviews v1 (csv)" });
-  await form.getByLabel("Text column").selectOption("review");
-  await form.getByLabel("Workers per item (1–9)").fill("1");
-  await form.getByLabel(/^Labels, one per line/).fill("good\nbad");
-  await form.getByRole("checkbox", { name: new RegExp(people.labeler.name) }).check();
-  await form.getByRole("checkbox", { name: "Let a model label the items it is sure about" }).check();
-  await form.getByLabel("Target accuracy (%)").fill("95");
-  await form.getByLabel("Human labels before the first round").fill(String(FIRST_ROUND_AT));
-  await form.getByRole("button", { name: "Create labeling job" }).click();
-  await expect(page).toHaveURL(/\/labeling\/(?!new$)[^/]+$/);
-  const jobId = page.url().split("/").pop()!;
-  await expect(page.getByTestId("job-items")).toHaveText("300", { timeout: 30_000 });
-  await expect(page.getByTestId("auto-labeling-state")).toContainText(`Waiting for ${FIRST_ROUND_AT} more human labels`);
+  const { context, page, jobId } = await createJobInForm(browser, { project: project.name, name: "auto-sentiment", dataset: "reviews v1 (csv)", textColumn: "review", labels: ["good", "bad"], firstRoundAt: FIRST_ROUND_AT, items: reviews.length });
 
   // ——— The labeler: a few items through the queue page, by keyboard ———
   const labelerContext = await browser.newContext();
@@ -156,25 +164,7 @@ test("a model trained on the host from the images labels the easy items of an im
   const ds = await apiAs(people.dataScientist);
   const project = await projectWithDataset(ds, "Auto labeling images e2e", "shapes.zip", zipOf(Object.fromEntries(shapes.map((s) => [s.name, s.bytes]))));
 
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signInPage(page, people.dataScientist);
-  await page.goto("/labeling/new");
-  const form = page.locator("form").filter({ has: page.getByRole("button", { name: "Create labeling job" }) });
-  await form.getByLabel("Project").selectOption({ label: project.name });
-  await form.getByLabel("Job name").fill("auto-colour");
-  await form.getByLabel("Task").selectOption({ label: "Image classification (one label)" });
-  await form.getByLabel("Dataset (latest version)").selectOption({ label: "shapes v1 (zip)" });
-  await form.getByLabel("Workers per item (1–9)").fill("1");
-  await form.getByLabel(/^Labels, one per line/).fill("red\nblue");
-  await form.getByRole("checkbox", { name: new RegExp(people.labeler.name) }).check();
-  await form.getByRole("checkbox", { name: "Let a model label the items it is sure about" }).check();
-  await expect(form.getByText("colour and shape features of the images")).toBeVisible();
-  await form.getByLabel("Human labels before the first round").fill(String(firstRoundAt));
-  await form.getByRole("button", { name: "Create labeling job" }).click();
-  await expect(page).toHaveURL(/\/labeling\/(?!new$)[^/]+$/);
-  const jobId = page.url().split("/").pop()!;
-  await expect(page.getByTestId("job-items")).toHaveText(String(shapes.length), { timeout: 30_000 });
+  const { context, page, jobId } = await createJobInForm(browser, { project: project.name, name: "auto-colour", task: "Image classification (one label)", dataset: "shapes v1 (zip)", labels: ["red", "blue"], firstRoundAt, items: shapes.length });
 
   // Items are the zip's files in name order: seq i is shapes[i].
   await labelThroughApi(jobId, 0, firstRoundAt, (seq) => shapes[seq].truth);
