@@ -178,6 +178,12 @@ def test_image_features_are_fixed_length_and_refuse_what_is_not_an_image():
     assert colours.max() == pytest.approx(1.0) and colours.argmax() == 0 * 16 + 0 * 4 + 3
     assert np.abs(large[256:]).max() < 1e-3
     assert IMAGE_SIDE == 32
+    # Every type a labeling job takes, in any colour mode, gives the same kind of row.
+    for fmt, mode in [("GIF", "P"), ("WEBP", "RGBA"), ("BMP", "L"), ("TIFF", "RGB"), ("PNG", "LA")]:
+        encoded = io.BytesIO()
+        Image.new(mode, (50, 30)).save(encoded, fmt)
+        row = image_features(encoded.getvalue())
+        assert row.shape == small.shape and np.isfinite(row).all(), fmt
     with pytest.raises(ValueError, match="does not decode as an image"):
         image_features(b"not an image at all")
     with pytest.raises(ValueError, match="does not decode as an image"):
