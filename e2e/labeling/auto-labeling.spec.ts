@@ -43,6 +43,8 @@ async function createJobInForm(browser: Browser, job: { project: string; name: s
   await expect(form.getByText(job.textColumn ? "TF-IDF + logistic regression" : "colour and shape features of the images")).toBeVisible();
   await form.getByLabel("Target accuracy (%)").fill("95");
   await form.getByLabel("Human labels before the first round").fill(String(job.firstRoundAt));
+  await form.getByRole("checkbox", { name: "Let a model label the items it is sure about" }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `test-results/${job.name}-form.png` });
   await form.getByRole("button", { name: "Create labeling job" }).click();
   await expect(page).toHaveURL(/\/labeling\/(?!new$)[^/]+$/);
   const jobId = page.url().split("/").pop()!;
