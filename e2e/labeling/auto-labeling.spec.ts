@@ -8,6 +8,7 @@
 // (red vs blue on noise), whose model the round trains on the host from the images themselves.
 import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 import { apiAs, baseURL, people, signInPage } from "../fixtures/studio";
+import { projectWithDataset } from "../fixtures/labeling";
 import { reviewsCsv, syntheticReviews } from "../../test/synthetic-reviews";
 import { syntheticShapes } from "../../test/synthetic-shapes";
 import { zipOf } from "../../test/zip";
@@ -51,19 +52,6 @@ async function createJobInForm(browser: Browser, job: { project: string; name: s
   await expect(page.getByTestId("job-items")).toHaveText(String(job.items), { timeout: 30_000 });
   await expect(page.getByTestId("auto-labeling-state")).toContainText(`Waiting for ${job.firstRoundAt} more human labels`);
   return { context, page, jobId };
-}
-
-/** A project with the labeler in it and a ready dataset uploaded to it. */
-async function projectWithDataset(ds: APIRequestContext, name: string, filename: string, body: Buffer) {
-  const project = await (await ds.post("/api/projects", { data: { name: `${name} ${Date.now()}` } })).json();
-  const directory = (await (await ds.get("/api/users/directory")).json()) as { id: string; email: string }[];
-  const labelerId = directory.find((u) => u.email === people.labeler.email)!.id;
-  expect((await ds.post(`/api/projects/${project.id}/members`, { data: { userId: labelerId, role: "labeler" } })).status()).toBe(200);
-  const upload = await ds.post(`/api/projects/${project.id}/datasets/upload?name=${filename.split(".")[0]}&filename=${filename}`, { data: body, headers: { "Content-Type": "application/octet-stream" } });
-  expect(upload.status(), await upload.text()).toBe(201);
-  const { datasetId } = await upload.json();
-  await expect.poll(async () => (await (await ds.get(`/api/datasets/${datasetId}`)).json()).versions[0].status, { timeout: 30_000 }).toBe("ready");
-  return project as { id: string; name: string };
 }
 
 /** The labeler answers items `from`..`to` (exclusive) through the API with their own token, each with its truth. */
@@ -125,7 +113,7 @@ test("a model labels the easy items of a text job after a human sample, at the t
   test.setTimeout(150_000);
   expect(byText.size).toBe(reviews.length); // texts are unique: the queue page's text names its truth
   const ds = await apiAs(people.dataScientist);
-  const project = await projectWithDataset(ds, "Auto labeling e2e", "reviews.csv", Buffer.from(reviewsCsv(reviews)));
+  const { project } = await projectWithDataset(ds, "Auto labeling e2e", "reviews.csv", Buffer.from(reviewsCsv(reviews)));
 
   // ——— The data scientist sets the job up, automated labeling on ———
   const { context, page, jobId } = await createJobInForm(browser, { project: project.name, name: "auto-sentiment", dataset: "reviews v1 (csv)", textColumn: "review", labels: ["good", "bad"], firstRoundAt: FIRST_ROUND_AT, items: reviews.length });
@@ -164,7 +152,7 @@ test("a model trained on the host from the images labels the easy items of an im
   const shapes = await syntheticShapes(240);
   const firstRoundAt = 80;
   const ds = await apiAs(people.dataScientist);
-  const project = await projectWithDataset(ds, "Auto labeling images e2e", "shapes.zip", zipOf(Object.fromEntries(shapes.map((s) => [s.name, s.bytes]))));
+  const { project } = await projectWithDataset(ds, "Auto labeling images e2e", "shapes.zip", zipOf(Object.fromEntries(shapes.map((s) => [s.name, s.bytes]))));
 
   const { context, page, jobId } = await createJobInForm(browser, { project: project.name, name: "auto-colour", task: "Image classification (one label)", dataset: "shapes v1 (zip)", labels: ["red", "blue"], firstRoundAt, items: shapes.length });
 
