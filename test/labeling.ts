@@ -1,9 +1,5 @@
 // Labeling test helpers: a project with labelers, a dataset upload read by the worker's step, zips
-// of files (written by Python's zipfile: the studio itself only reads zips).
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+// of files (test/zip.ts).
 import { Readable } from "node:stream";
 import type { Db } from "@/server/db";
 import type { ArtifactStore } from "@/server/artifacts/artifact-store";
@@ -13,6 +9,8 @@ import { createProject } from "@/server/projects/create-project";
 import { setProjectMember } from "@/server/projects/set-project-member";
 import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
+
+export { zipOf } from "@/test/zip";
 
 /** A project of a data scientist with `labelers` labelers. */
 export async function labelingProject(db: Db, labelers: number) {
@@ -34,17 +32,3 @@ export async function uploadDataset(db: Db, store: ArtifactStore, manager: Princ
   return version;
 }
 
-/** A zip of these files. */
-export function zipOf(files: Record<string, Buffer>): Buffer {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "zip-"));
-  try {
-    for (const [name, bytes] of Object.entries(files)) {
-      mkdirSync(path.dirname(path.join(dir, "in", name)), { recursive: true });
-      writeFileSync(path.join(dir, "in", name), bytes);
-    }
-    execFileSync("python3", ["-c", "import sys, zipfile, pathlib; root = pathlib.Path(sys.argv[1]); z = zipfile.ZipFile(sys.argv[2], 'w'); [z.write(p, p.relative_to(root).as_posix()) for p in sorted(root.rglob('*')) if p.is_file()]; z.close()", path.join(dir, "in"), path.join(dir, "out.zip")]);
-    return readFileSync(path.join(dir, "out.zip"));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}

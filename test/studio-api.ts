@@ -15,7 +15,7 @@ import { ingestRunBatch } from "@/server/tracking/ingest-run-batch";
 import { putRunArtifact } from "@/server/tracking/run-artifacts";
 import { runBatchInput } from "@/server/tracking/tracking-schemas";
 import { getDatasetVersion } from "@/server/datasets/list-datasets";
-import { applyPredictions, finishRound, getRoundSpec, listRoundItems, reportRound } from "@/server/labeling/auto-labeling-rounds";
+import { applyPredictions, finishRound, getRoundSpec, listRoundItems, reportRound, roundItemImage } from "@/server/labeling/auto-labeling-rounds";
 import { roundFinishInput, roundItemsQuery, roundPredictionsInput, roundReportInput } from "@/lib/labeling/auto-labeling";
 
 export interface StudioApi {
@@ -67,6 +67,11 @@ export async function startStudioApi(db: Db, store: ArtifactStore, port = 0): Pr
       }
       if ((match = m(/^\/api\/labeling\/rounds\/(\w+)$/))) return send(200, { round: await getRoundSpec(db, match[1], principal) });
       if ((match = m(/^\/api\/labeling\/rounds\/(\w+)\/items$/))) return send(200, await listRoundItems(db, match[1], roundItemsQuery.parse(Object.fromEntries(url.searchParams)), principal));
+      if ((match = m(/^\/api\/labeling\/rounds\/(\w+)\/items\/(\w+)\/image$/))) {
+        const { bytes, contentType } = await roundItemImage(db, store, match[1], match[2], principal);
+        res.writeHead(200, { "Content-Type": contentType, "Content-Length": String(bytes.length) });
+        return res.end(bytes);
+      }
       if ((match = m(/^\/api\/labeling\/rounds\/(\w+)\/report$/))) return send(200, await reportRound(db, match[1], roundReportInput.parse(await json(req)), principal));
       if ((match = m(/^\/api\/labeling\/rounds\/(\w+)\/predictions$/))) return send(200, await applyPredictions(db, match[1], roundPredictionsInput.parse(await json(req)), principal));
       if ((match = m(/^\/api\/labeling\/rounds\/(\w+)\/finish$/))) return send(200, await finishRound(db, match[1], roundFinishInput.parse(await json(req)), principal));

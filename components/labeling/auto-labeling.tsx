@@ -147,7 +147,7 @@ export function AutoLabelingFields({ taskType, value, onChange, issue }: { taskT
       </label>
       <p className="text-xs text-zinc-500">
         {offered
-          ? "A model trained on a compute host on your team's labels labels the items it is confident about (checked on a validation split against the target accuracy); the items it is least sure of go to people first, and it retrains as labels come in."
+          ? `A model trained from scratch on a compute host on your team's labels (${taskType.startsWith("image") ? "colour and shape features of the images + logistic regression" : "TF-IDF + logistic regression"}; nothing is downloaded) labels the items it is confident about (checked on a validation split against the target accuracy); the items it is least sure of go to people first, and it retrains as labels come in.`
           : `Available for ${autoLabelTaskTypes.map((t) => taskTypeLabels[t].toLowerCase()).join(", ")} so far.`}
       </p>
       {issue("autoLabeling.enabled") ? <p className="text-xs text-red-600">{issue("autoLabeling.enabled")}</p> : null}

@@ -9,18 +9,11 @@ import path from "node:path";
 import { expect, test, type APIRequestContext, type Download, type Page } from "@playwright/test";
 import sharp from "sharp";
 import { apiAs, people, signInPage } from "../fixtures/studio";
+import { projectWithDataset } from "../fixtures/labeling";
 
 /** A project with the labeler in it, a dataset uploaded to it, and a job on the dataset (1 worker per item). */
 async function jobOn(ds: APIRequestContext, filename: string, body: Buffer, job: Record<string, unknown>): Promise<string> {
-  const project = await (await ds.post("/api/projects", { data: { name: `Objects e2e ${Date.now()}` } })).json();
-  const directory = (await (await ds.get("/api/users/directory")).json()) as { id: string; email: string }[];
-  const labeler = directory.find((u) => u.email === people.labeler.email)!.id;
-  expect((await ds.post(`/api/projects/${project.id}/members`, { data: { userId: labeler, role: "labeler" } })).status()).toBe(200);
-  const upload = await ds.post(`/api/projects/${project.id}/datasets/upload?name=${filename.split(".")[0]}&filename=${filename}`, { data: body, headers: { "Content-Type": "application/octet-stream" } });
-  expect(upload.status(), await upload.text()).toBe(201);
-  const { datasetId } = await upload.json();
-  await expect.poll(async () => (await (await ds.get(`/api/datasets/${datasetId}`)).json()).versions[0], { timeout: 30_000 }).toMatchObject({ status: "ready" });
-  const versionId = (await (await ds.get(`/api/datasets/${datasetId}`)).json()).versions[0].id;
+  const { project, labelerId: labeler, versionId } = await projectWithDataset(ds, "Objects e2e", filename, body);
   const created = await ds.post(`/api/projects/${project.id}/labeling-jobs`, { data: { ...job, datasetVersionId: versionId, workersPerItem: 1, workerIds: [labeler] } });
   expect(created.status(), await created.text()).toBe(201);
   const { job: view } = await created.json();

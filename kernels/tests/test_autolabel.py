@@ -1,11 +1,25 @@
 """Automated labeling's training and threshold code (studio.autolabel): the split, the threshold
-rule, and a model on a synthetic text dataset. The round's talk with the studio is covered by
+rule, and models on synthetic text and image datasets. The round's talk with the studio is covered by
 server/labeling/auto-labeling.integration.test.ts (a real kernel on a real gateway)."""
+
+import io
 
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
-from studio.autolabel import RoundError, choose_threshold, evaluate, predict, split_indices, train_text_model, validation_share
+from studio.autolabel import (
+    IMAGE_SIDE,
+    RoundError,
+    choose_threshold,
+    evaluate,
+    image_features,
+    predict,
+    split_indices,
+    train_image_model,
+    train_text_model,
+    validation_share,
+)
 
 
 def test_validation_share_follows_sagemaker():
@@ -104,3 +118,89 @@ def test_model_labels_are_the_jobs_class_ids():
     predicted, confidence = predict(model, ["alpha three", "beta three"])
     assert list(predicted) == [1, 3]
     assert ((confidence > 0.5) & (confidence <= 1)).all()
+
+
+def shape_image(rng: np.random.Generator, fill: tuple[int, int, int], shape: str, fmt: str = "PNG") -> bytes:
+    """A noisy background with one shape of the given colour at a random place and size."""
+    width, height = int(rng.integers(60, 140)), int(rng.integers(60, 140))
+    background = rng.integers(90, 170, size=(height, width, 3), dtype=np.uint8)
+    image = Image.fromarray(background)
+    draw = ImageDraw.Draw(image)
+    size = int(rng.integers(min(width, height) // 3, min(width, height) // 2))
+    x, y = int(rng.integers(0, width - size)), int(rng.integers(0, height - size))
+    jitter = tuple(int(np.clip(c + rng.integers(-30, 30), 0, 255)) for c in fill)
+    if shape == "square":
+        draw.rectangle([x, y, x + size, y + size], fill=jitter)
+    elif shape == "circle":
+        draw.ellipse([x, y, x + size, y + size], fill=jitter)
+    elif shape == "hbar":
+        draw.rectangle([0, y, width, y + size // 3], fill=jitter)
+    else:  # vbar
+        draw.rectangle([x, 0, x + size // 3, height], fill=jitter)
+    out = io.BytesIO()
+    image.save(out, fmt)
+    return out.getvalue()
+
+
+def image_dataset(n: int, seed: int, by: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, labels and which items are ambiguous. by="colour": red (0) vs blue (1) shapes of
+    any kind, every tenth item purple (ambiguous); by="shape": horizontal (0) vs vertical (1)
+    bars of random colours."""
+    rng = np.random.default_rng(seed)
+    rows, labels, ambiguous = [], [], []
+    for i in range(n):
+        label = int(rng.integers(0, 2))
+        if by == "colour":
+            odd = i % 10 == 9
+            fill = (150, 40, 150) if odd else ((210, 40, 40) if label == 0 else (40, 40, 210))
+            shape = ["square", "circle", "hbar", "vbar"][int(rng.integers(0, 4))]
+        else:
+            odd = False
+            fill = tuple(int(c) for c in rng.integers(0, 256, size=3))
+            shape = "hbar" if label == 0 else "vbar"
+        rows.append(image_features(shape_image(rng, fill, shape, "JPEG" if i % 2 else "PNG")))
+        labels.append(label)
+        ambiguous.append(odd)
+    return np.stack(rows), np.array(labels), np.array(ambiguous)
+
+
+def test_image_features_are_fixed_length_and_refuse_what_is_not_an_image():
+    rng = np.random.default_rng(0)
+    small = image_features(shape_image(rng, (200, 30, 30), "square"))
+    big = Image.new("RGB", (1600, 900), (30, 30, 200))
+    out = io.BytesIO()
+    big.save(out, "JPEG")
+    large = image_features(out.getvalue())
+    assert small.shape == large.shape == (8 * 8 * 3 + 64 + 4 * 4 * 8,)
+    assert small.dtype == np.float32 and np.isfinite(small).all() and np.isfinite(large).all()
+    # A plain blue image: its colour histogram is one bin, it has no edges.
+    colours = large[192:256]
+    assert colours.max() == pytest.approx(1.0) and colours.argmax() == 0 * 16 + 0 * 4 + 3
+    assert np.abs(large[256:]).max() < 1e-3
+    assert IMAGE_SIDE == 32
+    # Every type a labeling job takes, in any colour mode, gives the same kind of row.
+    for fmt, mode in [("GIF", "P"), ("WEBP", "RGBA"), ("BMP", "L"), ("TIFF", "RGB"), ("PNG", "LA")]:
+        encoded = io.BytesIO()
+        Image.new(mode, (50, 30)).save(encoded, fmt)
+        row = image_features(encoded.getvalue())
+        assert row.shape == small.shape and np.isfinite(row).all(), fmt
+    with pytest.raises(ValueError, match="does not decode as an image"):
+        image_features(b"not an image at all")
+    with pytest.raises(ValueError, match="does not decode as an image"):
+        image_features(out.getvalue()[:200])  # a truncated JPEG
+
+
+@pytest.mark.parametrize("by", ["colour", "shape"])
+def test_image_model_learns_synthetic_images_and_finds_a_threshold(by):
+    features, labels, _ = image_dataset(200, seed=5, by=by)
+    result = evaluate(features, labels, ["a", "b"], target=0.95, share=0.2, seed=1, train_model=train_image_model)
+    assert result.train_size == 160 and result.validation_size == 40
+    assert result.validation_accuracy > 0.85
+    assert result.threshold is not None and result.threshold_accuracy >= 0.95 and result.threshold_support >= 10
+    fresh, truth, ambiguous = image_dataset(200, seed=6, by=by)
+    predicted, confidence = predict(result.model, fresh)
+    above = confidence >= result.threshold
+    assert above.sum() > 100
+    assert (predicted[above] == truth[above]).mean() >= 0.95
+    if by == "colour":  # purple shapes are neither: the model is less sure of them
+        assert confidence[ambiguous].mean() < confidence[~ambiguous].mean()

@@ -18,7 +18,7 @@ import type { TaskType } from "@/lib/labeling/tasks";
 export const AUTO_LABEL_DEFAULTS = { targetAccuracy: 0.95, minHumanLabels: 200, retrainGrowth: 0.25 } as const;
 
 /** Task types a model can label so far. */
-export const autoLabelTaskTypes: readonly TaskType[] = ["text-classification"];
+export const autoLabelTaskTypes: readonly TaskType[] = ["image-classification", "text-classification"];
 
 export const autoLabelingInput = z.object({
   enabled: z.boolean({ error: "must be true or false" }),
@@ -91,6 +91,7 @@ export interface RoundSpec {
 }
 
 export interface RoundItemsPage {
+  /** Texts for text jobs; image jobs' items have text "" and their bytes at …/items/:itemId/image. */
   items: { id: string; seq: number; text: string; label?: number }[];
   /** The cursor of the next page (after this seq), null at the end. */
   next: number | null;

@@ -11,6 +11,16 @@ describe("createLabelingJobInput", () => {
     expect(noField.error?.issues[0]).toMatchObject({ path: ["textField"], message: expect.stringContaining("is required for a text task") });
   });
 
+  it("offers automated labeling for single-label image and text classification only", () => {
+    const auto = { autoLabeling: { enabled: true } };
+    expect(createLabelingJobInput.safeParse({ ...base, ...auto, taskType: "image-classification" }).success).toBe(true);
+    expect(createLabelingJobInput.safeParse({ ...base, ...auto, taskType: "text-classification", textField: "review" }).success).toBe(true);
+    for (const taskType of ["image-classification-multilabel", "bounding-box"]) {
+      const refused = createLabelingJobInput.safeParse({ ...base, ...auto, taskType });
+      expect(refused.error?.issues[0]).toMatchObject({ path: ["autoLabeling", "enabled"], message: "automated labeling works for image classification (one label), text classification (one label) so far" });
+    }
+  });
+
   it("checks examples: written, and labeled with one of the job's labels", () => {
     const parsed = createLabelingJobInput.safeParse({ ...base, taskType: "image-classification", examples: { good: [{ text: "a tabby on a sofa", label: "cat", why: "" }], bad: [{ text: " ", label: "horse", why: "" }] } });
     expect(parsed.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([

@@ -2,15 +2,18 @@ import "server-only";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
+import type { ArtifactStore } from "@/server/artifacts/artifact-store";
 import { driverOf } from "@/server/db-driver";
 import { revokeJobTokens } from "@/server/tokens/scoped-tokens";
 import type { ConsolidatedLabel } from "@/server/labeling/consolidate";
+import { jobItemImage, type ItemImage } from "@/server/labeling/item-image";
 import { validationShare, type RoundItemsPage, type RoundPredictions, type RoundReport, type RoundSpec } from "@/lib/labeling/auto-labeling";
 import type { LabelDef, TaskType } from "@/lib/labeling/tasks";
 
 // What a round of automated labeling's code on the compute host (kernels/sdk/studio/autolabel.py)
 // calls, with the round's own token (kind "labeling", jobId = the round's id): the round's spec,
-// pages of human-labeled items (training) and of unlabeled ones (candidates), the validation
+// pages of human-labeled items (training) and of unlabeled ones (candidates), an image item's
+// bytes (image jobs: the code fetches them one by one and resizes them on the host), the validation
 // report with the threshold, batches of predictions, and the outcome. Everything is idempotent:
 // the code re-sends what the studio did not acknowledge.
 //
@@ -67,6 +70,12 @@ export async function listRoundItems(db: Db, roundId: string, query: { set: "tra
     }),
     next: rows.length === query.limit ? rows[rows.length - 1].seq : null,
   };
+}
+
+/** The bytes of one of the round's job's image items, for the round's token while it trains. */
+export async function roundItemImage(db: Db, store: ArtifactStore, roundId: string, itemId: string, principal: Principal): Promise<ItemImage> {
+  const round = await liveRound(db, roundId, principal);
+  return jobItemImage(db, store, round.job.id, itemId);
 }
 
 /** The validation report: split sizes, accuracy, and the threshold predictions are held to. */

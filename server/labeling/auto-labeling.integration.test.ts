@@ -4,13 +4,17 @@
 // answers through the queue; the first round once enough human labels are in, items a labeler
 // holds left alone, machine labels accurate on the held-out truth, the least confident sent to
 // people first, a retrain when the labels grew; a host that is down (the round waits, then runs)
-// and a round that cannot train (the reason shows, people keep labeling).
+// and a round that cannot train (the reason shows, people keep labeling); and a synthetic image
+// dataset (a zip of red and blue shapes on noise) whose model is trained from scratch on the host
+// from images it fetches with the round's token.
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
 import { kernelHarness } from "@/test/kernel-harness";
 import { expectAppError, makePrincipal } from "@/test/fixtures";
 import { reviewsCsv, syntheticReviews } from "@/test/synthetic-reviews";
+import { syntheticShapes } from "@/test/synthetic-shapes";
+import { labelingProject, uploadDataset, zipOf } from "@/test/labeling";
 import { createProject } from "@/server/projects/create-project";
 import { setProjectMember } from "@/server/projects/set-project-member";
 import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
@@ -22,7 +26,7 @@ import { claimNext, submitAnswer } from "@/server/labeling/queue";
 import { consolidateJob } from "@/server/labeling/consolidate";
 import { manifestStream } from "@/server/labeling/export-manifest";
 import { getAutoLabeling } from "@/server/labeling/get-auto-labeling";
-import { getRoundSpec } from "@/server/labeling/auto-labeling-rounds";
+import { getRoundSpec, roundItemImage } from "@/server/labeling/auto-labeling-rounds";
 import { roundStartsSettled, tickAutoLabeling } from "@/server/labeling/run-auto-labeling";
 import { createScopedToken } from "@/server/tokens/scoped-tokens";
 import { driverOf } from "@/server/db-driver";
@@ -71,13 +75,13 @@ async function setup(settings: { minHumanLabels: number; retrainGrowth?: number 
 }
 
 /** The labeler answers `n` items the queue gives with their truth (or what `answer` makes of it); returns their seqs. */
-async function label(jobId: string, labeler: Principal, n: number, answer: (truth: number) => number = (t) => t): Promise<number[]> {
+async function label(jobId: string, labeler: Principal, n: number, answer: (truth: number) => number = (t) => t, truth: { truth: number }[] = reviews): Promise<number[]> {
   const seqs: number[] = [];
   for (let i = 0; i < n; i++) {
     const { item } = await claimNext(db, jobId, labeler);
     if (!item) break;
     seqs.push(item.seq);
-    await submitAnswer(db, jobId, item.assignmentId, { label: answer(reviews[item.seq].truth) }, labeler);
+    await submitAnswer(db, jobId, item.assignmentId, { label: answer(truth[item.seq].truth) }, labeler);
   }
   await consolidateJob(db, jobId); // at once (the worker's pass waits to batch a big job's stragglers)
   return seqs;
@@ -200,4 +204,57 @@ describe("automated labeling", () => {
     // People keep labeling.
     expect((await claimNext(db, jobId, labeler)).item).not.toBeNull();
   }, 120_000);
+
+  it("labels a zip of images with a model trained on the host from the images, accurate on held-out truth", async () => {
+    const shapes = await syntheticShapes(240);
+    const { manager, project, workers } = await labelingProject(db, 1);
+    const [labeler] = workers;
+    await harness.localHost();
+    const version = await uploadDataset(db, store, manager, project.id, "shapes.zip", zipOf(Object.fromEntries(shapes.map((s) => [s.name, s.bytes]))));
+    const job = await createLabelingJob(
+      db,
+      project.id,
+      createLabelingJobInput.parse({ name: "colour", taskType: "image-classification", datasetVersionId: version.id, labels: [{ name: "red" }, { name: "blue" }], workersPerItem: 1, workerIds: [labeler.id], autoLabeling: { enabled: true, minHumanLabels: 80 } }),
+      manager,
+    );
+    await prepareLabelingJobs(db, store);
+    const items = await db.labelingItem.findMany({ where: { jobId: job.id }, orderBy: { seq: "asc" }, select: { id: true, seq: true, sourceRef: true, status: true } });
+    expect(items.map((i) => i.sourceRef)).toEqual(shapes.map((s) => s.name));
+    expect(items.every((i) => i.status === "open")).toBe(true);
+    // Deterministic, like the text job: every third image first.
+    await driverOf(db).run(`UPDATE "LabelingItem" SET "priority" = CASE WHEN "seq" % 3 = 0 THEN 0 ELSE 1 END WHERE "jobId" = ?`, [job.id]);
+    await label(job.id, labeler, 80, (t) => t, shapes);
+    const view = await runRound(job.id, manager, 120_000);
+    const round = view.rounds[0];
+    expect(round).toMatchObject({ number: 1, status: "completed", humanLabels: 80, trainSize: 64, validationSize: 16 });
+    expect(round.threshold).not.toBeNull();
+    expect(round.thresholdAccuracy).toBeGreaterThanOrEqual(0.95);
+    expect(round.scored).toBe(160);
+    expect(round.machineLabeled).toBeGreaterThan(100);
+    expect(view.counts).toEqual({ machineLabeled: round.machineLabeled, humanLabeled: 80, unlabeled: 160 - round.machineLabeled });
+    // The machine's labels against the held-out truth: at least the target accuracy, mostly the easy images.
+    const machine = await db.labelingItem.findMany({ where: { jobId: job.id, humanAnnotated: false }, select: { seq: true, label: true, confidence: true } });
+    expect(machine).toHaveLength(round.machineLabeled);
+    const right = machine.filter((m) => (JSON.parse(m.label!) as { label: number }).label === shapes[m.seq].truth).length;
+    expect(right / machine.length).toBeGreaterThanOrEqual(0.95);
+    expect(machine.filter((m) => shapes[m.seq].easy).length / machine.length).toBeGreaterThan(0.9);
+    // The purple ones are left for people, least confident first.
+    const open = await db.labelingItem.findMany({ where: { jobId: job.id, status: "open" }, orderBy: { priority: "asc" }, select: { seq: true, priority: true } });
+    expect(open.every((o) => o.priority < round.threshold!)).toBe(true);
+
+    // Image bytes go to the round's own token only, for its job's items only, while it trains.
+    const [spec] = await db.labelingRound.findMany({ where: { jobId: job.id } });
+    const token = await createScopedToken(db, { kind: "labeling", userId: manager.id, projectId: project.id, jobId: spec.id, name: "t", ttlMs: 60_000 });
+    const scoped = (await authenticateApiToken(db, token))!;
+    expect((await expectAppError(roundItemImage(db, store, spec.id, items[0].id, scoped), "conflict")).message).toContain("Round 1 is completed");
+    await expectAppError(roundItemImage(db, store, spec.id, items[0].id, manager), "not_found");
+    await db.labelingRound.update({ where: { id: spec.id }, data: { status: "training" } });
+    expect((await roundItemImage(db, store, spec.id, items[1].id, scoped)).bytes.equals(shapes[1].bytes)).toBe(true);
+    const other = await createLabelingJob(db, project.id, createLabelingJobInput.parse({ name: "other", taskType: "image-classification", datasetVersionId: version.id, labels: [{ name: "x" }, { name: "y" }], workersPerItem: 1, workerIds: [labeler.id] }), manager);
+    await prepareLabelingJobs(db, store);
+    const otherItem = await db.labelingItem.findFirstOrThrow({ where: { jobId: other.id } });
+    await expectAppError(roundItemImage(db, store, spec.id, otherItem.id, scoped), "not_found");
+    await expectAppError(roundItemImage(db, store, spec.id, "linothere", scoped), "not_found");
+    await db.labelingRound.update({ where: { id: spec.id }, data: { status: "completed" } });
+  }, 240_000);
 });

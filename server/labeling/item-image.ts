@@ -7,9 +7,19 @@ import { getLabelingJob } from "@/server/labeling/manage-jobs";
 import { IMAGE_TYPES } from "@/server/labeling/prepare-items";
 import { zipFileBytes } from "@/server/labeling/zip-index";
 
+export interface ItemImage {
+  bytes: Buffer;
+  contentType: string;
+}
+
 /** An image item's bytes and type, for its job's labelers and the project's managers and viewers. */
-export async function itemImage(db: Db, store: ArtifactStore, jobId: string, itemId: string, principal: Principal): Promise<{ bytes: Buffer; contentType: string }> {
+export async function itemImage(db: Db, store: ArtifactStore, jobId: string, itemId: string, principal: Principal): Promise<ItemImage> {
   await getLabelingJob(db, jobId, principal);
+  return jobItemImage(db, store, jobId, itemId);
+}
+
+/** The bytes of an image item of the job `jobId` (the caller has checked who may read them). */
+export async function jobItemImage(db: Db, store: ArtifactStore, jobId: string, itemId: string): Promise<ItemImage> {
   const item = await db.labelingItem.findUnique({ where: { id: itemId }, select: { jobId: true, sourceRef: true, job: { select: { datasetVersion: { select: { storageKey: true } } } } } });
   if (!item || item.jobId !== jobId || !item.sourceRef) throw new AppError("not_found", "No image item with that id in this job.");
   const contentType = IMAGE_TYPES[item.sourceRef.toLowerCase().split(".").pop() ?? ""];

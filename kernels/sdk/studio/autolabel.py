@@ -7,7 +7,9 @@ What the studio's worker runs in a kernel on the compute host for one round of a
 Environment: STUDIO_URL, STUDIO_TOKEN (the round's own token), STUDIO_LABELING_ROUND_ID. It reads
 the job's human-labeled items (their consolidated labels) from the studio, splits them into train
 and validation (validation 20% below 5,000 items, 10% above; stratified when every class allows),
-trains a model (texts: TF-IDF + logistic regression), picks on validation the lowest confidence
+trains a model (texts: TF-IDF + logistic regression; images: colour, layout and edge features
+computed here from each image resized on this host + logistic regression, trained from scratch,
+nothing downloaded), picks on validation the lowest confidence
 threshold whose items reach the target accuracy, reports that, then scores the unlabeled items page
 by page and sends the predictions back; the studio machine-labels those at or above the threshold
 and puts the rest in order for people, least confident first. Every outcome, a failure included,
@@ -20,6 +22,7 @@ import os
 import sys
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -34,6 +37,10 @@ PREDICTIONS_PER_REQUEST = 2_000  # the studio takes at most 2,000 a request
 MIN_THRESHOLD_SUPPORT = 10
 RETRY_SECONDS = 600.0  # the studio unreachable this long → the round fails
 REASON_LIMIT = 4_000
+IMAGE_SIDE = 32  # images are resized to IMAGE_SIDE x IMAGE_SIDE before their features are taken
+IMAGE_FETCHES = 4  # image downloads in flight at once
+# A decompression bomb is refused rather than decoded (Pillow's own limit only warns below 2x).
+MAX_IMAGE_PIXELS = 100_000_000
 
 
 class RoundError(Exception):
@@ -97,11 +104,69 @@ def train_text_model(texts: list[str], labels: np.ndarray, seed: int = 0) -> Any
     return model
 
 
-def predict(model: Any, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Each text's most probable label (a class id of the job) and that probability."""
-    probabilities = model.predict_proba(texts)
+def image_features(data: bytes) -> np.ndarray:
+    """A fixed-length description of an image, from the image alone: it is decoded (JPEGs at a
+    reduced scale straight away), resized to IMAGE_SIDE x IMAGE_SIDE RGB, and described by
+    - its colours laid out coarsely (8 x 8 x RGB averages),
+    - a joint RGB colour histogram (4 x 4 x 4 bins, shares of the pixels),
+    - a histogram of oriented gradients (4 x 4 cells, 8 unsigned orientations, each cell
+      L2-normalised; HOG as in Dalal & Triggs without block overlap): shapes and edges.
+    Raises ValueError for bytes that do not decode as an image."""
+    import io
+
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.draft("RGB", (IMAGE_SIDE * 2, IMAGE_SIDE * 2))  # JPEG: decode at 1/2..1/8 scale
+            small = image.convert("RGB").resize((IMAGE_SIDE, IMAGE_SIDE), Image.Resampling.BILINEAR)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ValueError(f"does not decode as an image: {error}") from None
+    pixels = np.asarray(small, dtype=np.float32) / 255.0  # (side, side, 3)
+    side = IMAGE_SIDE
+    layout = pixels.reshape(8, side // 8, 8, side // 8, 3).mean(axis=(1, 3)).ravel()
+    bins = np.minimum((pixels * 4).astype(int), 3)
+    colours = np.bincount((bins[..., 0] * 16 + bins[..., 1] * 4 + bins[..., 2]).ravel(), minlength=64) / (side * side)
+    gray = pixels @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    gy, gx = np.gradient(gray)
+    magnitude = np.hypot(gx, gy)
+    orientation = np.minimum((np.mod(np.arctan2(gy, gx), np.pi) / np.pi * 8).astype(int), 7)
+    cell = side // 4
+    hog = np.zeros((4, 4, 8), dtype=np.float32)
+    for row in range(4):
+        for col in range(4):
+            block = (slice(row * cell, (row + 1) * cell), slice(col * cell, (col + 1) * cell))
+            hog[row, col] = np.bincount(orientation[block].ravel(), weights=magnitude[block].ravel(), minlength=8)
+    hog /= np.sqrt((hog**2).sum(axis=2, keepdims=True)) + 1e-6
+    return np.concatenate([layout, colours, hog.ravel()]).astype(np.float32)
+
+
+def train_image_model(features: np.ndarray, labels: np.ndarray, seed: int = 0) -> Any:
+    """Standardised image features (image_features) + multinomial logistic regression, trained
+    from scratch on the job's human labels: seconds on a CPU, and calibrated enough for the
+    threshold rule."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = Pipeline([("scale", StandardScaler()), ("classifier", LogisticRegression(C=0.5, max_iter=3_000, random_state=seed))])
+    model.fit(features, labels)
+    return model
+
+
+def predict(model: Any, inputs: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Each input's (texts, or image feature rows) most probable label (a class id of the job) and that probability."""
+    probabilities = model.predict_proba(inputs)
     best = probabilities.argmax(axis=1)
-    return model.classes_[best].astype(int), probabilities[np.arange(len(texts)), best]
+    return model.classes_[best].astype(int), probabilities[np.arange(len(best)), best]
+
+
+def _take(inputs: Any, positions: np.ndarray) -> Any:
+    return inputs[positions] if isinstance(inputs, np.ndarray) else [inputs[i] for i in positions]
+
+
+
 
 
 @dataclass
@@ -125,8 +190,17 @@ class Evaluation:
         }
 
 
-def evaluate(texts: list[str], labels: np.ndarray, label_names: list[str], target: float, share: float, seed: int) -> Evaluation:
-    """Splits, trains on the train part and picks the threshold on the validation part."""
+def evaluate(
+    inputs: Any,
+    labels: np.ndarray,
+    label_names: list[str],
+    target: float,
+    share: float,
+    seed: int,
+    train_model: Callable[[Any, np.ndarray, int], Any] = train_text_model,
+) -> Evaluation:
+    """Splits, trains on the train part and picks the threshold on the validation part. `inputs`:
+    texts (a list) for train_text_model, feature rows (an array) for train_image_model."""
     present = np.unique(labels)
     if len(present) < 2:
         name = label_names[int(present[0])] if len(present) == 1 and int(present[0]) < len(label_names) else "none"
@@ -134,8 +208,8 @@ def evaluate(texts: list[str], labels: np.ndarray, label_names: list[str], targe
     train, val = split_indices(labels, share, seed)
     if len(np.unique(labels[train])) < 2:
         raise RoundError("the training split has one class only; more human labels of the other classes are needed")
-    model = train_text_model([texts[i] for i in train], labels[train], seed)
-    predicted, confidence = predict(model, [texts[i] for i in val])
+    model = train_model(_take(inputs, train), labels[train], seed)
+    predicted, confidence = predict(model, _take(inputs, val))
     correct = predicted == labels[val]
     threshold, threshold_accuracy, support = choose_threshold(confidence, correct, target)
     return Evaluation(model, len(train), len(val), float(correct.mean()), threshold, threshold_accuracy, support)
@@ -168,31 +242,92 @@ def _pages(client: Client, round_id: str, item_set: str) -> Iterator[list[dict[s
         after = page["next"]
 
 
+class _Inputs:
+    """Turns pages of round items into model inputs: texts as they are; images fetched from the
+    studio (the round's own route, a few at a time) and reduced to their features at once, so only
+    features stay in memory. An image that does not decode is left out (and counted)."""
+
+    def __init__(self, client: Client, path: str, images: bool):
+        self.client, self.path, self.images = client, path, images
+        self.skipped = 0
+        self._pool = ThreadPoolExecutor(IMAGE_FETCHES) if images else None
+
+    def _features(self, item: dict[str, Any]) -> np.ndarray | None:
+        def fetch() -> bytes:
+            response = self.client.open("GET", f"{self.path}/items/{item['id']}/image")
+            try:
+                return response.read()
+            finally:
+                response.close()
+
+        try:
+            return image_features(_call(fetch))
+        except StudioError as error:
+            if error.status != 404:
+                raise
+            print(f"item {item['seq']}: {error}", file=sys.stderr, flush=True)  # gone from the zip
+            return None
+        except ValueError as error:
+            print(f"item {item['seq']}: {error}", file=sys.stderr, flush=True)
+            return None
+
+    def of(self, page: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Any]:
+        """The page's items that have an input, and their inputs."""
+        if self._pool is None:
+            return page, [item["text"] for item in page]
+        rows = list(self._pool.map(self._features, page))
+        kept = [(item, row) for item, row in zip(page, rows) if row is not None]
+        self.skipped += len(page) - len(kept)
+        return [item for item, _ in kept], np.stack([row for _, row in kept]) if kept else np.zeros((0, 0), dtype=np.float32)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+
+
 def run_round() -> None:
     """Runs the round named by the environment and reports its outcome (never raises for a
     failure it could report)."""
     client, round_id = _client()
     path = f"/api/labeling/rounds/{round_id}"
+    inputs: _Inputs | None = None
     try:
         spec = _call(lambda: client.request_json("GET", path))["round"]
-        texts: list[str] = []
+        images = spec["taskType"] == "image-classification"
+        inputs = _Inputs(client, path, images)
+        chunks: list[Any] = []
         labels: list[int] = []
         for page in _pages(client, round_id, "training"):
-            for item in page:
-                if "label" in item:
-                    texts.append(item["text"])
-                    labels.append(int(item["label"]))
-        print(f"round {spec['number']}: {len(texts)} human-labeled items", flush=True)
-        result = evaluate(texts, np.asarray(labels, dtype=int), spec["labels"], float(spec["targetAccuracy"]), float(spec["validationShare"]), int(spec["number"]))
+            kept, rows = inputs.of([item for item in page if "label" in item])
+            chunks.append(rows)
+            labels.extend(int(item["label"]) for item in kept)
+        if images:
+            features = [c for c in chunks if len(c)]
+            training: Any = np.concatenate(features) if features else np.zeros((0, 0), dtype=np.float32)
+        else:
+            training = [text for chunk in chunks for text in chunk]
+        print(f"round {spec['number']}: {len(labels)} human-labeled items" + (f" ({inputs.skipped} unreadable images left out)" if inputs.skipped else ""), flush=True)
+        result = evaluate(
+            training,
+            np.asarray(labels, dtype=int),
+            spec["labels"],
+            float(spec["targetAccuracy"]),
+            float(spec["validationShare"]),
+            int(spec["number"]),
+            train_image_model if images else train_text_model,
+        )
         print(f"round {spec['number']}: validation accuracy {result.validation_accuracy:.3f}, threshold {result.threshold}", flush=True)
         _call(lambda: client.request_json("POST", f"{path}/report", json_body=result.report()))
         for page in _pages(client, round_id, "candidates"):
-            predicted, confidence = predict(result.model, [item["text"] for item in page])
-            for start in range(0, len(page), PREDICTIONS_PER_REQUEST):
+            kept, rows = inputs.of(page)
+            if not kept:
+                continue
+            predicted, confidence = predict(result.model, rows)
+            for start in range(0, len(kept), PREDICTIONS_PER_REQUEST):
                 body = {
                     "predictions": [
                         {"id": item["id"], "label": int(label), "confidence": float(min(1.0, max(0.0, conf)))}
-                        for item, label, conf in zip(page[start : start + PREDICTIONS_PER_REQUEST], predicted[start:], confidence[start:])
+                        for item, label, conf in zip(kept[start : start + PREDICTIONS_PER_REQUEST], predicted[start:], confidence[start:])
                     ]
                 }
                 _call(lambda: client.request_json("POST", f"{path}/predictions", json_body=body))
@@ -203,6 +338,9 @@ def run_round() -> None:
         reason = str(error) if isinstance(error, RoundError) else f"{type(error).__name__}: {error}"
         traceback.print_exc(file=sys.stderr)
         _call(lambda: client.request_json("POST", f"{path}/finish", json_body={"status": "failed", "reason": reason[:REASON_LIMIT]}))
+    finally:
+        if inputs is not None:
+            inputs.close()
 
 
 if __name__ == "__main__":
