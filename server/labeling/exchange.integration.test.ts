@@ -217,7 +217,7 @@ describe("labels in and out", () => {
 
     // Refused at once: an image manifest, several attributes without a pick, a file that is not labels.
     const images = await upload(manager, project.id, "img.manifest", JSON.stringify({ "source-ref": "s3://b/1.jpg", a: 0, "a-metadata": { "class-name": "cat", confidence: 0.9, type: "groundtruth/image-classification", "job-name": "j", "human-annotated": "yes", "creation-date": "2025-01-01T00:00:00.000000" } }));
-    expect((await expectAppError(createImportJob(db, store, project.id, importLabelsInput.parse({ name: "img", datasetVersionId: images.id }), manager), "validation_failed")).message).toContain("only text classification labels can be imported");
+    expect((await expectAppError(createImportJob(db, store, project.id, importLabelsInput.parse({ name: "img", datasetVersionId: images.id }), manager), "validation_failed")).message).toContain("image classification labels cannot be imported");
     const chained = await upload(manager, project.id, "chained.manifest", JSON.stringify({ ...gt[0], other: 0, "other-metadata": gt[0]["review-sentiment-metadata"] }));
     expect((await expectAppError(createImportJob(db, store, project.id, importLabelsInput.parse({ name: "ch", datasetVersionId: chained.id }), manager), "validation_failed")).message).toContain("several label attributes (review-sentiment, other): pick the one to import");
     const plain = await upload(manager, project.id, "plain.csv", "id,review\n1,hello\n");
