@@ -13,6 +13,7 @@ import { createProject } from "@/server/projects/create-project";
 import { setProjectMember } from "@/server/projects/set-project-member";
 import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
+import { claimNext, submitAnswer } from "@/server/labeling/queue";
 
 /** A project of a data scientist with `labelers` labelers. */
 export async function labelingProject(db: Db, labelers: number) {
@@ -46,5 +47,16 @@ export function zipOf(files: Record<string, Buffer>): Buffer {
     return readFileSync(path.join(dir, "out.zip"));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every labeler answers every item they are given with `answer(seq, worker index)`. */
+export async function labelAll(db: Db, jobId: string, workers: Principal[], answer: (seq: number, k: number) => unknown) {
+  for (const [k, w] of workers.entries()) {
+    for (;;) {
+      const { item } = await claimNext(db, jobId, w);
+      if (!item) break;
+      await submitAnswer(db, jobId, item.assignmentId, answer(item.seq, k), w);
+    }
   }
 }

@@ -11,12 +11,11 @@ import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
 import { expectAppError } from "@/test/fixtures";
-import { labelingProject, uploadDataset, zipOf } from "@/test/labeling";
+import { labelAll, labelingProject, uploadDataset, zipOf } from "@/test/labeling";
 import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
 import { createLabelingJobInput } from "@/lib/labeling/tasks";
 import { createLabelingJob, getLabelingJob, listJobItems } from "@/server/labeling/manage-jobs";
 import { prepareLabelingJobs } from "@/server/labeling/prepare-items";
-import { claimNext, submitAnswer } from "@/server/labeling/queue";
 import { consolidateLabeledItems } from "@/server/labeling/consolidate";
 import { cocoStream } from "@/server/labeling/export-coco";
 import { exportStream } from "@/server/labeling/export-formats";
@@ -33,17 +32,6 @@ afterAll(() => rmSync(storeRoot, { recursive: true, force: true }));
 const read = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
 const exported = async (jobId: string, principal: Principal, format: ExportFormat | "coco") => read((format === "coco" ? await cocoStream(db, jobId, principal) : await exportStream(db, jobId, principal, format)).stream);
 const image = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: "#88aa44" } }).png().toBuffer();
-
-/** Every worker answers every item with `answer(seq, worker index)`. */
-async function labelAll(jobId: string, workers: Principal[], answer: (seq: number, k: number) => unknown) {
-  for (const [k, w] of workers.entries()) {
-    for (;;) {
-      const { item } = await claimNext(db, jobId, w);
-      if (!item) break;
-      await submitAnswer(db, jobId, item.assignmentId, answer(item.seq, k), w);
-    }
-  }
-}
 
 let files = 0;
 /** Uploads `body` as a dataset version and imports it as a job (the worker's pass run); the job after. */
@@ -75,7 +63,7 @@ describe("importing boxes and entities", () => {
       "c.png": [[{ classId: 2, left: 1, top: 2, width: 30, height: 20 }], [{ classId: 2, left: 1, top: 2, width: 30, height: 20 }]],
     };
     const refs = (await listJobItems(db, job.id, manager, { limit: 10 })).map((i) => i.sourceRef!);
-    await labelAll(job.id, workers, (seq, k) => ({ boxes: drawn[refs[seq]][k] }));
+    await labelAll(db, job.id, workers, (seq, k) => ({ boxes: drawn[refs[seq]][k] }));
     await consolidateLabeledItems(db);
     const manifest = await exported(job.id, manager, "groundtruth-manifest");
     const coco = await exported(job.id, manager, "coco");
@@ -175,7 +163,7 @@ describe("importing boxes and entities", () => {
       1: [[{ start: 0, end: 22, label: 0 }, { start: 27, end: 36, label: 1 }], [{ start: 0, end: 22, label: 0 }, { start: 27, end: 36, label: 1 }], [{ start: 27, end: 36, label: 1 }]],
       2: [[], [], []],
     };
-    await labelAll(job.id, workers, (seq, k) => ({ spans: marked[seq][k] }));
+    await labelAll(db, job.id, workers, (seq, k) => ({ spans: marked[seq][k] }));
     await consolidateLabeledItems(db);
     expect((await getLabelingJob(db, job.id, manager)).status).toBe("completed");
 
