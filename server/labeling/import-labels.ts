@@ -24,9 +24,10 @@ import { defaultTaskTimeLimitSeconds, isMultiLabel, isTextTask, manifestType, bo
 // confidence (per object too), human-annotated flag and review state. Image labels refer to images
 // of a zip dataset version of the project (import-images.ts says how a reference finds its image);
 // that zip becomes the job's dataset version. Objects are checked as a labeler's answer is: boxes
-// past the image clamped (none left inside: refused), entities inside the text and apart. It is how a team brings labels from Ground
-// Truth or another studio: the job then works like any other (review queue, exports, saving as a
-// dataset version), and export → import → export gives the same labels back.
+// past the image clamped (none left inside: refused), entities inside the text and apart. It is how
+// a team brings labels from Ground Truth or another studio: the job then works like any other
+// (review queue, exports, saving as a dataset version), and export → import → export gives the
+// same bytes back (COCO: its info too; the manifest: each line's job name and creation date).
 //
 // The request checks the file's first record (format, task, label attribute) so a wrong file is
 // refused at once; the worker reads the whole file into items and fails the job naming the line
