@@ -9,6 +9,7 @@ import { createProject } from "@/server/projects/create-project";
 import { setProjectMember } from "@/server/projects/set-project-member";
 import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
+import { claimNext, submitAnswer } from "@/server/labeling/queue";
 
 export { zipOf } from "@/test/zip";
 
@@ -32,3 +33,13 @@ export async function uploadDataset(db: Db, store: ArtifactStore, manager: Princ
   return version;
 }
 
+/** Every labeler answers every item they are given with `answer(seq, worker index)`. */
+export async function labelAll(db: Db, jobId: string, workers: Principal[], answer: (seq: number, k: number) => unknown) {
+  for (const [k, w] of workers.entries()) {
+    for (;;) {
+      const { item } = await claimNext(db, jobId, w);
+      if (!item) break;
+      await submitAnswer(db, jobId, item.assignmentId, answer(item.seq, k), w);
+    }
+  }
+}

@@ -11,10 +11,11 @@ import { uploadDataset, useDatasets } from "@/components/datasets/use-datasets";
 import { useImportLabels } from "@/components/labeling/use-exchange";
 
 /**
- * "Import labels": a Ground Truth output manifest, or a CSV / JSON Lines export of this or another
- * studio, becomes a labeling job whose items already carry their labels (with confidence,
- * human-annotated and review state). The file is a dataset version of the project: picked, or
- * uploaded here first.
+ * "Import labels": a Ground Truth output manifest (classes, entities, boxes), a COCO file of boxes,
+ * or a CSV / JSON Lines export of this or another studio, becomes a labeling job whose items
+ * already carry their labels (with confidence, human-annotated and review state). The file is a
+ * dataset version of the project: picked, or uploaded here first. Boxes refer to images: the zip
+ * dataset holding them is picked too (studio:// references name it themselves).
  */
 export function ImportLabelsPage() {
   const router = useRouter();
@@ -24,6 +25,7 @@ export function ImportLabelsPage() {
   const project = projectId || projects?.[0]?.id || "";
   const { data: datasets } = useDatasets(project);
   const [datasetId, setDatasetId] = useState("");
+  const [imagesId, setImagesId] = useState("");
   const [file, setFile] = useState<File | null>(null);
   const [uploading, setUploading] = useState<number | null>(null);
   const [uploadError, setUploadError] = useState<unknown>(null);
@@ -32,6 +34,8 @@ export function ImportLabelsPage() {
   const [labels, setLabels] = useState("");
   const [threshold, setThreshold] = useState("");
   const usable = datasets?.filter((d) => d.latest && d.latest.status !== "failed" && (d.latest.format === "csv" || d.latest.format === "jsonl")) ?? [];
+  const zips = datasets?.filter((d) => d.latest && d.latest.status !== "failed" && d.latest.format === "zip") ?? [];
+  const imagesVersionId = zips.find((d) => d.id === imagesId)?.latest?.id;
   const issue = (path: string) => (importLabels.error instanceof ApiError ? importLabels.error.issueFor(path) : undefined);
 
   const submit = async () => {
@@ -57,6 +61,7 @@ export function ImportLabelsPage() {
           ...(attribute.trim() ? { labelAttributeName: attribute.trim() } : {}),
           ...(labels.trim() ? { labels: labels.split("\n").map((l) => l.trim()).filter(Boolean) } : {}),
           ...(threshold ? { reviewThreshold: Number(threshold) } : {}),
+          ...(imagesVersionId ? { imagesVersionId } : {}),
         },
       },
       { onSuccess: ({ job }) => router.push(`/labeling/${job.id}`) },
@@ -67,7 +72,7 @@ export function ImportLabelsPage() {
     <>
       <PageHeader
         title="Import labels"
-        description="Bring labels made elsewhere — a SageMaker Ground Truth output manifest, or a CSV or JSON Lines export of a studio (text and label columns) — into a labeling job whose items already carry them. Unsure labels go to the review queue; the job exports like any other."
+        description="Bring labels made elsewhere — a SageMaker Ground Truth output manifest (classes, entities or boxes), a COCO file of boxes, or a CSV or JSON Lines export of a studio (text with label or entities columns) — into a labeling job whose items already carry them. Unsure labels go to the review queue; the job exports like any other."
       />
       <form
         className="max-w-3xl space-y-4"
@@ -83,6 +88,7 @@ export function ImportLabelsPage() {
             onChange={(e) => {
               setProjectId(e.target.value);
               setDatasetId("");
+              setImagesId("");
             }}
           >
             {projects?.map((p) => (
@@ -105,6 +111,20 @@ export function ImportLabelsPage() {
             <input type="file" accept=".manifest,.jsonl,.json,.csv" className={`${controlClass} w-full`} onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
             {file && issue("datasetVersionId") ? <span className="block text-red-600">{issue("datasetVersionId")}</span> : null}
           </label>
+          <SelectField
+            label="Images (boxes: the zip dataset they are in)"
+            value={imagesId}
+            onChange={(e) => setImagesId(e.target.value)}
+            error={issue("imagesVersionId")}
+            hint="studio:// references find it themselves; s3:// and other paths, and COCO file names, match by their path in the zip."
+          >
+            <option value="">None (text labels, or studio:// references)</option>
+            {zips.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name} v{d.latest!.version}
+              </option>
+            ))}
+          </SelectField>
           <TextField label="Label attribute (manifests with several)" value={attribute} onChange={(e) => setAttribute(e.target.value)} placeholder="found in the file" error={issue("labelAttributeName")} />
           <TextField
             label="Review labels below confidence (0–1)"

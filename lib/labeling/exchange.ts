@@ -52,10 +52,14 @@ export interface LabelingExportView {
   finishedAt: string | null;
 }
 
-export const importFormatLabels: Record<ExportFormat, string> = {
+/** What a label import reads: an export, or a COCO file of boxes. */
+export type ImportFormat = ExportFormat | "coco";
+
+export const importFormatLabels: Record<ImportFormat, string> = {
   "groundtruth-manifest": "a Ground Truth output manifest",
   csv: "a CSV export",
   jsonl: "a JSON Lines export",
+  coco: "a COCO file",
 };
 
 /** The item a reviewer looks at, with what each worker answered. */

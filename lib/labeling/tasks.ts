@@ -148,7 +148,7 @@ export interface LabelingJobView {
   /** The review queue: its threshold, backlog and decided items (counters). */
   review: { threshold: number; pending: number; reviewed: number };
   /** Set for jobs made by importing labels: the format of the file read. */
-  importFormat: "groundtruth-manifest" | "csv" | "jsonl" | null;
+  importFormat: "groundtruth-manifest" | "csv" | "jsonl" | "coco" | null;
   workers: { id: string; name: string; email: string }[];
   createdBy: string | null;
   createdAt: string;

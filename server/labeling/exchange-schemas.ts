@@ -23,6 +23,8 @@ export const importLabelsInput = z.object({
   /** The label set in class-id order; by default the names found in the file (manifests: by their class ids; CSV / JSON Lines: in order of appearance). */
   labels: z.array(z.string().trim().min(1).max(100)).min(1).max(50).optional(),
   reviewThreshold: z.number({ error: "must be a number" }).min(0, "must be 0–1").max(1, "must be 0–1").optional(),
+  /** Image labels (boxes: a manifest or COCO): the zip dataset version holding the images; by default the one `studio://` references name. */
+  imagesVersionId: z.string().min(1).max(64).optional(),
 });
 export type ImportLabelsInput = z.infer<typeof importLabelsInput>;
 

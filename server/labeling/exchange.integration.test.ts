@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
-import { labelingProject, uploadDataset } from "@/test/labeling";
+import { labelAll, labelingProject, uploadDataset } from "@/test/labeling";
 import { expectAppError } from "@/test/fixtures";
 import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
 import { driverOf } from "@/server/db-driver";
@@ -16,7 +16,6 @@ import { processPendingDatasetVersions } from "@/server/datasets/process-dataset
 import { createLabelingJobInput } from "@/lib/labeling/tasks";
 import { createLabelingJob, getLabelingJob, listJobItems } from "@/server/labeling/manage-jobs";
 import { prepareLabelingJobs } from "@/server/labeling/prepare-items";
-import { claimNext, submitAnswer } from "@/server/labeling/queue";
 import { consolidateLabeledItems } from "@/server/labeling/consolidate";
 import { decideReview, reviewState } from "@/server/labeling/review";
 import { exportStream } from "@/server/labeling/export-formats";
@@ -37,17 +36,6 @@ const upload = (manager: Principal, projectId: string, filename: string, body: s
 
 async function text(jobId: string, principal: Principal, format: ExportFormat): Promise<string> {
   return new Response((await exportStream(db, jobId, principal, format)).stream).text();
-}
-
-/** Every labeler answers every item they are given with `answer(seq, worker index)`. */
-async function labelAll(jobId: string, workers: Principal[], answer: (seq: number, k: number) => unknown) {
-  for (const [k, w] of workers.entries()) {
-    for (;;) {
-      const { item } = await claimNext(db, jobId, w);
-      if (!item) break;
-      await submitAnswer(db, jobId, item.assignmentId, answer(item.seq, k), w);
-    }
-  }
 }
 
 /** Saves an export as a dataset version (the worker's pass, then its profiling) and imports it back as a new job. */
@@ -82,7 +70,7 @@ describe("labels in and out", () => {
     expect(job.review).toEqual({ threshold: 0.7, pending: 0, reviewed: 0 });
     await prepareLabelingJobs(db, store);
     // Items 0–3 unanimous; on item 4 the third labeler says awful; item 5 splits 2:1 the other way.
-    await labelAll(job.id, workers, (seq, k) => ({ label: seq === 4 ? (k === 2 ? 1 : 0) : seq === 5 ? (k === 0 ? 0 : 1) : reviews[seq].startsWith("Great") ? 0 : 1 }));
+    await labelAll(db, job.id, workers, (seq, k) => ({ label: seq === 4 ? (k === 2 ? 1 : 0) : seq === 5 ? (k === 0 ? 0 : 1) : reviews[seq].startsWith("Great") ? 0 : 1 }));
     await consolidateLabeledItems(db);
     const consolidated = await getLabelingJob(db, job.id, manager);
     expect(consolidated).toMatchObject({ status: "completed", review: { pending: 2, reviewed: 0 } });
@@ -170,7 +158,7 @@ describe("labels in and out", () => {
       manager,
     );
     await prepareLabelingJobs(db, store);
-    await labelAll(job.id, workers, (seq, k) => ({ labels: seq === 0 ? (k === 0 ? [0, 2] : [0]) : [1] }));
+    await labelAll(db, job.id, workers, (seq, k) => ({ labels: seq === 0 ? (k === 0 ? [0, 2] : [0]) : [1] }));
     await consolidateLabeledItems(db);
     // Threshold 0: only the disagreement waits.
     const state = await reviewState(db, job.id, manager);
@@ -217,7 +205,7 @@ describe("labels in and out", () => {
 
     // Refused at once: an image manifest, several attributes without a pick, a file that is not labels.
     const images = await upload(manager, project.id, "img.manifest", JSON.stringify({ "source-ref": "s3://b/1.jpg", a: 0, "a-metadata": { "class-name": "cat", confidence: 0.9, type: "groundtruth/image-classification", "job-name": "j", "human-annotated": "yes", "creation-date": "2025-01-01T00:00:00.000000" } }));
-    expect((await expectAppError(createImportJob(db, store, project.id, importLabelsInput.parse({ name: "img", datasetVersionId: images.id }), manager), "validation_failed")).message).toContain("only text classification labels can be imported");
+    expect((await expectAppError(createImportJob(db, store, project.id, importLabelsInput.parse({ name: "img", datasetVersionId: images.id }), manager), "validation_failed")).message).toContain("image classification labels cannot be imported");
     const chained = await upload(manager, project.id, "chained.manifest", JSON.stringify({ ...gt[0], other: 0, "other-metadata": gt[0]["review-sentiment-metadata"] }));
     expect((await expectAppError(createImportJob(db, store, project.id, importLabelsInput.parse({ name: "ch", datasetVersionId: chained.id }), manager), "validation_failed")).message).toContain("several label attributes (review-sentiment, other): pick the one to import");
     const plain = await upload(manager, project.id, "plain.csv", "id,review\n1,hello\n");

@@ -18,7 +18,9 @@ export const cocoCategoryId = (classId: number) => classId + 1;
 export async function cocoStream(db: Db, jobId: string, principal: Principal): Promise<{ filename: string; stream: ReadableStream<Uint8Array> }> {
   const { view, job } = await exportedJob(db, jobId, principal);
   if (view.taskType !== "bounding-box") throw new AppError("validation_failed", `COCO is for bounding-box jobs; ${view.name} is ${view.taskType}: export its Ground Truth manifest instead.`);
-  const info = { description: `labeling-job/${view.name}`, url: "", version: "1.0", year: new Date().getUTCFullYear(), contributor: view.createdBy ?? "", date_created: new Date().toISOString() };
+  // An imported COCO file's info is written back as it came (export → import → export: the same bytes).
+  const imported = (await db.labelingJob.findUnique({ where: { id: jobId }, select: { importInfo: true } }))?.importInfo;
+  const info = imported ? (JSON.parse(imported) as unknown) : { description: `labeling-job/${view.name}`, url: "", version: "1.0", year: new Date().getUTCFullYear(), contributor: view.createdBy ?? "", date_created: new Date().toISOString() };
   const categories = job.labels.map((l, i) => ({ id: cocoCategoryId(i), name: l.name, supercategory: "" }));
   async function* chunks() {
     yield `{"info":${JSON.stringify(info)},"licenses":[],"images":[`;

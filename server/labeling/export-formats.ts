@@ -1,4 +1,5 @@
 import "server-only";
+import { z } from "zod";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
@@ -100,10 +101,17 @@ export function exportStream(db: Db, jobId: string, principal: Principal, format
   return format === "groundtruth-manifest" ? manifestStream(db, jobId, principal, onItems) : tableStream(db, jobId, principal, format, onItems);
 }
 
+/** One entity of a named-entity row: character offsets (end exclusive), its label's name, the text it covers, its confidence. */
+export const exportedEntity = z.object({ start: z.number().int().min(0), end: z.number().int().min(1), label: z.string().min(1), text: z.string(), confidence: z.number().min(0).max(1) }).strict();
+export type ExportedEntity = z.infer<typeof exportedEntity>;
+
 /** A row of a CSV or JSON Lines export, read back. */
 export interface ParsedRow {
   text: string;
+  /** Classification: the label names. Named entities: none (see entities). */
   labels: string[];
+  /** Named entities: the entities as exported (names, not class ids). */
+  entities: ExportedEntity[];
   confidence: number | null;
   confidenceMap: Record<string, number> | null;
   humanAnnotated: boolean;
@@ -122,7 +130,7 @@ const rowError = (line: number, column: string, message: string) => new AppError
  * Reads one exported row back (CSV: every value is text; JSON Lines: JSON types). `multi` says
  * whether the file has `labels` (multi-label) or `label`. Errors name the row and column.
  */
-export function parseTableRow(raw: Record<string, unknown>, line: number, options: { csv: boolean; multi: boolean }): ParsedRow {
+export function parseTableRow(raw: Record<string, unknown>, line: number, options: { csv: boolean; multi: boolean; entities?: boolean }): ParsedRow {
   const value = (column: ExportColumn): unknown => {
     const v = raw[column];
     return options.csv && v === "" ? null : (v ?? null);
@@ -179,9 +187,16 @@ export function parseTableRow(raw: Record<string, unknown>, line: number, option
   if (reviewedAt !== null && Number.isNaN(Date.parse(reviewedAt))) throw rowError(line, "reviewed_at", "is not a date");
   const workers = number("workers", 0, 1_000);
   if (workers !== null && !Number.isInteger(workers)) throw rowError(line, "workers", "is not a whole number");
+  let entities: ExportedEntity[] = [];
+  if (options.entities) {
+    const parsed = z.array(exportedEntity).safeParse(json("entities"));
+    if (!parsed.success) throw rowError(line, "entities", "is not a list of { start, end, label, text, confidence }");
+    entities = parsed.data;
+  }
   return {
     text: text("text", true)!,
-    labels: names(options.multi ? "labels" : "label", true)!,
+    labels: options.entities ? [] : names(options.multi ? "labels" : "label", true)!,
+    entities,
     confidence: number("confidence", 0, 1),
     confidenceMap: map as Record<string, number> | null,
     humanAnnotated: yesNo("human_annotated") ?? true,
@@ -198,6 +213,7 @@ export function parseTableRow(raw: Record<string, unknown>, line: number, option
 /** Whether a header (CSV) or first object's keys (JSON Lines) are labeled texts (this studio's export, or any file with text and label(s) columns); which task then. Other columns are ignored. */
 export function exportedTableTask(keys: string[]): TaskType | null {
   if (!keys.includes("text")) return null;
+  if (keys.includes("entities")) return "named-entity-recognition";
   if (keys.includes("labels")) return "text-classification-multilabel";
   if (keys.includes("label")) return "text-classification";
   return null;

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "LabelingJob" ADD COLUMN "importInfo" TEXT;
+ALTER TABLE "LabelingJob" ADD COLUMN "importVersionId" TEXT;
+
