@@ -13,6 +13,7 @@ import { createProject } from "@/server/projects/create-project";
 import { setProjectMember } from "@/server/projects/set-project-member";
 import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
+import { claimNext, submitAnswer } from "@/server/labeling/queue";
 
 /** A project of a data scientist with `labelers` labelers. */
 export async function labelingProject(db: Db, labelers: number) {
@@ -46,5 +47,15 @@ export function zipOf(files: Record<string, Buffer>): Buffer {
     return readFileSync(path.join(dir, "out.zip"));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Each worker claims their next item and submits what `answer` gives for its queue position, `items` times. */
+export async function answerAll(db: Db, jobId: string, workers: Principal[], items: number, answer: (worker: number, seq: number) => unknown) {
+  for (let n = 0; n < items; n++) {
+    for (const [w, worker] of workers.entries()) {
+      const item = (await claimNext(db, jobId, worker)).item!;
+      await submitAnswer(db, jobId, item.assignmentId, answer(w, item.seq), worker);
+    }
   }
 }

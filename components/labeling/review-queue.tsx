@@ -265,10 +265,8 @@ export function ReviewQueue({ jobId }: { jobId: string }) {
   );
 }
 
-/** Why the item is here, the consolidated label, and for each label: its key, how many workers chose it, whether it is picked now. */
-function ReviewPanel({ state, item, selected, multi, onPick }: { state: ReviewState; item: ReviewItem; selected: number[]; multi: boolean; onPick: (i: number) => void }) {
-  const votes = (i: number) => item.answers.filter((a) => a.labels.includes(i)).length;
-  const names = (ids: number[] | null) => (ids === null ? "not known" : ids.length ? ids.map((i) => state.job.labels[i]?.name ?? String(i)).join(", ") : "none");
+/** Why the item is here, the consolidated label (then `children`: more rows), its confidence and who labeled it. */
+function ReviewSummary({ item, consolidated, children }: { item: ReviewItem; consolidated: string; children?: React.ReactNode }) {
   return (
     <>
       <div>
@@ -279,14 +277,27 @@ function ReviewPanel({ state, item, selected, multi, onPick }: { state: ReviewSt
       </div>
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1" data-testid="review-consolidated">
         <dt className="text-zinc-500">Consolidated</dt>
-        <dd className="font-medium">{names(item.labels)}</dd>
+        <dd className="font-medium">{consolidated}</dd>
         <dt className="text-zinc-500">Confidence</dt>
         <dd className="tabular-nums">{item.confidence === null ? "–" : item.confidence.toFixed(2)}</dd>
-        <dt className="text-zinc-500">Majority vote</dt>
-        <dd>{names(item.majority)}</dd>
+        {children}
         <dt className="text-zinc-500">Labeled by</dt>
         <dd>{item.humanAnnotated ? "people" : "a model"}</dd>
       </dl>
+    </>
+  );
+}
+
+/** Why the item is here, the consolidated label, and for each label: its key, how many workers chose it, whether it is picked now. */
+function ReviewPanel({ state, item, selected, multi, onPick }: { state: ReviewState; item: ReviewItem; selected: number[]; multi: boolean; onPick: (i: number) => void }) {
+  const votes = (i: number) => item.answers.filter((a) => a.labels.includes(i)).length;
+  const names = (ids: number[] | null) => (ids === null ? "not known" : ids.length ? ids.map((i) => state.job.labels[i]?.name ?? String(i)).join(", ") : "none");
+  return (
+    <>
+      <ReviewSummary item={item} consolidated={names(item.labels)}>
+        <dt className="text-zinc-500">Majority vote</dt>
+        <dd>{names(item.majority)}</dd>
+      </ReviewSummary>
       <div role={multi ? "group" : "radiogroup"} aria-label="Labels" className="space-y-1">
         {state.job.labels.map((label, i) => {
           const on = selected.includes(i);
@@ -368,20 +379,7 @@ function ObjectReviewPanel({ state, item, hidden, onToggle }: { state: ReviewSta
     "boxes" in answer ? answer.boxes.map((b) => `${name(b.classId)} ${b.left}, ${b.top} · ${b.width} × ${b.height}`) : "spans" in answer ? answer.spans.map((s) => `${name(s.label)}: ${(item.text ?? "").slice(s.start, s.end)}`) : [];
   return (
     <>
-      <div>
-        <h2 className="text-xs font-semibold tracking-wider text-zinc-500 uppercase">Why it is here</h2>
-        <ul className="mt-1 list-disc pl-5" data-testid="review-reasons">
-          {item.reasons.length ? item.reasons.map((r) => <li key={r}>{r}</li>) : <li>sent for review</li>}
-        </ul>
-      </div>
-      <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1" data-testid="review-consolidated">
-        <dt className="text-zinc-500">Consolidated</dt>
-        <dd className="font-medium">{describe(item.answer).length} objects (solid, editable)</dd>
-        <dt className="text-zinc-500">Confidence</dt>
-        <dd className="tabular-nums">{item.confidence === null ? "–" : item.confidence.toFixed(2)}</dd>
-        <dt className="text-zinc-500">Labeled by</dt>
-        <dd>{item.humanAnnotated ? "people" : "a model"}</dd>
-      </dl>
+      <ReviewSummary item={item} consolidated={`${describe(item.answer).length} objects (solid, editable)`} />
       <div>
         <h2 className="text-xs font-semibold tracking-wider text-zinc-500 uppercase">Workers&apos; objects (dashed)</h2>
         {item.answers.length === 0 ? <p className="mt-1 text-zinc-500">None in this studio (the label was imported or machine-made).</p> : null}

@@ -10,18 +10,16 @@ import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
 import { expectAppError } from "@/test/fixtures";
-import { labelingProject, uploadDataset, zipOf } from "@/test/labeling";
+import { answerAll, labelingProject, uploadDataset, zipOf } from "@/test/labeling";
 import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
 import { createLabelingJobInput } from "@/lib/labeling/tasks";
 import { createLabelingJob, getLabelingJob, listJobItems } from "@/server/labeling/manage-jobs";
 import { prepareLabelingJobs } from "@/server/labeling/prepare-items";
-import { claimNext, submitAnswer } from "@/server/labeling/queue";
 import { consolidateLabeledItems } from "@/server/labeling/consolidate";
 import { manifestStream } from "@/server/labeling/export-manifest";
 import { cocoStream } from "@/server/labeling/export-coco";
 import { tableStream } from "@/server/labeling/export-formats";
 import { decideReview, itemsForReview, reviewState } from "@/server/labeling/review";
-import type { Principal } from "@/server/auth/principal";
 
 const db = setupTestDb();
 const storeRoot = mkdtempSync(path.join(os.tmpdir(), "labeling-review-objects-test-"));
@@ -29,16 +27,6 @@ const store = new LocalArtifactStore(storeRoot);
 afterAll(() => rmSync(storeRoot, { recursive: true, force: true }));
 
 const text = async (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
-
-/** Each worker claims their next item and submits what `answer` gives for its queue position. */
-async function answerAll(jobId: string, workers: Principal[], items: number, answer: (worker: number, seq: number) => unknown) {
-  for (let n = 0; n < items; n++) {
-    for (const [w, worker] of workers.entries()) {
-      const item = (await claimNext(db, jobId, worker)).item!;
-      await submitAnswer(db, jobId, item.assignmentId, answer(w, item.seq), worker);
-    }
-  }
-}
 
 const box = (classId: number, left: number, top: number, width = 20, height = 20) => ({ classId, left, top, width, height });
 
@@ -75,7 +63,7 @@ describe("reviewing boxes and entities", () => {
       1: [[box(0, 10, 10), box(1, 50, 40)], [box(0, 10, 10)]], // the dog: only the first worker
       2: [[box(0, 30, 30)], [box(1, 30, 30)]], // cat or dog?
     };
-    await answerAll(job.id, workers, 3, (w, seq) => ({ boxes: drawn[seq][w] }));
+    await answerAll(db, job.id, workers, 3, (w, seq) => ({ boxes: drawn[seq][w] }));
     await consolidateLabeledItems(db);
     expect((await getLabelingJob(db, job.id, manager)).review).toMatchObject({ pending: 2, reviewed: 0 });
     expect((await listJobItems(db, job.id, manager, { limit: 10 })).map((i) => i.review)).toEqual([null, "pending", "pending"]);
@@ -123,7 +111,7 @@ describe("reviewing boxes and entities", () => {
     );
     await prepareLabelingJobs(db, store);
     const ada = { start: 0, end: 12, label: 0 };
-    await answerAll(job.id, workers, 2, (w, seq) => ({ spans: seq === 1 ? [] : [ada, { start: 36, end: 42, label: w }] })); // London: person or place?
+    await answerAll(db, job.id, workers, 2, (w, seq) => ({ spans: seq === 1 ? [] : [ada, { start: 36, end: 42, label: w }] })); // London: person or place?
     await consolidateLabeledItems(db);
     expect((await listJobItems(db, job.id, manager, { limit: 10 })).map((i) => i.review)).toEqual(["pending", null]);
     const item = (await reviewState(db, job.id, manager)).item!;
