@@ -129,13 +129,13 @@ export function BoxEditor({ item, labels, onChange, initial, references = [] }: 
         onPointerUp={onUp}
         aria-label="Boxes"
       >
-        {/* Others' boxes (a reviewer's view of each worker's): dashed, in the layer's colour, not editable. */}
+        {/* Others' boxes (a reviewer's view of each worker's): dashed, in the layer's colour, not editable; names stacked by layer. */}
         {references.map((layer, k) => (
           <g key={`ref-${k}`} pointerEvents="none" data-testid={`reference-${k + 1}`}>
             {("boxes" in layer.answer ? layer.answer.boxes : []).map((b, i) => (
               <g key={i}>
                 <rect x={b.left} y={b.top} width={b.width} height={b.height} fill="none" stroke={referenceColor(k)} strokeWidth={stroke} strokeDasharray={`${5 / stage.scale} ${3 / stage.scale}`} />
-                <text x={b.left + b.width - stroke} y={b.top + b.height - stroke * 2} textAnchor="end" fontSize={10 / stage.scale} fill={referenceColor(k)} className="font-sans">
+                <text x={b.left + b.width - stroke} y={b.top + b.height - stroke * 2 - (k * 11) / stage.scale} textAnchor="end" fontSize={10 / stage.scale} fill={referenceColor(k)} className="font-sans">
                   {layer.name}: {labels[b.classId]?.name}
                 </text>
               </g>

@@ -237,10 +237,10 @@ export function ReviewQueue({ jobId }: { jobId: string }) {
                 {changed ? "Save correction" : "Accept"} <kbd className="ml-1 font-mono text-xs opacity-75">Enter</kbd>
               </Button>
               <Button variant="secondary" onClick={() => move({ before: item.seq })} disabled={busy}>
-                Previous <kbd className="ml-1 font-mono text-xs opacity-75">←</kbd>
+                Previous <kbd className="ml-1 font-mono text-xs opacity-75">{objects ? "PgUp" : "←"}</kbd>
               </Button>
               <Button variant="secondary" onClick={() => move({ after: item.seq })} disabled={busy}>
-                Next <kbd className="ml-1 font-mono text-xs opacity-75">→</kbd>
+                Next <kbd className="ml-1 font-mono text-xs opacity-75">{objects ? "PgDn" : "→"}</kbd>
               </Button>
               <span className="text-xs text-zinc-500">
                 {changed ? "You changed the label: Enter saves the correction." : objects ? "Enter accepts the consolidated objects; edit them to correct." : "Enter accepts the consolidated label; a number key changes it."}

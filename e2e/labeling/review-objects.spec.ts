@@ -48,7 +48,7 @@ async function reviewPage(page: Page, jobId: string) {
   await page.goto(`/labeling/${jobId}`);
   await expect(page.getByTestId("review-backlog")).toHaveText("1 waiting · 0 reviewed", { timeout: 30_000 });
   await page.goto(`/labeling/review/${jobId}`);
-  await expect(page.getByTestId("review-answers").getByRole("listitem")).toHaveCount(2);
+  await expect(page.getByTestId("review-answers").locator(":scope > li")).toHaveCount(2);
 }
 
 /** Decides with Enter, then downloads an export from the job page. */
