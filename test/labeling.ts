@@ -43,3 +43,13 @@ export async function labelAll(db: Db, jobId: string, workers: Principal[], answ
     }
   }
 }
+
+/** Each worker claims their next item and submits what `answer` gives for its queue position, `items` times. */
+export async function answerAll(db: Db, jobId: string, workers: Principal[], items: number, answer: (worker: number, seq: number) => unknown) {
+  for (let n = 0; n < items; n++) {
+    for (const [w, worker] of workers.entries()) {
+      const item = (await claimNext(db, jobId, worker)).item!;
+      await submitAnswer(db, jobId, item.assignmentId, answer(w, item.seq), worker);
+    }
+  }
+}

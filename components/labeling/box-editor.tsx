@@ -4,7 +4,7 @@ import { useRef, useState, type PointerEvent as ReactPointerEvent } from "react"
 import { clampBox } from "@/lib/labeling/boxes";
 import type { BoxAnswerItem } from "@/lib/labeling/tasks";
 import { ImageStage, type Stage } from "@/components/labeling/image-stage";
-import { labelColor, labelKey, LabelChips, UndoButton, useQueueKeys, useUndoable, type EditorProps } from "@/components/labeling/label-picker";
+import { labelColor, labelKey, LabelChips, referenceColor, UndoButton, useQueueKeys, useUndoable, type EditorProps } from "@/components/labeling/label-picker";
 
 // Bounding boxes, keyboard first: a number key picks the class for the next box (or changes the
 // selected box's class); drag on the image draws a box; Tab / Shift+Tab select the next / previous
@@ -29,8 +29,8 @@ function moved(box: Box, dx: number, dy: number, width: number, height: number):
   return { ...box, left: Math.min(Math.max(0, Math.round(box.left + dx)), width - box.width), top: Math.min(Math.max(0, Math.round(box.top + dy)), height - box.height) };
 }
 
-export function BoxEditor({ item, labels, onChange }: EditorProps) {
-  const boxes = useUndoable<Box[]>([], (value) => onChange({ boxes: value }, null));
+export function BoxEditor({ item, labels, onChange, initial, references = [] }: EditorProps) {
+  const boxes = useUndoable<Box[]>(initial && "boxes" in initial ? initial.boxes : [], (value) => onChange({ boxes: value }, null));
   const [selected, setSelected] = useState<number | null>(null);
   const [active, setActive] = useState(0);
   const [draft, setDraft] = useState<Box | null>(null);
@@ -129,6 +129,19 @@ export function BoxEditor({ item, labels, onChange }: EditorProps) {
         onPointerUp={onUp}
         aria-label="Boxes"
       >
+        {/* Others' boxes (a reviewer's view of each worker's): dashed, in the layer's colour, not editable; names stacked by layer. */}
+        {references.map((layer, k) => (
+          <g key={`ref-${k}`} pointerEvents="none" data-testid={`reference-${k + 1}`}>
+            {("boxes" in layer.answer ? layer.answer.boxes : []).map((b, i) => (
+              <g key={i}>
+                <rect x={b.left} y={b.top} width={b.width} height={b.height} fill="none" stroke={referenceColor(k)} strokeWidth={stroke} strokeDasharray={`${5 / stage.scale} ${3 / stage.scale}`} />
+                <text x={b.left + b.width - stroke} y={b.top + b.height - stroke * 2 - (k * 11) / stage.scale} textAnchor="end" fontSize={10 / stage.scale} fill={referenceColor(k)} className="font-sans">
+                  {layer.name}: {labels[b.classId]?.name}
+                </text>
+              </g>
+            ))}
+          </g>
+        ))}
         {shown.map((b, i) => (
           <g key={i} data-testid={`box-${i + 1}`}>
             <rect

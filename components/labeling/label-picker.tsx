@@ -9,9 +9,19 @@ import { Button } from "@/components/ui/button";
 // history. An editor owns one item (it is remounted for the next) and reports its answer, or why
 // there is none yet, through onChange; the queue page submits it.
 
+/** Another answer shown beside the one being edited, not editable (a reviewer sees each worker's). */
+export interface ReferenceLayer {
+  name: string;
+  answer: Answer;
+}
+
 export interface EditorProps {
-  item: ClaimedItem;
+  item: Pick<ClaimedItem, "itemId" | "text" | "imageUrl" | "width" | "height">;
   labels: LabelDef[];
+  /** The answer the editor starts from (a reviewer's: the consolidated label); none by default. */
+  initial?: Answer;
+  /** Answers drawn beside the edited one, each in its own dashed style (boxes and entities). */
+  references?: ReferenceLayer[];
   /** The answer as it stands, or null with what is missing. */
   onChange: (answer: Answer | null, missing: string | null) => void;
 }
@@ -22,6 +32,9 @@ export const labelKey = (key: string): number | null => (/^[0-9]$/.test(key) ? (
 /** A label's colour (boxes, entities), by class index. */
 const PALETTE = ["#0284c7", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#db2777", "#65a30d", "#4f46e5", "#ca8a04"];
 export const labelColor = (index: number): string => PALETTE[index % PALETTE.length];
+/** A reference layer's colour (a worker's objects beside the edited ones), by layer index. */
+const REFERENCE_PALETTE = ["#f59e0b", "#14b8a6", "#e11d48", "#8b5cf6", "#84cc16", "#64748b", "#f97316", "#06b6d4", "#d946ef"];
+export const referenceColor = (index: number): string => REFERENCE_PALETTE[index % REFERENCE_PALETTE.length];
 
 /** Runs `handler` on key presses outside text fields; it returns true when it used the key. */
 export function useQueueKeys(handler: (e: KeyboardEvent) => boolean): void {

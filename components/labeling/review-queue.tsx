@@ -2,10 +2,10 @@
 
 import Link from "next/link";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
-import { isMultiLabel, taskTypeLabels, type TaskType } from "@/lib/labeling/tasks";
+import { answerKind, isMultiLabel, taskTypeLabels, type Answer, type TaskType } from "@/lib/labeling/tasks";
 import type { ReviewItem, ReviewState } from "@/lib/labeling/exchange";
 import { Button } from "@/components/ui/button";
 import { EmptyState, ErrorNotice, PageHeader } from "@/components/ui/card";
@@ -13,6 +13,9 @@ import { linkClass } from "@/components/ui/link";
 import { Table, Td, Th } from "@/components/ui/table";
 import { useLabelingJobs } from "@/components/labeling/use-labeling";
 import { reviewApi } from "@/components/labeling/use-exchange";
+import { BoxEditor } from "@/components/labeling/box-editor";
+import { SpanEditor } from "@/components/labeling/span-editor";
+import { referenceColor, type EditorProps } from "@/components/labeling/label-picker";
 
 /** Jobs of the reviewer's projects with their review backlog (the job's counter). */
 export function ReviewJobsPage() {
@@ -75,8 +78,11 @@ const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, 
 /**
  * The reviewer's queue, one item at a time and keyboard first like the labelers': the item, each
  * worker's answer and the consolidated label (pre-selected). Number keys change the label (toggle
- * on a multi-label job), Enter accepts it as it is or saves the correction, ← and → move through
- * the backlog without deciding, ? shows the keys.
+ * on a multi-label job), Enter accepts it as it is or saves the correction, ← and → (or Page Up /
+ * Page Down) move through the backlog without deciding, ? shows the keys. Boxes and entities: the
+ * consolidated objects open in the labelers' own editor (its keys: number keys, arrows… are the
+ * editor's), each worker's objects drawn beside them, dashed, with a toggle per worker; Enter
+ * accepts them untouched or saves the edit as the correction.
  */
 export function ReviewQueue({ jobId }: { jobId: string }) {
   const qc = useQueryClient();
@@ -99,7 +105,22 @@ export function ReviewQueue({ jobId }: { jobId: string }) {
   const [help, setHelp] = useState(false);
   const error = actionError ?? query.error;
   const multi = state ? isMultiLabel(state.job.taskType as TaskType) : false;
-  const changed = item !== null && !same(selected, item.labels);
+  const kind = state ? answerKind(state.job.taskType as TaskType) : "label";
+  const objects = kind === "boxes" || kind === "spans";
+  // The edited objects, also kept outside React's render cycle: Enter right after a nudge saves it.
+  const edited = useRef<{ itemId: string; answer: Answer } | null>(null);
+  /** The item whose objects the reviewer changed. */
+  const [objectsChanged, setObjectsChanged] = useState<string | null>(null);
+  const onEdit = useCallback(
+    (answer: Answer | null) => {
+      if (!item || !answer) return;
+      edited.current = { itemId: item.itemId, answer };
+      setObjectsChanged(JSON.stringify(answer) !== JSON.stringify(item.answer) ? item.itemId : null);
+    },
+    [item],
+  );
+  const [hidden, setHidden] = useState<number[]>([]);
+  const changed = item !== null && (objects ? objectsChanged === item.itemId : !same(selected, item.labels));
 
   const move = useCallback((next: Cursor) => {
     setError(null);
@@ -119,7 +140,9 @@ export function ReviewQueue({ jobId }: { jobId: string }) {
     if (!item || busy) return;
     setBusy(true);
     try {
-      if (changed) await reviewApi.correct(jobId, item.itemId, multi ? { labels: selected } : { label: selected[0] });
+      const edit = edited.current;
+      if (objects && edit?.itemId === item.itemId && JSON.stringify(edit.answer) !== JSON.stringify(item.answer)) await reviewApi.correct(jobId, item.itemId, edit.answer);
+      else if (!objects && changed) await reviewApi.correct(jobId, item.itemId, multi ? { labels: selected } : { label: selected[0] });
       else await reviewApi.accept(jobId, item.itemId);
       setError(null);
       void qc.invalidateQueries({ queryKey: queryKeys.labeling.detail(jobId), exact: true });
@@ -131,22 +154,24 @@ export function ReviewQueue({ jobId }: { jobId: string }) {
     } finally {
       setBusy(false);
     }
-  }, [item, busy, changed, jobId, multi, selected, qc]);
+  }, [item, busy, changed, jobId, multi, selected, qc, objects]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.altKey || e.metaKey || e.ctrlKey) return;
-      const index = keyToLabel(e.key);
+      // Boxes and entities: number keys and arrows are the editor's.
+      const index = objects ? null : keyToLabel(e.key);
+      const arrows = !objects;
       if (index !== null) {
         e.preventDefault();
         pick(index);
       } else if (e.key === "Enter") {
         e.preventDefault();
         void decide();
-      } else if (e.key === "ArrowRight" && item) {
+      } else if (((arrows && e.key === "ArrowRight") || e.key === "PageDown") && item) {
         e.preventDefault();
         move({ after: item.seq });
-      } else if (e.key === "ArrowLeft" && item) {
+      } else if (((arrows && e.key === "ArrowLeft") || e.key === "PageUp") && item) {
         e.preventDefault();
         move({ before: item.seq });
       } else if (e.key === "?") {
@@ -155,7 +180,7 @@ export function ReviewQueue({ jobId }: { jobId: string }) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [pick, decide, move, item]);
+  }, [pick, decide, move, item, objects]);
 
   if (!state) return error ? <ErrorNotice error={error} /> : <p className="text-sm text-zinc-500">Finding the next item to review…</p>;
   const conflict = error instanceof ApiError && error.code === "conflict";
@@ -189,7 +214,17 @@ export function ReviewQueue({ jobId }: { jobId: string }) {
       {item ? (
         <div className="flex min-h-0 flex-1 gap-4">
           <section aria-label="Item" className="flex min-w-0 flex-1 flex-col gap-3">
-            {item.imageUrl ? (
+            {objects ? (
+              <ObjectEditor
+                key={item.itemId}
+                kind={kind}
+                item={{ itemId: item.itemId, text: item.text, imageUrl: item.imageUrl, width: item.width, height: item.height }}
+                labels={state.job.labels}
+                initial={item.answer}
+                references={item.answers.flatMap((a, k) => (hidden.includes(k) ? [] : [{ name: `W${k + 1}`, answer: a.answer, index: k }]))}
+                onChange={onEdit}
+              />
+            ) : item.imageUrl ? (
               // eslint-disable-next-line @next/next/no-img-element -- an item of a private dataset, served by the studio's API
               <img src={item.imageUrl} alt="The item under review" className="min-h-0 flex-1 rounded-lg border border-zinc-200 object-contain dark:border-zinc-800" />
             ) : (
@@ -198,21 +233,27 @@ export function ReviewQueue({ jobId }: { jobId: string }) {
               </article>
             )}
             <div className="flex items-center gap-2">
-              <Button onClick={() => void decide()} busy={busy} disabled={!multi && selected.length !== 1}>
+              <Button onClick={() => void decide()} busy={busy} disabled={!objects && !multi && selected.length !== 1}>
                 {changed ? "Save correction" : "Accept"} <kbd className="ml-1 font-mono text-xs opacity-75">Enter</kbd>
               </Button>
               <Button variant="secondary" onClick={() => move({ before: item.seq })} disabled={busy}>
-                Previous <kbd className="ml-1 font-mono text-xs opacity-75">←</kbd>
+                Previous <kbd className="ml-1 font-mono text-xs opacity-75">{objects ? "PgUp" : "←"}</kbd>
               </Button>
               <Button variant="secondary" onClick={() => move({ after: item.seq })} disabled={busy}>
-                Next <kbd className="ml-1 font-mono text-xs opacity-75">→</kbd>
+                Next <kbd className="ml-1 font-mono text-xs opacity-75">{objects ? "PgDn" : "→"}</kbd>
               </Button>
-              <span className="text-xs text-zinc-500">{changed ? "You changed the label: Enter saves the correction." : "Enter accepts the consolidated label; a number key changes it."}</span>
+              <span className="text-xs text-zinc-500">
+                {changed ? "You changed the label: Enter saves the correction." : objects ? "Enter accepts the consolidated objects; edit them to correct." : "Enter accepts the consolidated label; a number key changes it."}
+              </span>
             </div>
           </section>
-          <aside aria-label="Answers and label" className="w-96 shrink-0 space-y-4 overflow-auto rounded-lg border border-zinc-200 bg-white p-4 text-sm dark:border-zinc-800 dark:bg-zinc-900">
-            <ReviewPanel state={state} item={item} selected={selected} multi={multi} onPick={pick} />
-            {help ? <ReviewKeys multi={multi} /> : null}
+          <aside aria-label="Answers and label" className="w-80 shrink-0 space-y-4 overflow-auto rounded-lg border border-zinc-200 bg-white p-4 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+            {objects ? (
+              <ObjectReviewPanel state={state} item={item} hidden={hidden} onToggle={(k) => setHidden((h) => (h.includes(k) ? h.filter((x) => x !== k) : [...h, k]))} />
+            ) : (
+              <ReviewPanel state={state} item={item} selected={selected} multi={multi} onPick={pick} />
+            )}
+            {help ? <ReviewKeys multi={multi} objects={objects} /> : null}
           </aside>
         </div>
       ) : (
@@ -224,10 +265,8 @@ export function ReviewQueue({ jobId }: { jobId: string }) {
   );
 }
 
-/** Why the item is here, the consolidated label, and for each label: its key, how many workers chose it, whether it is picked now. */
-function ReviewPanel({ state, item, selected, multi, onPick }: { state: ReviewState; item: ReviewItem; selected: number[]; multi: boolean; onPick: (i: number) => void }) {
-  const votes = (i: number) => item.answers.filter((a) => a.labels.includes(i)).length;
-  const names = (ids: number[] | null) => (ids === null ? "not known" : ids.length ? ids.map((i) => state.job.labels[i]?.name ?? String(i)).join(", ") : "none");
+/** Why the item is here, the consolidated label (then `children`: more rows), its confidence and who labeled it. */
+function ReviewSummary({ item, consolidated, children }: { item: ReviewItem; consolidated: string; children?: React.ReactNode }) {
   return (
     <>
       <div>
@@ -238,14 +277,27 @@ function ReviewPanel({ state, item, selected, multi, onPick }: { state: ReviewSt
       </div>
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1" data-testid="review-consolidated">
         <dt className="text-zinc-500">Consolidated</dt>
-        <dd className="font-medium">{names(item.labels)}</dd>
+        <dd className="font-medium">{consolidated}</dd>
         <dt className="text-zinc-500">Confidence</dt>
         <dd className="tabular-nums">{item.confidence === null ? "–" : item.confidence.toFixed(2)}</dd>
-        <dt className="text-zinc-500">Majority vote</dt>
-        <dd>{names(item.majority)}</dd>
+        {children}
         <dt className="text-zinc-500">Labeled by</dt>
         <dd>{item.humanAnnotated ? "people" : "a model"}</dd>
       </dl>
+    </>
+  );
+}
+
+/** Why the item is here, the consolidated label, and for each label: its key, how many workers chose it, whether it is picked now. */
+function ReviewPanel({ state, item, selected, multi, onPick }: { state: ReviewState; item: ReviewItem; selected: number[]; multi: boolean; onPick: (i: number) => void }) {
+  const votes = (i: number) => item.answers.filter((a) => a.labels.includes(i)).length;
+  const names = (ids: number[] | null) => (ids === null ? "not known" : ids.length ? ids.map((i) => state.job.labels[i]?.name ?? String(i)).join(", ") : "none");
+  return (
+    <>
+      <ReviewSummary item={item} consolidated={names(item.labels)}>
+        <dt className="text-zinc-500">Majority vote</dt>
+        <dd>{names(item.majority)}</dd>
+      </ReviewSummary>
       <div role={multi ? "group" : "radiogroup"} aria-label="Labels" className="space-y-1">
         {state.job.labels.map((label, i) => {
           const on = selected.includes(i);
@@ -290,11 +342,11 @@ function ReviewPanel({ state, item, selected, multi, onPick }: { state: ReviewSt
   );
 }
 
-function ReviewKeys({ multi }: { multi: boolean }) {
+function ReviewKeys({ multi, objects }: { multi: boolean; objects: boolean }) {
   const keys: [string, string][] = [
-    ["1–9, 0", multi ? "toggle a label" : "pick a label"],
+    objects ? ["editor", "its own keys, listed under it"] : ["1–9, 0", multi ? "toggle a label" : "pick a label"],
     ["Enter", "accept as it is, or save your correction"],
-    ["← →", "previous or next item waiting for review"],
+    [objects ? "PgUp PgDn" : "← →", "previous or next item waiting for review"],
     ["?", "show or hide the keys"],
   ];
   return (
@@ -309,5 +361,56 @@ function ReviewKeys({ multi }: { multi: boolean }) {
         ))}
       </dl>
     </div>
+  );
+}
+
+/** The labelers' editor for boxes or entities, starting from the consolidated objects, with the workers' shown beside them. */
+function ObjectEditor({ kind, references, onChange, ...props }: Omit<EditorProps, "onChange" | "references"> & { kind: "boxes" | "spans"; references: { name: string; answer: Answer; index: number }[]; onChange: (answer: Answer | null) => void }) {
+  // Each worker keeps their colour when others are hidden: layers are placed by the worker's index.
+  const layers = Array.from({ length: Math.max(0, ...references.map((r) => r.index + 1)) }, (_, k) => references.find((r) => r.index === k) ?? { name: "", answer: kind === "boxes" ? { boxes: [] } : { spans: [] } });
+  const Editor = kind === "boxes" ? BoxEditor : SpanEditor;
+  return <Editor {...props} references={layers} onChange={(answer) => onChange(answer)} />;
+}
+
+/** Why the item is here, its confidence, and each worker's objects with a toggle to show them on the item. */
+function ObjectReviewPanel({ state, item, hidden, onToggle }: { state: ReviewState; item: ReviewItem; hidden: number[]; onToggle: (worker: number) => void }) {
+  const name = (c: number) => state.job.labels[c]?.name ?? String(c);
+  const describe = (answer: Answer): string[] =>
+    "boxes" in answer ? answer.boxes.map((b) => `${name(b.classId)} ${b.left}, ${b.top} · ${b.width} × ${b.height}`) : "spans" in answer ? answer.spans.map((s) => `${name(s.label)}: ${(item.text ?? "").slice(s.start, s.end)}`) : [];
+  return (
+    <>
+      <ReviewSummary item={item} consolidated={`${describe(item.answer).length} objects (solid, editable)`} />
+      <div>
+        <h2 className="text-xs font-semibold tracking-wider text-zinc-500 uppercase">Workers&apos; objects (dashed)</h2>
+        {item.answers.length === 0 ? <p className="mt-1 text-zinc-500">None in this studio (the label was imported or machine-made).</p> : null}
+        <ul className="mt-1 space-y-2" data-testid="review-answers">
+          {item.answers.map((a, k) => (
+            <li key={k}>
+              {/* A button, not a checkbox: the editor's keys keep working after a click. */}
+              <button
+                type="button"
+                aria-pressed={!hidden.includes(k)}
+                onClick={() => onToggle(k)}
+                title={`${hidden.includes(k) ? "Show" : "Hide"} ${a.workerName}'s objects`}
+                className={`flex w-full items-center gap-2 rounded-md border px-2 py-1 text-left ${hidden.includes(k) ? "border-zinc-300 text-zinc-500 dark:border-zinc-700" : "border-zinc-400 bg-zinc-50 dark:border-zinc-500 dark:bg-zinc-800"}`}
+              >
+                <span className="inline-block h-0 w-4 border-t-2 border-dashed" style={{ borderColor: referenceColor(k) }} aria-hidden />
+                <span className="font-medium">W{k + 1}</span>
+                <span className="min-w-0 flex-1 truncate">{a.workerName}</span>
+                <span className="text-xs text-zinc-500 tabular-nums">{hidden.includes(k) ? "hidden" : a.timeSpentSeconds === null ? "" : `${a.timeSpentSeconds.toFixed(0)} s`}</span>
+              </button>
+              <ol className="ml-6 list-decimal pl-4 text-xs text-zinc-600 dark:text-zinc-400">
+                {describe(a.answer).map((d, i) => (
+                  <li key={i} className="break-words">
+                    {d}
+                  </li>
+                ))}
+              </ol>
+              {describe(a.answer).length === 0 ? <p className="ml-6 text-xs text-zinc-500">none</p> : null}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </>
   );
 }

@@ -2,7 +2,7 @@
 
 import { useMemo, useState } from "react";
 import type { SpanAnswerItem } from "@/lib/labeling/tasks";
-import { labelColor, labelKey, LabelChips, UndoButton, useQueueKeys, useUndoable, type EditorProps } from "@/components/labeling/label-picker";
+import { labelColor, labelKey, LabelChips, referenceColor, UndoButton, useQueueKeys, useUndoable, type EditorProps } from "@/components/labeling/label-picker";
 
 // Named entities, keyboard first: the text is cut into words (and punctuation marks); ← → move the
 // cursor a word, Shift+← → stretch the selection, Home / End jump; a number key marks the
@@ -23,10 +23,32 @@ function tokenize(text: string): Token[] {
   return [...text.matchAll(WORD)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
 }
 
-export function SpanEditor({ item, labels, onChange }: EditorProps) {
+/**
+ * Others' entities under the words (a reviewer's view of each worker's): one dashed stripe per
+ * layer, in the layer's colour, below the edited entity's underline; the title names them.
+ */
+function referenceStyle(token: Token, references: NonNullable<EditorProps["references"]>, labels: EditorProps["labels"]): { style: React.CSSProperties; title: string | undefined } {
+  if (references.length === 0) return { style: {}, title: undefined };
+  const images: string[] = [];
+  const positions: string[] = [];
+  const names: string[] = [];
+  references.forEach((layer, k) => {
+    const span = ("spans" in layer.answer ? layer.answer.spans : []).find((s) => s.start <= token.start && token.end <= s.end);
+    if (!span) return;
+    images.push(`repeating-linear-gradient(90deg, ${referenceColor(k)} 0 5px, transparent 5px 8px)`);
+    positions.push(`0 calc(100% - ${k * 4 + 3}px)`);
+    names.push(`${layer.name}: ${labels[span.label]?.name ?? span.label}`);
+  });
+  return {
+    style: { paddingBottom: references.length * 4 + 3, backgroundImage: images.join(", ") || undefined, backgroundPosition: positions.join(", ") || undefined, backgroundSize: "100% 2px", backgroundRepeat: "no-repeat" },
+    title: names.length ? names.join(" · ") : undefined,
+  };
+}
+
+export function SpanEditor({ item, labels, onChange, initial, references = [] }: EditorProps) {
   const text = item.text ?? "";
   const tokens = useMemo(() => tokenize(text), [text]);
-  const spans = useUndoable<Span[]>([], (value) => onChange({ spans: value }, null));
+  const spans = useUndoable<Span[]>(initial && "spans" in initial ? initial.spans : [], (value) => onChange({ spans: value }, null));
   const [cursor, setCursor] = useState(0);
   const [anchor, setAnchor] = useState<number | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -87,6 +109,7 @@ export function SpanEditor({ item, labels, onChange }: EditorProps) {
     const span = s >= 0 ? spans.value[s] : null;
     const selectedToken = t >= lo && t <= hi;
     const last = span !== null && token.end === span.end;
+    const reference = referenceStyle(token, references, labels);
     pieces.push(
       <span
         key={t}
@@ -98,7 +121,8 @@ export function SpanEditor({ item, labels, onChange }: EditorProps) {
         }}
         onMouseEnter={() => dragging && moveTo(t, true)}
         className={`cursor-text rounded-sm ${selectedToken ? "outline-2 outline-sky-500" : ""} ${t === cursor ? "underline decoration-sky-600 decoration-2 underline-offset-4" : ""}`}
-        style={span ? { background: `${labelColor(span.label)}2e`, boxShadow: `inset 0 -2px 0 ${labelColor(span.label)}` } : undefined}
+        title={reference.title}
+        style={{ ...reference.style, ...(span ? { backgroundColor: `${labelColor(span.label)}2e`, boxShadow: `inset 0 -2px 0 ${labelColor(span.label)}` } : {}) }}
       >
         {text.slice(token.start, token.end)}
         {last ? (

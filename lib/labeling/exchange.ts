@@ -1,5 +1,6 @@
 // Labels in and out of the studio: export formats (downloads, or saved as a dataset version),
 // importing labels back as a job, and the review queue's wire types. Safe for browser and server.
+import type { Answer } from "@/lib/labeling/tasks";
 
 export const exportFormats = ["groundtruth-manifest", "csv", "jsonl"] as const;
 export type ExportFormat = (typeof exportFormats)[number];
@@ -68,14 +69,19 @@ export interface ReviewItem {
   seq: number;
   text: string | null;
   imageUrl: string | null;
-  /** The consolidated label's class ids (one for single-label jobs). */
+  /** Images: size in pixels. */
+  width: number | null;
+  height: number | null;
+  /** The consolidated label's class ids (one for single-label jobs; each object's for boxes and entities). */
   labels: number[];
+  /** The consolidated label as a labeler's answer (boxes and entities: what the reviewer edits). */
+  answer: Answer;
   majority: number[] | null;
   confidence: number | null;
   humanAnnotated: boolean;
   /** Why it is here: low confidence and/or the workers disagreed. */
   reasons: string[];
-  answers: { workerName: string; workerEmail: string | null; labels: number[]; submittedAt: string | null; timeSpentSeconds: number | null }[];
+  answers: { workerName: string; workerEmail: string | null; labels: number[]; answer: Answer; submittedAt: string | null; timeSpentSeconds: number | null }[];
 }
 
 export interface ReviewState {

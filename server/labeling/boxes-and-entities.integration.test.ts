@@ -10,7 +10,7 @@ import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
 import { expectAppError } from "@/test/fixtures";
-import { labelingProject, uploadDataset, zipOf } from "@/test/labeling";
+import { answerAll, labelingProject, uploadDataset, zipOf } from "@/test/labeling";
 import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
 import { createLabelingJobInput } from "@/lib/labeling/tasks";
 import { createLabelingJob, getLabelingJob, listJobItems } from "@/server/labeling/manage-jobs";
@@ -20,7 +20,6 @@ import { consolidateLabeledItems } from "@/server/labeling/consolidate";
 import { manifestStream } from "@/server/labeling/export-manifest";
 import { cocoStream } from "@/server/labeling/export-coco";
 import { tableStream } from "@/server/labeling/export-formats";
-import type { Principal } from "@/server/auth/principal";
 
 const db = setupTestDb();
 const storeRoot = mkdtempSync(path.join(os.tmpdir(), "labeling-objects-test-"));
@@ -28,16 +27,6 @@ const store = new LocalArtifactStore(storeRoot);
 afterAll(() => rmSync(storeRoot, { recursive: true, force: true }));
 
 const lines = async (stream: ReadableStream<Uint8Array>) => (await new Response(stream).text()).trim().split("\n").map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
-
-/** Each worker claims their next item and submits what `answer` gives for its queue position. */
-async function answerAll(jobId: string, workers: Principal[], items: number, answer: (worker: number, seq: number) => unknown) {
-  for (let n = 0; n < items; n++) {
-    for (const [w, worker] of workers.entries()) {
-      const item = (await claimNext(db, jobId, worker)).item!;
-      await submitAnswer(db, jobId, item.assignmentId, answer(w, item.seq), worker);
-    }
-  }
-}
 
 describe("bounding boxes and named entities", () => {
   it("matches boxes across workers by IoU, averages them, drops a minority's, and exports the manifest and COCO", async () => {
@@ -76,7 +65,7 @@ describe("bounding boxes and named entities", () => {
     expect(JSON.parse(stored.answer!).boxes[1]).toEqual({ classId: 1, left: 180, top: 80, width: 20, height: 20 }); // clamped to the image
     const next = (await claimNext(db, job.id, workers[0])).item!;
     await submitAnswer(db, job.id, next.assignmentId, { boxes: [] }, workers[0]);
-    await answerAll(job.id, workers.slice(1), 2, (w, seq) => ({ boxes: drawn[seq][w + 1] }));
+    await answerAll(db, job.id, workers.slice(1), 2, (w, seq) => ({ boxes: drawn[seq][w + 1] }));
     await consolidateLabeledItems(db);
     expect((await getLabelingJob(db, job.id, manager)).status).toBe("completed");
     const items = await listJobItems(db, job.id, manager, { limit: 10 });
@@ -136,7 +125,7 @@ describe("bounding boxes and named entities", () => {
       ],
       1: [[], [{ start: 0, end: 6, label: 0 }]], // "Nobody" by one of three: dropped
     };
-    await answerAll(job.id, workers.slice(1), 2, (w, seq) => ({ spans: marked[seq][w] }));
+    await answerAll(db, job.id, workers.slice(1), 2, (w, seq) => ({ spans: marked[seq][w] }));
     await consolidateLabeledItems(db);
     expect((await getLabelingJob(db, job.id, manager)).status).toBe("completed");
     const items = await listJobItems(db, job.id, manager, { limit: 10 });

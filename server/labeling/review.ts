@@ -9,7 +9,9 @@ import { checkAnswer } from "@/server/labeling/queue";
 import type { ConsolidatedLabel } from "@/server/labeling/consolidate";
 import type { ReviewDecisionInput } from "@/server/labeling/exchange-schemas";
 import type { ReviewState, ReviewStatus } from "@/lib/labeling/exchange";
-import type { Answer, LabelDef, TaskType } from "@/lib/labeling/tasks";
+import { consolidateBoxes } from "@/lib/labeling/boxes";
+import { consolidateSpans } from "@/lib/labeling/spans";
+import type { Answer, BoxAnswerItem, LabelDef, SpanAnswerItem, TaskType } from "@/lib/labeling/tasks";
 
 // The review queue. When the worker consolidates an item, it goes to review if its confidence is
 // below the job's threshold or if its workers disagreed; an imported label goes to review if its
@@ -19,45 +21,96 @@ import type { Answer, LabelDef, TaskType } from "@/lib/labeling/tasks";
 // backlog is a counter on the job, changed in the same transaction as the item.
 //
 // What "disagreed" and "corrected" mean depends on the task; each task type that can be reviewed
-// has a ReviewKind (classification now; boxes and spans plug in here with their own).
+// has a ReviewKind. Classification: the workers' answers differ. Boxes and entities: the workers'
+// objects, consolidated again as the worker did (lib/labeling/boxes.ts, spans.ts), disagree when
+// they drew different numbers of objects, when an object was dropped for lack of support (fewer
+// than half drew it), when a kept object was not drawn by every worker, or when its class (label)
+// vote was not unanimous. How well the boxes overlap is the confidence's business (support ×
+// IoU), which the threshold judges. A correction is a labeler's answer (checked, clamped) that
+// replaces the objects, each with confidence 1.
 
 interface ReviewKind {
-  /** Whether the workers' answers to one item (JSON text, as stored) differ. */
-  disagree(answers: string[]): boolean;
+  /** Why the workers' answers to one item (JSON text, as stored) disagree, or null when they agree. */
+  disagreement(answers: string[]): string | null;
   /** The class ids a label names (for the reviewer's screen and the audit log). */
   classes(label: ConsolidatedLabel): number[];
+  /** The label as a labeler's answer (what the reviewer starts from and compares against). */
+  answer(label: ConsolidatedLabel): Answer;
   /** The label as the reviewer decided it (confidence 1), from the answer they gave. */
   decided(label: ConsolidatedLabel, answer: Answer): ConsolidatedLabel;
 }
 
+const wrongShape = () => new AppError("validation_failed", "answer: wrong shape for this task");
+
 const classification: ReviewKind = {
   // Answers are stored normalised (one label, or sorted distinct labels): equal text, equal answer.
-  disagree: (answers) => new Set(answers).size > 1,
+  disagreement: (answers) => (new Set(answers).size > 1 ? "the workers disagreed" : null),
   classes: (label) => ("labels" in label ? label.labels : "label" in label ? [label.label] : []),
+  answer: (label) => ("labels" in label ? { labels: label.labels } : "label" in label ? { label: label.label } : { labels: [] }),
   decided: (label, answer) => {
     if ("labels" in label && "labels" in answer) return { ...label, labels: answer.labels, confidenceMap: Object.fromEntries(answer.labels.map((c) => [String(c), 1])) };
     if ("label" in label && "label" in answer) return { ...label, label: answer.label };
-    throw new AppError("validation_failed", "answer: wrong shape for this task");
+    throw wrongShape();
   },
 };
 
-const reviewKinds: Partial<Record<TaskType, ReviewKind>> = {
+/** The objects' disagreement, from each worker's object count and the consolidation of their objects. */
+function objectDisagreement(noun: string, counts: number[], result: { dropped: number; workers: number; objects: { support: number; share: number }[] }): string | null {
+  if (new Set(counts).size > 1) return `the workers marked different numbers of ${noun} (${counts.join(", ")})`;
+  if (result.dropped) return `${result.dropped} of the ${noun} ${result.dropped === 1 ? "was" : "were"} marked by too few workers and dropped`;
+  if (result.objects.some((o) => o.support < result.workers)) return `not every worker marked the same ${noun}`;
+  if (result.objects.some((o) => o.share < 1)) return `the workers gave some ${noun} different labels`;
+  return null;
+}
+
+const boxes: ReviewKind = {
+  disagreement: (answers) => {
+    const drawn = answers.map((a) => (JSON.parse(a) as { boxes: BoxAnswerItem[] }).boxes);
+    const result = consolidateBoxes(drawn.map((b, i) => ({ workerId: String(i), boxes: b })));
+    return objectDisagreement("boxes", drawn.map((b) => b.length), { ...result, objects: result.boxes.map((b) => ({ support: b.support, share: b.classShare })) });
+  },
+  classes: (label) => ("boxes" in label ? label.boxes.map((b) => b.classId) : []),
+  answer: (label) => {
+    if (!("boxes" in label)) throw wrongShape();
+    return { boxes: label.boxes.map(({ classId, left, top, width, height }) => ({ classId, left, top, width, height })) };
+  },
+  decided: (label, answer) => {
+    if (!("boxes" in label) || !("boxes" in answer)) throw wrongShape();
+    return { ...label, boxes: answer.boxes.map((b) => ({ ...b, confidence: 1 })) };
+  },
+};
+
+const spans: ReviewKind = {
+  disagreement: (answers) => {
+    const marked = answers.map((a) => (JSON.parse(a) as { spans: SpanAnswerItem[] }).spans);
+    const result = consolidateSpans(marked.map((s, i) => ({ workerId: String(i), spans: s.map((x) => ({ ...x, label: String(x.label) })) })));
+    return objectDisagreement("entities", marked.map((s) => s.length), { ...result, objects: result.spans.map((s) => ({ support: s.support, share: s.labelShare })) });
+  },
+  classes: (label) => ("spans" in label ? label.spans.map((s) => s.label) : []),
+  answer: (label) => {
+    if (!("spans" in label)) throw wrongShape();
+    return { spans: label.spans.map(({ start, end, label: l }) => ({ start, end, label: l })) };
+  },
+  decided: (label, answer) => {
+    if (!("spans" in label) || !("spans" in answer)) throw wrongShape();
+    return { ...label, spans: answer.spans.map((s) => ({ ...s, confidence: 1 })) };
+  },
+};
+
+const reviewKinds: Record<TaskType, ReviewKind> = {
   "text-classification": classification,
   "text-classification-multilabel": classification,
   "image-classification": classification,
   "image-classification-multilabel": classification,
+  "bounding-box": boxes,
+  "named-entity-recognition": spans,
 };
 
-function kindOf(taskType: TaskType): ReviewKind {
-  const kind = reviewKinds[taskType];
-  if (!kind) throw new AppError("validation_failed", `Items of ${taskType} jobs cannot be reviewed yet.`);
-  return kind;
-}
 
 /**
  * Which items of a consolidation batch go to review: confidence below the threshold (with more
  * than one worker: one worker's confidence is 0 by SageMaker's convention and says nothing), or
- * workers whose answers differ. A threshold of 0 sends only disagreements.
+ * workers who disagree (see ReviewKind). A threshold of 0 sends only disagreements.
  */
 export function itemsForReview(
   taskType: TaskType,
@@ -66,10 +119,9 @@ export function itemsForReview(
   answers: { itemId: string; answer: string }[],
 ): string[] {
   const kind = reviewKinds[taskType];
-  if (!kind) return [];
   const byItem = new Map<string, string[]>();
   for (const a of answers) byItem.set(a.itemId, [...(byItem.get(a.itemId) ?? []), a.answer]);
-  return items.filter((i) => ((i.workers ?? 0) > 1 && i.confidence < threshold) || kind.disagree(byItem.get(i.itemId) ?? [])).map((i) => i.itemId);
+  return items.filter((i) => ((i.workers ?? 0) > 1 && i.confidence < threshold) || kind.disagreement(byItem.get(i.itemId) ?? []) !== null).map((i) => i.itemId);
 }
 
 /** Inside the consolidation's transaction: the items wait for review and join the job's backlog. */
@@ -90,7 +142,7 @@ async function jobForReviewer(db: Db, jobId: string, principal: Principal) {
   return { ...job, taskType: job.taskType as TaskType, labels: JSON.parse(job.labels) as LabelDef[] };
 }
 
-const itemSelect = { id: true, seq: true, text: true, sourceRef: true, label: true, confidence: true, humanAnnotated: true } as const;
+const itemSelect = { id: true, seq: true, text: true, sourceRef: true, width: true, height: true, label: true, confidence: true, humanAnnotated: true } as const;
 
 /**
  * The reviewer's screen: the pending item after `after` in queue order (or before `before`, for
@@ -98,7 +150,7 @@ const itemSelect = { id: true, seq: true, text: true, sourceRef: true, label: tr
  */
 export async function reviewState(db: Db, jobId: string, principal: Principal, cursor: { after?: number; before?: number } = {}): Promise<ReviewState> {
   const job = await jobForReviewer(db, jobId, principal);
-  const kind = kindOf(job.taskType);
+  const kind = reviewKinds[job.taskType];
   const pending = { jobId, reviewStatus: "pending" };
   const back = cursor.before !== undefined;
   const find = (bound: object) => db.labelingItem.findFirst({ where: { ...pending, ...bound }, orderBy: { seq: back ? "desc" : "asc" }, select: itemSelect });
@@ -124,19 +176,24 @@ export async function reviewState(db: Db, jobId: string, principal: Principal, c
       workerName: worker?.name ?? "(a deleted user)",
       workerEmail: worker?.email ?? null,
       labels: "labels" in answer ? answer.labels : "label" in answer ? [answer.label] : [],
+      answer,
       submittedAt: a.submittedAt?.toISOString() ?? null,
       timeSpentSeconds: a.timeSpentSeconds,
     };
   });
   const reasons: string[] = [];
   if (row.confidence !== null && row.confidence < job.reviewThreshold) reasons.push(`confidence ${row.confidence.toFixed(2)} is below the job's threshold of ${job.reviewThreshold}`);
-  if (kind.disagree(assignments.map((a) => a.answer!))) reasons.push("the workers disagreed");
+  const disagreement = kind.disagreement(assignments.map((a) => a.answer!));
+  if (disagreement) reasons.push(disagreement);
   view.item = {
     itemId: row.id,
     seq: row.seq,
     text: row.text,
     imageUrl: row.sourceRef !== null ? `/api/labeling/jobs/${jobId}/items/${row.id}/image` : null,
+    width: row.width,
+    height: row.height,
     labels: kind.classes(label),
+    answer: kind.answer(label),
     majority: "majority" in label && label.majority ? ("labels" in label.majority ? label.majority.labels : [label.majority.label]) : null,
     confidence: row.confidence,
     humanAnnotated: row.humanAnnotated,
@@ -154,18 +211,17 @@ export async function reviewState(db: Db, jobId: string, principal: Principal, c
  */
 export async function decideReview(db: Db, jobId: string, itemId: string, input: ReviewDecisionInput, principal: Principal, now = new Date()): Promise<{ status: ReviewStatus }> {
   const job = await jobForReviewer(db, jobId, principal);
-  const kind = kindOf(job.taskType);
+  const kind = reviewKinds[job.taskType];
   const item = await db.labelingItem.findUnique({ where: { id: itemId }, select: { jobId: true, seq: true, label: true, width: true, height: true, text: true, reviewStatus: true, reviewerEmail: true, reviewedAt: true } });
   if (!item || item.jobId !== jobId) throw new AppError("not_found", "No item with that id in this job.");
   const decidedBy = () => `${item.reviewerEmail ?? "someone"}${item.reviewedAt ? ` at ${item.reviewedAt.toISOString()}` : ""}`;
   if (item.reviewStatus !== "pending") throw new AppError("conflict", item.reviewStatus ? `This item was already reviewed (${item.reviewStatus} by ${decidedBy()}).` : "This item is not waiting for review.");
   const before = JSON.parse(item.label!) as ConsolidatedLabel;
   const answer = input.decision === "correct" ? checkAnswer(job.taskType, job.labels, input.answer, item) : null;
-  const sameClasses = (a: number[], b: number[]) => a.length === b.length && a.every((c, i) => c === b[i]);
-  const corrected = answer !== null && !sameClasses(kind.classes(kind.decided(before, answer)), kind.classes(before));
   // Accepting is deciding the label as it stands.
-  const current: Answer = "labels" in before ? { labels: before.labels } : "label" in before ? { label: before.label } : { labels: [] };
+  const current = kind.answer(before);
   const after = kind.decided(before, answer ?? current);
+  const corrected = answer !== null && JSON.stringify(kind.answer(after)) !== JSON.stringify(current);
   const status: ReviewStatus = corrected ? "corrected" : "accepted";
   const changed = await driverOf(db).transaction(async (tx) => {
     const n = await tx.run(
