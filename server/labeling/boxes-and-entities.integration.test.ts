@@ -160,3 +160,23 @@ describe("bounding boxes and named entities", () => {
     expect(csv.split("\n")[0]).toBe("text,entities,confidence,human_annotated,workers,review,reviewed_by,reviewed_at");
   }, 60_000);
 });
+
+describe("consolidated entities", () => {
+  it("never overlap: of two half-supported clusters over the same words, the longer stays", async () => {
+    const { manager, project, workers } = await labelingProject(db, 2);
+    const text = "Ada Lovelace met Charles Babbage in London.";
+    const version = await uploadDataset(db, store, manager, project.id, "one.csv", Buffer.from(`id,bio\n1,"${text}"\n`));
+    const job = await createLabelingJob(
+      db,
+      project.id,
+      createLabelingJobInput.parse({ name: "pair", taskType: "named-entity-recognition", datasetVersionId: version.id, textField: "bio", labels: [{ name: "person" }], workersPerItem: 2, workerIds: workers.map((w) => w.id) }),
+      manager,
+    );
+    await prepareLabelingJobs(db, store);
+    await answerAll(db, job.id, workers, 1, (w) => ({ spans: [w === 0 ? { start: 17, end: 32, label: 0 } : { start: 25, end: 32, label: 0 }] }));
+    await consolidateLabeledItems(db);
+    const item = await db.labelingItem.findFirstOrThrow({ where: { jobId: job.id } });
+    expect(JSON.parse(item.label!)).toMatchObject({ spans: [{ start: 17, end: 32, label: 0, confidence: 0.5 }], dropped: 1 });
+    expect(item.confidence).toBe(0.5);
+  }, 60_000);
+});

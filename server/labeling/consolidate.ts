@@ -36,6 +36,18 @@ function objectsConfidence(objects: { confidence: number }[], workers: number, e
   return objects.length ? Math.min(...objects.map((o) => o.confidence)) : workers ? emptyAnswers / workers : 0;
 }
 
+/**
+ * Entities never overlap in an answer, so neither may consolidated ones: where two kept clusters
+ * overlap (each marked by exactly half the workers, say), the more confident stays, then the
+ * longer, then the earlier; the other counts as dropped. Text order after.
+ */
+export function apart<T extends { start: number; end: number; confidence: number }>(spans: readonly T[]): T[] {
+  const ranked = [...spans].sort((a, b) => b.confidence - a.confidence || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  const kept: T[] = [];
+  for (const s of ranked) if (kept.every((k) => k.end <= s.start || s.end <= k.start)) kept.push(s);
+  return kept.sort((a, b) => a.start - b.start);
+}
+
 /** Groups each item's answers (JSON text) by item. */
 function byItem<T>(answers: { itemId: string; workerId: string; answer: string }[], wanted: Set<string>, pick: (answer: unknown) => T): Map<string, { workerId: string; value: T }[]> {
   const out = new Map<string, { workerId: string; value: T }[]>();
@@ -82,9 +94,10 @@ export async function consolidateJob(db: Db, jobId: string, now = new Date()): P
   } else if (kind === "spans") {
     for (const [itemId, responses] of byItem(answers, wanted, (a) => (a as { spans: SpanAnswerItem[] }).spans)) {
       const result = consolidateSpans(responses.map((r) => ({ workerId: r.workerId, spans: r.value.map((s) => ({ start: s.start, end: s.end, label: String(s.label) })) })));
-      const spans = result.spans.map((s) => ({ start: s.start, end: s.end, label: Number(s.label), confidence: single ? 0 : s.confidence }));
+      const kept = apart(result.spans);
+      const spans = kept.map((s) => ({ start: s.start, end: s.end, label: Number(s.label), confidence: single ? 0 : s.confidence }));
       const confidence = single ? 0 : objectsConfidence(spans, result.workers, responses.filter((r) => r.value.length === 0).length);
-      labels.set(itemId, { label: { spans, workers: result.workers, dropped: result.dropped }, confidence });
+      labels.set(itemId, { label: { spans, workers: result.workers, dropped: result.dropped + result.spans.length - kept.length }, confidence });
     }
   } else if (kind === "labels") {
     const responses = answers.map((a) => ({ itemId: a.itemId, workerId: a.workerId, labels: (JSON.parse(a.answer) as { labels: number[] }).labels }));
