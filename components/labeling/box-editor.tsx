@@ -4,7 +4,7 @@ import { useRef, useState, type PointerEvent as ReactPointerEvent } from "react"
 import { clampBox } from "@/lib/labeling/boxes";
 import type { BoxAnswerItem } from "@/lib/labeling/tasks";
 import { ImageStage, type Stage } from "@/components/labeling/image-stage";
-import { labelColor, labelKey, LabelChips, referenceColor, UndoButton, useQueueKeys, useUndoable, type EditorProps } from "@/components/labeling/label-picker";
+import { labelColor, labelKey, EditorFooter, referenceColor, useQueueKeys, useUndoable, type EditorProps } from "@/components/labeling/label-picker";
 
 // Bounding boxes, keyboard first: a number key picks the class for the next box (or changes the
 // selected box's class); drag on the image draws a box; Tab / Shift+Tab select the next / previous
@@ -211,13 +211,14 @@ export function BoxEditor({ item, labels, onChange, initial, references = [] }: 
           </ol>
         </aside>
       </div>
-      <div className="space-y-2">
-        <LabelChips labels={labels} on={[selected !== null && boxes.value[selected] ? boxes.value[selected].classId : active]} multi={false} onPick={pick} swatches />
-        <p className="flex items-center gap-2 text-xs text-zinc-500">
-          <UndoButton onClick={() => boxes.undo()} disabled={!boxes.canUndo} />
-          Number key: class · drag: draw · Tab: next box · arrows: move (Shift ×10) · Ctrl+arrows: resize · Delete: remove · Space+drag: pan
-        </p>
-      </div>
+      <EditorFooter
+        labels={labels}
+        on={[selected !== null && boxes.value[selected] ? boxes.value[selected].classId : active]}
+        onPick={pick}
+        onUndo={() => boxes.undo()}
+        canUndo={boxes.canUndo}
+        keys="Number key: class · drag: draw · Tab: next box · arrows: move (Shift ×10) · Ctrl+arrows: resize · Delete: remove · Space+drag: pan"
+      />
     </>
   );
 }

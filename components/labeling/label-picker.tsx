@@ -82,10 +82,13 @@ export function useUndoable<T>(initial: T, onValue: (value: T) => void): { value
   };
 }
 
-/** The job's labels as buttons with their number keys; `on` marks the chosen ones. */
-export function LabelChips({ labels, on, multi, onPick, swatches = false }: { labels: LabelDef[]; on: number[]; multi: boolean; onPick: (index: number) => void; swatches?: boolean }) {
+/**
+ * The job's labels as buttons with their number keys; `on` marks the chosen ones. `column` stacks
+ * them full width with `note(i)` (e.g. votes) at the right, as the review panel shows them.
+ */
+export function LabelChips({ labels, on, multi, onPick, swatches = false, column = false, note }: { labels: LabelDef[]; on: number[]; multi: boolean; onPick: (index: number) => void; swatches?: boolean; column?: boolean; note?: (index: number, chosen: boolean) => React.ReactNode }) {
   return (
-    <div role={multi ? "group" : "radiogroup"} aria-label="Labels" className="flex flex-wrap gap-2">
+    <div role={multi ? "group" : "radiogroup"} aria-label="Labels" className={column ? "space-y-1" : "flex flex-wrap gap-2"}>
       {labels.map((label, i) => {
         const chosen = on.includes(i);
         return (
@@ -96,14 +99,28 @@ export function LabelChips({ labels, on, multi, onPick, swatches = false }: { la
             aria-checked={chosen}
             title={label.description || undefined}
             onClick={() => onPick(i)}
-            className={`flex items-center rounded-md border px-3 py-1.5 text-sm ${chosen ? "border-sky-600 bg-sky-600 text-white" : "border-zinc-300 bg-white hover:bg-zinc-50 dark:border-zinc-700 dark:bg-zinc-900 dark:hover:bg-zinc-800"}`}
+            className={`flex items-center gap-1.5 rounded-md border text-sm ${column ? "w-full px-2.5 py-1.5 text-left" : "px-3 py-1.5"} ${chosen ? "border-sky-600 bg-sky-600 text-white" : "border-zinc-300 bg-white hover:bg-zinc-50 dark:border-zinc-700 dark:bg-zinc-900 dark:hover:bg-zinc-800"}`}
           >
-            {swatches ? <span aria-hidden className="mr-1.5 inline-block size-2.5 rounded-sm" style={{ background: labelColor(i) }} /> : null}
-            {i < 10 ? <kbd className={`mr-1.5 font-mono text-xs ${chosen ? "text-sky-100" : "text-zinc-500"}`}>{i === 9 ? 0 : i + 1}</kbd> : null}
-            {label.name}
+            {swatches ? <span aria-hidden className="inline-block size-2.5 rounded-sm" style={{ background: labelColor(i) }} /> : null}
+            {i < 10 ? <kbd className={`font-mono text-xs ${chosen ? "text-sky-100" : "text-zinc-500"}`}>{i === 9 ? 0 : i + 1}</kbd> : null}
+            <span className={column ? "flex-1" : undefined}>{label.name}</span>
+            {note?.(i, chosen)}
           </button>
         );
       })}
+    </div>
+  );
+}
+
+/** Under an object editor: its labels (the class the next object gets), undo, and its keys in short. */
+export function EditorFooter({ labels, on, onPick, onUndo, canUndo, keys }: { labels: LabelDef[]; on: number[]; onPick: (index: number) => void; onUndo: () => void; canUndo: boolean; keys: string }) {
+  return (
+    <div className="space-y-2">
+      <LabelChips labels={labels} on={on} multi={false} onPick={onPick} swatches />
+      <p className="flex items-center gap-2 text-xs text-zinc-500">
+        <UndoButton onClick={onUndo} disabled={!canUndo} />
+        {keys}
+      </p>
     </div>
   );
 }

@@ -15,7 +15,7 @@ import { useLabelingJobs } from "@/components/labeling/use-labeling";
 import { reviewApi } from "@/components/labeling/use-exchange";
 import { BoxEditor } from "@/components/labeling/box-editor";
 import { SpanEditor } from "@/components/labeling/span-editor";
-import { referenceColor, type EditorProps } from "@/components/labeling/label-picker";
+import { LabelChips, referenceColor, type EditorProps } from "@/components/labeling/label-picker";
 
 /** Jobs of the reviewer's projects with their review backlog (the job's counter). */
 export function ReviewJobsPage() {
@@ -298,28 +298,21 @@ function ReviewPanel({ state, item, selected, multi, onPick }: { state: ReviewSt
         <dt className="text-zinc-500">Majority vote</dt>
         <dd>{names(item.majority)}</dd>
       </ReviewSummary>
-      <div role={multi ? "group" : "radiogroup"} aria-label="Labels" className="space-y-1">
-        {state.job.labels.map((label, i) => {
-          const on = selected.includes(i);
-          return (
-            <button
-              key={label.name}
-              type="button"
-              role={multi ? "checkbox" : "radio"}
-              aria-checked={on}
-              onClick={() => onPick(i)}
-              className={`flex w-full items-center gap-2 rounded-md border px-2.5 py-1.5 text-left ${on ? "border-sky-600 bg-sky-600 text-white" : "border-zinc-300 hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-800"}`}
-            >
-              {i < 10 ? <kbd className={`font-mono text-xs ${on ? "text-sky-100" : "text-zinc-500"}`}>{i === 9 ? 0 : i + 1}</kbd> : null}
-              <span className="flex-1">{label.name}</span>
-              {item.labels.includes(i) ? <span className={`text-xs ${on ? "text-sky-100" : "text-zinc-500"}`}>consolidated</span> : null}
-              <span className={`text-xs tabular-nums ${on ? "text-sky-100" : "text-zinc-500"}`} title="Workers who chose it">
-                {votes(i)} / {item.answers.length}
-              </span>
-            </button>
-          );
-        })}
-      </div>
+      <LabelChips
+        labels={state.job.labels}
+        on={selected}
+        multi={multi}
+        onPick={onPick}
+        column
+        note={(i, on) => (
+          <>
+            {item.labels.includes(i) ? <span className={`text-xs ${on ? "text-sky-100" : "text-zinc-500"}`}>consolidated</span> : null}
+            <span className={`text-xs tabular-nums ${on ? "text-sky-100" : "text-zinc-500"}`} title="Workers who chose it">
+              {votes(i)} / {item.answers.length}
+            </span>
+          </>
+        )}
+      />
       <div>
         <h2 className="text-xs font-semibold tracking-wider text-zinc-500 uppercase">Workers&apos; answers</h2>
         {item.answers.length === 0 ? (

@@ -2,7 +2,7 @@
 
 import { useMemo, useState } from "react";
 import type { SpanAnswerItem } from "@/lib/labeling/tasks";
-import { labelColor, labelKey, LabelChips, referenceColor, UndoButton, useQueueKeys, useUndoable, type EditorProps } from "@/components/labeling/label-picker";
+import { labelColor, labelKey, EditorFooter, referenceColor, useQueueKeys, useUndoable, type EditorProps } from "@/components/labeling/label-picker";
 
 // Named entities, keyboard first: the text is cut into words (and punctuation marks); ← → move the
 // cursor a word, Shift+← → stretch the selection, Home / End jump; a number key marks the
@@ -160,13 +160,7 @@ export function SpanEditor({ item, labels, onChange, initial, references = [] }:
           </ol>
         </aside>
       </div>
-      <div className="space-y-2">
-        <LabelChips labels={labels} on={[]} multi={false} onPick={mark} swatches />
-        <p className="flex items-center gap-2 text-xs text-zinc-500">
-          <UndoButton onClick={() => spans.undo()} disabled={!spans.canUndo} />
-          ← →: word · Shift+← →: select · number: mark · Delete: unmark · Z: undo
-        </p>
-      </div>
+      <EditorFooter labels={labels} on={[]} onPick={mark} onUndo={() => spans.undo()} canUndo={spans.canUndo} keys="← →: word · Shift+← →: select · number: mark · Delete: unmark · Z: undo" />
     </>
   );
 }
