@@ -15,6 +15,9 @@ import { ingestRunBatch } from "@/server/tracking/ingest-run-batch";
 import { putRunArtifact } from "@/server/tracking/run-artifacts";
 import { runBatchInput } from "@/server/tracking/tracking-schemas";
 import { getDatasetVersion } from "@/server/datasets/list-datasets";
+import { getModelVersionFile } from "@/server/models/list-models";
+import { onnxExportReportInput } from "@/server/models/model-schemas";
+import { getOnnxExportSpec, putOnnxExportGraph, reportOnnxExport } from "@/server/models/onnx-export-runtime";
 
 export interface StudioApi {
   url: string;
@@ -62,6 +65,16 @@ export async function startStudioApi(db: Db, store: ArtifactStore, port = 0): Pr
         const version = await getDatasetVersion(db, match[1], Number(match[2]), principal);
         res.writeHead(200, { "Content-Type": "application/octet-stream" });
         return store.read(version.storageKey).pipe(res);
+      }
+      if ((match = m(/^\/api\/model-versions\/(\w+)\/files$/))) {
+        const file = await getModelVersionFile(db, match[1], url.searchParams.get("path") ?? "", principal);
+        res.writeHead(200, { "Content-Type": "application/octet-stream" });
+        return store.read(file.key).pipe(res);
+      }
+      if ((match = m(/^\/api\/model-versions\/(\w+)\/onnx\/export$/))) {
+        if (req.method === "GET") return send(200, { export: await getOnnxExportSpec(db, match[1], principal) });
+        if (req.method === "PUT") return send(200, await putOnnxExportGraph(db, store, match[1], Readable.from(req), principal));
+        return send(200, await reportOnnxExport(db, match[1], onnxExportReportInput.parse(await json(req)), principal));
       }
       send(404, { error: { code: "not_found", message: `${req.method} ${url.pathname} is not served by the test API` } });
     } catch (error) {

@@ -1,13 +1,15 @@
 import type { Role } from "@/lib/roles";
 
 /**
- * A token handed to a notebook's kernel or a training job: it acts for its owner, but only inside
- * one project and only on the routes the SDK uses.
+ * A token handed to a notebook's kernel, a training job or an ONNX export's kernel: it acts for its
+ * owner, but only inside one project and only on the routes the SDK uses (an export's token: only
+ * on its model version's export routes).
  */
 export interface TokenScope {
-  kind: "kernel" | "job";
+  kind: "kernel" | "job" | "export";
   projectId: string;
   jobId?: string;
+  modelVersionId?: string;
 }
 
 /** Who is calling: a signed-in browser session or an API token. */

@@ -9,9 +9,8 @@ import { jsonValue } from "@/server/db-driver";
 import { artifactStore, type ArtifactStore } from "@/server/artifacts/artifact-store";
 import { dataCaptureConfig, SERVING_STATES, type DataCaptureConfig } from "@/lib/endpoints";
 import { signatureSchema, type Task } from "@/lib/model-registry";
-import { servedOnnx } from "@/server/models/export-onnx";
 import { modelFolderOf } from "@/server/endpoints/manage-endpoints";
-import { BadInput, formatPredictions, InProcessModel, parseBody, v2Metadata, v2Records, v2Response, type InProcessSpec } from "@/server/endpoints/onnx-model";
+import { BadInput, formatPredictions, InProcessModel, parseBody, servedOnnx, v2Metadata, v2Records, v2Response, type InProcessSpec } from "@/server/endpoints/onnx-model";
 import { randomUUID } from "node:crypto";
 
 // The web process's side of endpoints: requests to /endpoints/{name}/invocations (SageMaker's

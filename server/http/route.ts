@@ -25,6 +25,11 @@ interface RouteConfig<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
    * may call it (the domain function still checks the project). Every other route refuses them.
    */
   sdk?: boolean;
+  /**
+   * An ONNX export's kernel may call it with its token (server/models/export-onnx.ts); the domain
+   * function checks the token's model version. Export tokens work nowhere else, not even on `sdk` routes.
+   */
+  exportToken?: boolean;
 }
 
 // Most bodies are a few fields; endpoints that take documents (notebooks) raise this.
@@ -58,8 +63,9 @@ export function route<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType 
       if (!user) throw new AppError("unauthorized", "Sign in, or send a valid API token as `Authorization: Bearer <token>`.");
       // Bearer tokens cannot be attached by another site; session cookies can.
       if (user.via === "session") assertSameOrigin(req);
-      if (user.scope && !config.sdk) {
-        throw new AppError("forbidden", `This token belongs to a ${user.scope.kind === "job" ? "training job" : "notebook kernel"} and only works for the studio SDK.`);
+      if (user.scope && !(user.scope.kind === "export" ? config.exportToken : config.sdk)) {
+        const owner = { job: "a training job", kernel: "a notebook kernel", export: "an ONNX export" }[user.scope.kind];
+        throw new AppError("forbidden", `This token belongs to ${owner} and only works for ${user.scope.kind === "export" ? "that export" : "the studio SDK"}.`);
       }
       if (config.access !== "signed-in" && !can(user.role, config.access)) {
         throw new AppError("forbidden", "Your role does not allow this.");

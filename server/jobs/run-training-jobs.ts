@@ -1,10 +1,11 @@
 import "server-only";
-import { KernelAPI, KernelConnection, type Kernel, type KernelMessage } from "@jupyterlab/services";
+import { KernelAPI } from "@jupyterlab/services";
 import type { Db } from "@/server/db";
 import { env } from "@/server/env";
 import { describeNetworkError, serverSettings } from "@/server/hosts/gateway-client";
 import { gatewayTargetOf } from "@/server/hosts/probe-host";
-import { kernelEnv, studioUrlForHost } from "@/server/hosts/studio-url";
+import { studioUrlForHost } from "@/server/hosts/studio-url";
+import { runInKernel, sdkBootstrap, shutdownTaskKernel, startTaskKernel, taskFailure } from "@/server/hosts/kernel-task";
 import { createScopedToken, revokeJobTokens } from "@/server/tokens/scoped-tokens";
 import { finishJob } from "@/server/jobs/job-runtime";
 import { jobInputsSchema } from "@/server/jobs/job-view";
@@ -16,18 +17,9 @@ import { terminalJobStatuses } from "@/server/jobs/job-schemas";
 // worker restart nor a web restart loses a line. The worker only starts jobs, watches that their
 // kernels live, enforces stop requests and time limits, retries, and cleans kernels up.
 
-// What the studio executes in the job's kernel. Gateways hand only KERNEL_* variables to kernels.
-export const JOB_BOOTSTRAP = [
-  "import os as _os",
-  "for _k, _v in list(_os.environ.items()):",
-  "    if _k.startswith('KERNEL_STUDIO_'):",
-  "        _os.environ[_k[len('KERNEL_'):]] = _v",
-  "from studio._runner import run_job as _run_job",
-  "_run_job()",
-].join("\n");
+// What the studio executes in the job's kernel.
+const JOB_BOOTSTRAP = sdkBootstrap("studio._runner", "run_job");
 
-const KERNEL_USERNAME = "studio";
-const START_TIMEOUT_MS = 120_000;
 /** A stopped job's runner has this long to stop its code and report before its kernel is killed. */
 export const STOP_GRACE_MS = 30_000;
 /** Without word from the runner for this long, the worker asks the host whether the kernel lives. */
@@ -74,7 +66,7 @@ interface JobRow {
 const starting = new Set<string>();
 const lastKernelCheck = new Map<string, number>();
 /** Connections to job kernels this worker started, to see a bootstrap that fails before the runner reports. */
-const connections = new Map<string, Kernel.IKernelConnection>();
+const connections = new Map<string, { dispose(): void }>();
 
 async function hostOf(db: Db, job: { hostId: string | null }): Promise<HostRow | null> {
   if (job.hostId) return db.computeHost.findUnique({ where: { id: job.hostId } });
@@ -156,34 +148,22 @@ async function startJob(db: Db, job: JobRow, now: Date, studioUrlFor: (host: { k
     // Long enough for the job, its uploads after the end and a day of studio downtime.
     ttlMs: (job.maxRuntimeSeconds + 86_400) * 1000,
   });
-  const settings = serverSettings(gatewayTargetOf(host));
-  const kernelName = job.kernelName ?? host.defaultKernel ?? "python3";
-  const variables = kernelEnv({
-    STUDIO_URL: studioUrl,
-    STUDIO_TOKEN: token,
-    STUDIO_PROJECT_ID: job.projectId,
-    STUDIO_JOB_ID: job.id,
-    STUDIO_JOB_ATTEMPT: String(job.attempt),
-    STUDIO_RUN_ID: runId,
-  });
   let model: KernelAPI.IModel;
-  let timer: NodeJS.Timeout | undefined;
   try {
-    model = await Promise.race([
-      KernelAPI.startNew({ name: kernelName, env: { ...variables, KERNEL_USERNAME } } as KernelAPI.IKernelOptions, settings),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the host did not start a kernel within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-      }),
-    ]);
+    model = await startTaskKernel(host, job.kernelName, {
+      STUDIO_URL: studioUrl,
+      STUDIO_TOKEN: token,
+      STUDIO_PROJECT_ID: job.projectId,
+      STUDIO_JOB_ID: job.id,
+      STUDIO_JOB_ATTEMPT: String(job.attempt),
+      STUDIO_RUN_ID: runId,
+    });
   } catch (error) {
     await revokeJobTokens(db, job.id);
-    const message = error instanceof Error && /fetch failed|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(`${error.message} ${String((error as { cause?: unknown }).cause)}`) ? describeNetworkError(host.url, error).message : (error as Error).message;
-    return waitForHost(db, { ...job, status: "starting" }, host, `could not start a "${kernelName}" kernel: ${message}`, now);
-  } finally {
-    clearTimeout(timer);
+    return waitForHost(db, { ...job, status: "starting" }, host, (error as Error).message, now);
   }
   await db.trainingJob.updateMany({ where: { id: job.id }, data: { kernelId: model.id, waitingSince: null, statusReason: `Kernel started on ${host.name}; the job runner is downloading code and inputs…` } });
-  runBootstrap(db, job, host, model, settings);
+  runBootstrap(db, job, host, model);
 }
 
 /** The job's run: one per job, kept across retries (each attempt's logs say which attempt they are). */
@@ -217,35 +197,25 @@ async function ensureRun(db: Db, job: JobRow, host: HostRow): Promise<string> {
   return run.id;
 }
 
-function runBootstrap(db: Db, job: JobRow, host: HostRow, model: KernelAPI.IModel, settings: ReturnType<typeof serverSettings>): void {
-  const connection = new KernelConnection({ model, serverSettings: settings, handleComms: false });
-  connections.set(job.id, connection);
-  let error: KernelMessage.IErrorMsg["content"] | null = null;
-  const future = connection.requestExecute({ code: JOB_BOOTSTRAP, silent: false, store_history: false, allow_stdin: false, stop_on_error: true });
-  future.onIOPub = (message) => {
-    if (message.header.msg_type === "error") error = (message as KernelMessage.IErrorMsg).content;
-  };
-  future.done
-    .then(async (reply) => {
-      if (reply.content.status !== "error") return;
-      const content = error ?? (reply.content as KernelMessage.IReplyErrorContent);
-      const missingSdk = content.ename === "ModuleNotFoundError" && /studio/.test(content.evalue);
-      const reason = missingSdk
-        ? `The studio SDK is not installed on host ${host.name} (${content.evalue}). Install it there: pip install kernels/sdk (see kernels/README.md).`
-        : `The job runner failed on host ${host.name}: ${content.ename}: ${content.evalue}`;
-      await finishJob(db, job.id, job.runId, { status: "failed", reason, exitCode: null, at: new Date() });
+function runBootstrap(db: Db, job: JobRow, host: HostRow, model: KernelAPI.IModel): void {
+  const task = runInKernel(host, model, JOB_BOOTSTRAP);
+  connections.set(job.id, task);
+  task.done
+    .then(async ({ error }) => {
+      if (!error) return;
+      await finishJob(db, job.id, job.runId, { status: "failed", reason: taskFailure(host, "The job runner", error), exitCode: null, at: new Date() });
     })
     .catch(() => undefined)
     .finally(() => {
       connections.delete(job.id);
-      connection.dispose();
+      task.dispose();
     });
 }
 
 async function shutdownKernel(db: Db, job: { hostId: string | null; kernelId: string | null }): Promise<void> {
   const host = await hostOf(db, job);
   if (!host || !job.kernelId) return;
-  await KernelAPI.shutdownKernel(job.kernelId, serverSettings(gatewayTargetOf(host))).catch(() => undefined);
+  await shutdownTaskKernel(host, job.kernelId);
 }
 
 async function releaseKernel(db: Db, job: JobRow): Promise<void> {

@@ -1,12 +1,12 @@
 // Kernel and job tokens: SDK routes only, one project only, never on the tokens page, and a job's
-// token dies with its job.
+// token dies with its job. An ONNX export's token: its version's export routes only.
 import { describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { setupTestDb } from "@/test/db";
 import { makePrincipal } from "@/test/fixtures";
 import { route } from "@/server/http/route";
 import { createProject } from "@/server/projects/create-project";
-import { createScopedToken, revokeJobTokens } from "@/server/tokens/scoped-tokens";
+import { createScopedToken, revokeExportTokens, revokeJobTokens } from "@/server/tokens/scoped-tokens";
 import { authenticateApiToken } from "@/server/tokens/authenticate-api-token";
 import { listApiTokens } from "@/server/tokens/list-api-tokens";
 import { listDatasetsAcrossProjects } from "@/server/datasets/list-datasets";
@@ -41,6 +41,25 @@ describe("scoped tokens", () => {
     expect(scoped.scope).toEqual({ kind: "job", projectId: mine.id, jobId: "job1" });
     expect(await listDatasetsAcrossProjects(db, scoped)).toEqual([]);
     await revokeJobTokens(db, "job1");
+    expect(await authenticateApiToken(db, token)).toBeNull();
+  });
+
+  it("of an ONNX export work only on routes marked for export tokens, and die with the export", async () => {
+    const { user, principal } = await makePrincipal(db, "data_scientist");
+    const project = await createProject(db, { name: `X ${Math.random().toString(36).slice(2, 8)}`, description: "" }, principal);
+    const token = await createScopedToken(db, { kind: "export", userId: user.id, projectId: project.id, modelVersionId: "version1", name: "export", ttlMs: 60_000 });
+    const exportRoute = route({ access: "models:write", exportToken: true }, async ({ user: caller }) => ({ scope: caller.scope }));
+    const sdkRoute = route({ access: "models:read", sdk: true }, async () => ({ reached: true }));
+    const ok = await call(exportRoute, token);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ scope: { kind: "export", projectId: project.id, modelVersionId: "version1" } });
+    const refused = await call(sdkRoute, token);
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error.message).toContain("belongs to an ONNX export");
+    // A kernel's token is not an export's.
+    const kernel = await createScopedToken(db, { kind: "kernel", userId: user.id, projectId: project.id, name: "kernel", ttlMs: 60_000 });
+    expect((await call(exportRoute, kernel)).status).toBe(403);
+    await revokeExportTokens(db, "version1");
     expect(await authenticateApiToken(db, token)).toBeNull();
   });
 });
