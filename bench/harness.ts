@@ -8,6 +8,9 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
+import type { Db } from "@/server/db";
+import type { Principal } from "@/server/auth/principal";
+import { ItemWriter } from "@/server/labeling/prepare-items";
 
 export const root = path.resolve(import.meta.dirname, "..");
 export const benchDir = path.join(root, "data/bench");
@@ -213,4 +216,51 @@ export async function runBench(dir: string, note: (message: string) => void, bod
     else note(`logs kept in ${dir}`);
   }
   process.exit(failed ? 1 : 0);
+}
+
+/** The PostgreSQL service the database benches create their databases in. */
+export const PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres";
+
+/** Applies the studio's migrations to a bench database. */
+export function migrate(url: string): void {
+  const res = spawnSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], { cwd: root, env: { ...process.env, DATABASE_URL: url }, encoding: "utf8" });
+  if (res.status !== 0) throw new Error(`migrate deploy failed: ${res.stdout}${res.stderr}`);
+}
+
+/** A text classification job of `items` open items (written by the worker's own ItemWriter) and `labelers` labelers on it. */
+export async function seedLabelingJob(db: Db, options: { items: number; labelers: number; workersPerItem: number; shuffle?: boolean; onProgress?: (written: number) => void }): Promise<{ jobId: string; workers: Principal[] }> {
+  const stamp = Date.now().toString(36);
+  const owner = await db.user.create({ data: { email: `owner-${stamp}@bench.test`, name: "Owner", role: "data_scientist", passwordHash: "x" } });
+  const project = await db.project.create({ data: { name: `Bench ${stamp}`, slug: `bench-${stamp}`, createdById: owner.id } });
+  const dataset = await db.dataset.create({ data: { projectId: project.id, name: "texts" } });
+  const version = await db.datasetVersion.create({ data: { datasetId: dataset.id, version: 1, format: "csv", filename: "t.csv", sizeBytes: BigInt(0), sha256: "0", storageKey: "none", status: "ready" } });
+  const workers: Principal[] = [];
+  for (let i = 0; i < options.labelers; i++) {
+    const u = await db.user.create({ data: { email: `l${i}-${stamp}@bench.test`, name: `Labeler ${i}`, role: "labeler", passwordHash: "x" } });
+    workers.push({ id: u.id, email: u.email, name: u.name, role: "labeler", via: "session" } as Principal);
+  }
+  const job = await db.labelingJob.create({
+    data: {
+      projectId: project.id,
+      name: "bench",
+      taskType: "text-classification",
+      datasetVersionId: version.id,
+      textField: "text",
+      labelAttributeName: "bench",
+      labels: JSON.stringify([{ name: "a", description: "" }, { name: "b", description: "" }]),
+      workersPerItem: options.workersPerItem,
+      taskTimeLimitSeconds: 300,
+      status: "in_progress",
+      itemCount: options.items,
+      workers: { create: workers.map((w) => ({ userId: w.id })) },
+    },
+  });
+  // shuffle: random queue priorities, as an automated-labeling job writes them.
+  const writer = new ItemWriter(db, job.id, options.shuffle ?? false);
+  for (let i = 0; i < options.items; i++) {
+    await writer.add({ sourceRef: null, text: `text number ${i}`, width: null, height: null, status: "open", unreadableReason: null });
+    if (i % 200_000 === 0) options.onProgress?.(i);
+  }
+  await writer.flush();
+  return { jobId: job.id, workers };
 }

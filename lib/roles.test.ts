@@ -3,7 +3,7 @@ import { can, navigation, navigationFor, permissions, roles, type Permission, ty
 
 const expected: Record<Role, Permission[]> = {
   admin: [...permissions],
-  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write", "training:read", "training:write", "models:read", "models:write", "models:approve", "labeling:read", "labeling:work", "labeling:manage"],
+  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write", "training:read", "training:write", "models:read", "models:write", "models:approve", "labeling:read", "labeling:work", "labeling:manage", "labeling:review"],
   labeler: ["projects:read", "tokens:own", "labeling:work"],
   viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read", "training:read", "models:read", "labeling:read"],
 };
@@ -43,14 +43,19 @@ describe("navigationFor", () => {
     expect(h).toContain("/settings/tokens");
     expect(h).not.toContain("/admin/users");
     expect(h).not.toContain("/admin/audit");
+    expect(h).toContain("/labeling/review");
+  });
+
+  it("keeps the review queue for admins and data scientists", () => {
+    expect(roles.filter((r) => can(r, "labeling:review"))).toEqual(["admin", "data_scientist"]);
   });
 
   it("shows labelers their queue, and no notebooks, hosts, users or audit", () => {
     expect(hrefs("labeler").sort()).toEqual(["/", "/labeling/queue", "/projects", "/settings/tokens"]);
   });
 
-  it("shows viewers notebooks, datasets, jobs, experiments, models, endpoints, batch transforms and labeling jobs (read-only) but no queue, hosts, users or audit", () => {
-    expect(hrefs("viewer").sort()).toEqual(["/", "/datasets", "/endpoints", "/experiments", "/jobs", "/labeling", "/models", "/notebooks", "/projects", "/settings/tokens", "/transform-jobs"]);
+  it("shows viewers notebooks, datasets, jobs, experiments, models, endpoints, batch transforms labeling jobs (read-only) and the labeling dashboard but no queue, hosts, users or audit", () => {
+    expect(hrefs("viewer").sort()).toEqual(["/", "/dashboards/labeling", "/datasets", "/endpoints", "/experiments", "/jobs", "/labeling", "/models", "/notebooks", "/projects", "/settings/tokens", "/transform-jobs"]);
   });
 
   it("never shows an item whose permission the role lacks, and drops empty groups", () => {

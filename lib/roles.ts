@@ -30,17 +30,18 @@ export const permissions = [
   "models:read",
   "models:write",
   "models:approve",
-  /** Labeling jobs: progress (managers), the queue (labelers), set-up and exports (data scientists). */
+  /** Labeling jobs: progress (managers), the queue (labelers), set-up and exports (data scientists), the review queue (reviewers). */
   "labeling:read",
   "labeling:work",
   "labeling:manage",
+  "labeling:review",
 ] as const;
 export type Permission = (typeof permissions)[number];
 
 const grants: Record<Role, readonly Permission[]> = {
   admin: permissions,
   // Data scientists pick hosts for notebooks and jobs, so they see them, but only admins change them.
-  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write", "training:read", "training:write", "models:read", "models:write", "models:approve", "labeling:read", "labeling:work", "labeling:manage"],
+  data_scientist: ["hosts:read", "projects:create", "projects:read", "tokens:own", "notebooks:read", "notebooks:write", "datasets:read", "datasets:write", "training:read", "training:write", "models:read", "models:write", "models:approve", "labeling:read", "labeling:work", "labeling:manage", "labeling:review"],
   labeler: ["projects:read", "tokens:own", "labeling:work"],
   viewer: ["projects:read", "tokens:own", "notebooks:read", "datasets:read", "training:read", "models:read", "labeling:read"],
 };
@@ -91,8 +92,10 @@ export const navigation: NavGroup[] = [
     items: [
       { href: "/labeling/queue", label: "My queue", permission: "labeling:work" },
       { href: "/labeling", label: "Labeling jobs", permission: "labeling:read" },
+      { href: "/labeling/review", label: "Review", permission: "labeling:review" },
     ],
   },
+  { label: "Dashboards", items: [{ href: "/dashboards/labeling", label: "Labeling throughput", permission: "labeling:read" }] },
   {
     label: "Admin",
     items: [

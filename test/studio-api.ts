@@ -15,9 +15,10 @@ import { ingestRunBatch } from "@/server/tracking/ingest-run-batch";
 import { putRunArtifact } from "@/server/tracking/run-artifacts";
 import { runBatchInput } from "@/server/tracking/tracking-schemas";
 import { getDatasetVersion } from "@/server/datasets/list-datasets";
-import { getModelVersionFile } from "@/server/models/list-models";
 import { onnxExportReportInput } from "@/server/models/model-schemas";
-import { getOnnxExportSpec, putOnnxExportGraph, reportOnnxExport } from "@/server/models/onnx-export-runtime";
+import { getOnnxExportFile, getOnnxExportSpec, putOnnxExportGraph, reportOnnxExport } from "@/server/models/onnx-export-runtime";
+import { applyPredictions, finishRound, getRoundSpec, listRoundItems, reportRound } from "@/server/labeling/auto-labeling-rounds";
+import { roundFinishInput, roundItemsQuery, roundPredictionsInput, roundReportInput } from "@/lib/labeling/auto-labeling";
 
 export interface StudioApi {
   url: string;
@@ -66,8 +67,8 @@ export async function startStudioApi(db: Db, store: ArtifactStore, port = 0): Pr
         res.writeHead(200, { "Content-Type": "application/octet-stream" });
         return store.read(version.storageKey).pipe(res);
       }
-      if ((match = m(/^\/api\/model-versions\/(\w+)\/files$/))) {
-        const file = await getModelVersionFile(db, match[1], url.searchParams.get("path") ?? "", principal);
+      if ((match = m(/^\/api\/model-versions\/(\w+)\/onnx\/export\/files$/))) {
+        const file = await getOnnxExportFile(db, match[1], url.searchParams.get("path") ?? "", principal);
         res.writeHead(200, { "Content-Type": "application/octet-stream" });
         return store.read(file.key).pipe(res);
       }
@@ -76,6 +77,11 @@ export async function startStudioApi(db: Db, store: ArtifactStore, port = 0): Pr
         if (req.method === "PUT") return send(200, await putOnnxExportGraph(db, store, match[1], Readable.from(req), principal));
         return send(200, await reportOnnxExport(db, match[1], onnxExportReportInput.parse(await json(req)), principal));
       }
+      if ((match = m(/^\/api\/labeling\/rounds\/(\w+)$/))) return send(200, { round: await getRoundSpec(db, match[1], principal) });
+      if ((match = m(/^\/api\/labeling\/rounds\/(\w+)\/items$/))) return send(200, await listRoundItems(db, match[1], roundItemsQuery.parse(Object.fromEntries(url.searchParams)), principal));
+      if ((match = m(/^\/api\/labeling\/rounds\/(\w+)\/report$/))) return send(200, await reportRound(db, match[1], roundReportInput.parse(await json(req)), principal));
+      if ((match = m(/^\/api\/labeling\/rounds\/(\w+)\/predictions$/))) return send(200, await applyPredictions(db, match[1], roundPredictionsInput.parse(await json(req)), principal));
+      if ((match = m(/^\/api\/labeling\/rounds\/(\w+)\/finish$/))) return send(200, await finishRound(db, match[1], roundFinishInput.parse(await json(req)), principal));
       send(404, { error: { code: "not_found", message: `${req.method} ${url.pathname} is not served by the test API` } });
     } catch (error) {
       if (error instanceof AppError) return send(errorCodes[error.code], { error: { code: error.code, message: error.message } });

@@ -6,7 +6,7 @@ import { useState } from "react";
 import { ApiError } from "@/lib/api-client";
 import { formatDateTime } from "@/lib/format";
 import { can } from "@/lib/roles";
-import { defaultTaskTimeLimitSeconds, defaultWorkersPerItem, isTextTask, taskTypeLabels, type LabelingJobView, type TaskType } from "@/lib/labeling/tasks";
+import { answerKind, defaultTaskTimeLimitSeconds, defaultWorkersPerItem, isMultiLabel, isTextTask, taskTypeLabels, type AnswerKind, type Examples, type LabelingJobView, type TaskType } from "@/lib/labeling/tasks";
 import { Button } from "@/components/ui/button";
 import { Card, EmptyState, ErrorNotice, PageHeader } from "@/components/ui/card";
 import { SelectField, TextField, controlClass } from "@/components/ui/field";
@@ -15,20 +15,24 @@ import { Detail, Section } from "@/components/ui/section";
 import { Table, Td, Th } from "@/components/ui/table";
 import { useProject, useProjects } from "@/components/projects/use-projects";
 import { useDatasets, useDatasetVersion } from "@/components/datasets/use-datasets";
+import { ExamplesEditor } from "@/components/labeling/examples-editor";
+import { JobExports } from "@/components/labeling/exports";
+import { AutoLabelingFields, AutoLabelingSection } from "@/components/labeling/auto-labeling";
+import type { AutoLabelingInput } from "@/lib/labeling/auto-labeling";
 import { useCreateLabelingJob, useJobItems, useJobQuality, useLabelingJob, useLabelingJobs, useStopLabelingJob } from "@/components/labeling/use-labeling";
 
-const statusText: Record<LabelingJobView["status"], string> = { preparing: "Preparing", in_progress: "In progress", completed: "Completed", failed: "Failed", stopped: "Stopped" };
+export const statusText: Record<LabelingJobView["status"], string> = { preparing: "Preparing", in_progress: "In progress", completed: "Completed", failed: "Failed", stopped: "Stopped" };
 
-/** Share of the responses a job needs that are in. */
-function Progress({ job }: { job: LabelingJobView }) {
-  const share = job.counts.responsesNeeded > 0 ? job.counts.responses / job.counts.responsesNeeded : 0;
+/** Share of the responses a job needs that are in (an imported job's: its labeled items), and its labeled items of its readable ones. */
+export function JobProgress({ responses, responsesNeeded, labeled, items }: { responses: number; responsesNeeded: number; labeled: number; items: number }) {
+  const share = responsesNeeded > 0 ? responses / responsesNeeded : items > 0 ? labeled / items : 0;
   return (
-    <span className="flex items-center gap-2" title={`${job.counts.responses} of ${job.counts.responsesNeeded} answers`}>
+    <span className="flex items-center gap-2" title={`${responses} of ${responsesNeeded} answers`}>
       <span className="h-1.5 w-24 overflow-hidden rounded bg-zinc-200 dark:bg-zinc-800">
         <span className="block h-full bg-sky-600" style={{ width: `${Math.round(share * 100)}%` }} />
       </span>
       <span className="text-xs tabular-nums">
-        {job.counts.labeled} / {job.counts.items - job.counts.unreadable} items
+        {labeled} / {items} items
       </span>
     </span>
   );
@@ -44,9 +48,14 @@ export function LabelingJobsPage({ canManage }: { canManage: boolean }) {
         description="Images and texts labeled by your team through annotation queues, each item by several people, then consolidated into one label with a confidence."
         actions={
           canManage ? (
-            <Link href="/labeling/new" className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700">
-              New labeling job
-            </Link>
+            <span className="flex gap-2">
+              <Link href="/labeling/import" className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-800">
+                Import labels
+              </Link>
+              <Link href="/labeling/new" className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700">
+                New labeling job
+              </Link>
+            </span>
           ) : null
         }
       />
@@ -76,7 +85,7 @@ export function LabelingJobsPage({ canManage }: { canManage: boolean }) {
                 <Td className="text-xs">{taskTypeLabels[j.taskType]}</Td>
                 <Td className="text-xs">{statusText[j.status]}</Td>
                 <Td>
-                  <Progress job={j} />
+                  <JobProgress responses={j.counts.responses} responsesNeeded={j.counts.responsesNeeded} labeled={j.counts.labeled} items={j.counts.items - j.counts.unreadable} />
                 </Td>
                 <Td className="text-xs">{j.projectName}</Td>
                 <Td className="text-xs">{formatDateTime(j.createdAt)}</Td>
@@ -109,7 +118,7 @@ export function MyQueuePage() {
                   {taskTypeLabels[j.taskType]} · {j.projectName}
                 </p>
                 <div className="mt-2">
-                  <Progress job={j} />
+                  <JobProgress responses={j.counts.responses} responsesNeeded={j.counts.responsesNeeded} labeled={j.counts.labeled} items={j.counts.items - j.counts.unreadable} />
                 </div>
               </div>
               <Link href={`/labeling/queue/${j.id}`} className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700">
@@ -124,7 +133,7 @@ export function MyQueuePage() {
 }
 
 /** One job: settings, progress, labelers. */
-export function LabelingJobPage({ jobId, canManage }: { jobId: string; canManage: boolean }) {
+export function LabelingJobPage({ jobId, canManage, canReview }: { jobId: string; canManage: boolean; canReview: boolean }) {
   const { data: job, error, isLoading } = useLabelingJob(jobId);
   const stop = useStopLabelingJob(jobId);
   if (isLoading) return <p className="text-sm text-zinc-500">Loading labeling job…</p>;
@@ -143,6 +152,11 @@ export function LabelingJobPage({ jobId, canManage }: { jobId: string; canManage
         }
         actions={
           <span className="flex gap-2">
+            {canReview && job.review.pending > 0 ? (
+              <Link href={`/labeling/review/${job.id}`} className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-800">
+                Review ({job.review.pending.toLocaleString()})
+              </Link>
+            ) : null}
             {job.workers.length > 0 && job.status === "in_progress" ? (
               <Link href={`/labeling/queue/${job.id}`} className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-800">
                 Label
@@ -174,15 +188,21 @@ export function LabelingJobPage({ jobId, canManage }: { jobId: string; canManage
           <Detail label="Answers">
             {job.counts.responses} of {job.counts.responsesNeeded}
           </Detail>
-          <Detail label="Workers per item">{job.workersPerItem}</Detail>
+          <Detail label="Workers per item">{job.importFormat ? "– (imported labels)" : job.workersPerItem}</Detail>
           <Detail label="Time limit per item">{Math.round(job.taskTimeLimitSeconds / 60)} min</Detail>
           <Detail label="Label attribute">
             <code className="font-mono text-xs">{job.labelAttributeName}</code>
           </Detail>
           <Detail label="Created">{formatDateTime(job.createdAt)}</Detail>
+          <Detail label="Review backlog">
+            <span data-testid="review-backlog" title={`Items below confidence ${job.review.threshold}, or whose labelers disagreed`}>
+              {job.review.pending.toLocaleString()} waiting · {job.review.reviewed.toLocaleString()} reviewed
+            </span>
+          </Detail>
         </dl>
         {job.statusReason ? <p className={`mt-3 text-sm ${job.status === "failed" ? "text-red-700 dark:text-red-300" : "text-zinc-600 dark:text-zinc-400"}`}>{job.statusReason}</p> : null}
       </Card>
+      <AutoLabelingSection jobId={job.id} />
       <Section title="Labels" count={job.labels.length}>
         <ol className="flex flex-wrap gap-2 text-sm">
           {job.labels.map((l, i) => (
@@ -193,20 +213,16 @@ export function LabelingJobPage({ jobId, canManage }: { jobId: string; canManage
           ))}
         </ol>
       </Section>
-      <Section title="Labelers and agreement" count={job.workers.length}>
-        <JobQualityPanel job={job} />
+      {job.importFormat ? null : (
+        <Section title="Labelers and agreement" count={job.workers.length}>
+          <JobQualityPanel job={job} />
+        </Section>
+      )}
+      <Section title="Exports">
+        <JobExports job={job} canManage={canManage} />
       </Section>
-      <Section
-        title="Items"
-        actions={
-          job.counts.consolidated > 0 ? (
-            <a href={`/api/labeling/jobs/${job.id}/export`} className={`${linkClass} text-sm`} download>
-              Download output manifest (Ground Truth JSON Lines)
-            </a>
-          ) : null
-        }
-      >
-        <JobItems jobId={job.id} />
+      <Section title="Items">
+        <JobItems jobId={job.id} taskType={job.taskType} />
       </Section>
       {job.instructions ? (
         <Section title="Instructions">
@@ -237,6 +253,7 @@ function JobQualityPanel({ job }: { job: LabelingJobView }) {
               <span title={a.krippendorffReason ?? undefined}>{stat(a.krippendorffAlpha)}</span>
             </Detail>
             <Detail label="Pairs that agree">{a.pairwiseAgreement === null ? "–" : `${Math.round(a.pairwiseAgreement * 100)}%`}</Detail>
+            {isMultiLabel(job.taskType) ? <p className="col-span-3 mt-2 text-xs text-zinc-500">Multi-label: each item and label is a yes/no rating (does the label apply?).</p> : null}
           </dl>
         ) : (
           <p className="text-sm text-zinc-500">{data?.agreementReason ?? "Loading…"}</p>
@@ -278,7 +295,10 @@ function JobQualityPanel({ job }: { job: LabelingJobView }) {
 }
 
 /** The first items with their state and consolidated label (majority vote beside it). */
-function JobItems({ jobId }: { jobId: string }) {
+const labelColumn: Record<AnswerKind, string> = { label: "Label (Dawid–Skene)", labels: "Labels (Dawid–Skene per label)", boxes: "Boxes (matched by IoU, averaged)", spans: "Entities (clustered by overlap)" };
+
+function JobItems({ jobId, taskType }: { jobId: string; taskType: TaskType }) {
+  const kind = answerKind(taskType);
   const { data, error } = useJobItems(jobId);
   if (error) return <ErrorNotice error={error} />;
   if (!data) return <p className="text-sm text-zinc-500">Loading items…</p>;
@@ -289,8 +309,8 @@ function JobItems({ jobId }: { jobId: string }) {
           <Th className="w-12">#</Th>
           <Th>Item</Th>
           <Th>State</Th>
-          <Th>Label (Dawid–Skene)</Th>
-          <Th>Majority vote</Th>
+          <Th>{labelColumn[kind]}</Th>
+          {kind === "label" || kind === "labels" ? <Th>Majority vote</Th> : null}
           <Th className="text-right">Confidence</Th>
         </tr>
       </thead>
@@ -301,9 +321,12 @@ function JobItems({ jobId }: { jobId: string }) {
             <Td className="max-w-md truncate text-xs" title={i.text ?? i.sourceRef ?? undefined}>
               {i.text ?? i.sourceRef}
             </Td>
-            <Td className="text-xs">{i.status === "unreadable" ? <span title={i.unreadableReason ?? undefined}>unreadable</span> : i.status === "consolidated" ? "consolidated" : `${i.submitted} answer${i.submitted === 1 ? "" : "s"}`}</Td>
-            <Td className="text-xs font-medium">{i.labels?.join(", ") ?? "–"}</Td>
-            <Td className="text-xs">{i.majority?.join(", ") ?? "–"}</Td>
+            <Td className="text-xs">
+              {i.status === "unreadable" ? <span title={i.unreadableReason ?? undefined}>unreadable</span> : i.status === "consolidated" ? (i.humanAnnotated ? "consolidated" : "machine-labeled") : `${i.submitted} answer${i.submitted === 1 ? "" : "s"}`}
+              {i.review ? ` · review ${i.review}` : ""}
+            </Td>
+            <Td className="text-xs font-medium">{i.labels ? i.labels.join(kind === "boxes" || kind === "spans" ? "; " : ", ") || "(none)" : "–"}</Td>
+            {kind === "label" || kind === "labels" ? <Td className="text-xs">{i.majority?.join(", ") ?? "–"}</Td> : null}
             <Td className="text-right text-xs tabular-nums">{i.confidence === null ? "–" : i.confidence.toFixed(2)}</Td>
           </tr>
         ))}
@@ -312,7 +335,7 @@ function JobItems({ jobId }: { jobId: string }) {
   );
 }
 
-const offeredTasks: TaskType[] = ["text-classification", "text-classification-multilabel", "image-classification", "image-classification-multilabel"];
+const offeredTasks: TaskType[] = ["text-classification", "text-classification-multilabel", "named-entity-recognition", "image-classification", "image-classification-multilabel", "bounding-box"];
 
 /** "New labeling job": a dataset, a task, labels, instructions, who labels and how many per item. */
 export function NewLabelingJobPage() {
@@ -331,9 +354,12 @@ export function NewLabelingJobPage() {
   const [textField, setTextField] = useState("");
   const [labels, setLabels] = useState("");
   const [instructions, setInstructions] = useState("");
+  const [examples, setExamples] = useState<Examples>({ good: [], bad: [] });
   const [workersPerItem, setWorkersPerItem] = useState("");
   const [timeLimit, setTimeLimit] = useState("");
+  const [reviewThreshold, setReviewThreshold] = useState("");
   const [workerIds, setWorkerIds] = useState<string[]>([]);
+  const [autoLabeling, setAutoLabeling] = useState<AutoLabelingInput | undefined>(undefined);
   const issue = (path: string) => (create.error instanceof ApiError ? create.error.issueFor(path) : undefined);
   const columns = version?.profile?.kind === "table" ? version.profile.columns.map((c) => c.name) : [];
   const labelers = detail?.members.filter((m) => can(m.role, "labeling:work")) ?? [];
@@ -358,10 +384,12 @@ export function NewLabelingJobPage() {
                   .filter(Boolean)
                   .map((l) => ({ name: l, description: "" })),
                 instructions,
-                examples: { good: [], bad: [] },
+                examples,
                 ...(workersPerItem ? { workersPerItem: Number(workersPerItem) } : {}),
                 ...(timeLimit ? { taskTimeLimitSeconds: Number(timeLimit) } : {}),
+                ...(reviewThreshold ? { reviewThreshold: Number(reviewThreshold) } : {}),
                 workerIds,
+                ...(autoLabeling ? { autoLabeling } : {}),
               },
             },
             { onSuccess: ({ job }) => router.push(`/labeling/${job.id}`) },
@@ -407,6 +435,7 @@ export function NewLabelingJobPage() {
           <div />
           <TextField label="Workers per item (1–9)" type="number" min={1} max={9} value={workersPerItem} placeholder={String(defaultWorkersPerItem(taskType))} onChange={(e) => setWorkersPerItem(e.target.value)} error={issue("workersPerItem")} />
           <TextField label="Time limit per item (seconds)" type="number" min={30} max={28800} value={timeLimit} placeholder={String(defaultTaskTimeLimitSeconds(taskType))} onChange={(e) => setTimeLimit(e.target.value)} error={issue("taskTimeLimitSeconds")} />
+          <TextField label="Review labels below confidence (0–1)" type="number" min={0} max={1} step={0.05} value={reviewThreshold} placeholder="0.7" onChange={(e) => setReviewThreshold(e.target.value)} error={issue("reviewThreshold")} hint="Disagreements go to review too; 0 sends only them." />
         </div>
         <label className="block text-xs font-medium text-zinc-700 dark:text-zinc-300">
           Labels, one per line (their number keys follow this order)
@@ -417,6 +446,15 @@ export function NewLabelingJobPage() {
           Instructions for labelers
           <textarea rows={4} className={`${controlClass} mt-1 w-full`} value={instructions} onChange={(e) => setInstructions(e.target.value)} />
         </label>
+        <ExamplesEditor
+          value={examples}
+          labels={labels
+            .split("\n")
+            .map((l) => l.trim())
+            .filter(Boolean)}
+          onChange={setExamples}
+          issue={issue}
+        />
         <fieldset>
           <legend className="text-xs font-medium text-zinc-700 dark:text-zinc-300">Labelers (members of the project who can label)</legend>
           {issue("workerIds") ? <p className="text-xs text-red-600">{issue("workerIds")}</p> : null}
@@ -431,6 +469,7 @@ export function NewLabelingJobPage() {
             ))}
           </ul>
         </fieldset>
+        <AutoLabelingFields taskType={taskType} value={autoLabeling} onChange={setAutoLabeling} issue={issue} />
         <ErrorNotice error={create.error instanceof ApiError && create.error.issues.length ? null : create.error} />
         <Button type="submit" busy={create.isPending}>
           Create labeling job

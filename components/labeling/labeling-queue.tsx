@@ -2,21 +2,56 @@
 
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
-import { useCallback, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent, type WheelEvent } from "react";
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError } from "@/lib/api-client";
-import { isMultiLabel, type Answer, type QueueState } from "@/lib/labeling/tasks";
+import { answerKind, type Answer, type AnswerKind, type QueueState } from "@/lib/labeling/tasks";
 import { Button } from "@/components/ui/button";
 import { ErrorNotice } from "@/components/ui/card";
 import { linkClass } from "@/components/ui/link";
 import { queueApi } from "@/components/labeling/use-labeling";
 import { queryKeys } from "@/lib/query-keys";
+import { ClassificationEditor, useQueueKeys } from "@/components/labeling/label-picker";
+import { ImageStage } from "@/components/labeling/image-stage";
+import { BoxEditor } from "@/components/labeling/box-editor";
+import { SpanEditor } from "@/components/labeling/span-editor";
 
 const isWaiting = (state: QueueState | undefined): boolean => state !== undefined && !state.item && state.job.status === "in_progress" && !(state.reason ?? "").startsWith("All done");
 
 const HEARTBEAT_MS = 20_000;
 const RETRY_MS = 10_000;
-/** Keys that pick labels 1–10 (0 is the tenth). */
-const labelKey = (key: string): number | null => (/^[0-9]$/.test(key) ? (key === "0" ? 9 : Number(key) - 1) : null);
+
+/** Each task's keys, for the help panel (Enter, S and ? are the page's own). */
+const taskKeys: Record<AnswerKind, [string, string][]> = {
+  label: [
+    ["1–9, 0", "pick a label"],
+    ["Z", "undo the last pick"],
+    ["wheel, + −, drag", "zoom and pan an image (double-click resets)"],
+  ],
+  labels: [
+    ["1–9, 0", "toggle a label"],
+    ["Z", "undo the last pick"],
+    ["wheel, + −, drag", "zoom and pan an image (double-click resets)"],
+  ],
+  boxes: [
+    ["1–9, 0", "class of the next box (or of the selected one)"],
+    ["drag", "draw a box; drag a selected box to move it, its corners to resize"],
+    ["Tab, Shift+Tab", "select the next / previous box"],
+    ["arrows", "move the selected box 1 px (Shift: 10)"],
+    ["Ctrl+arrows", "resize it: → ↓ grow, ← ↑ shrink"],
+    ["Delete", "remove the selected box"],
+    ["Esc", "let go of the selected box"],
+    ["Z", "undo"],
+    ["wheel, + −", "zoom; pan with Space+drag or the right button"],
+  ],
+  spans: [
+    ["← →", "move a word"],
+    ["Shift+← →, drag", "select words"],
+    ["1–9, 0", "mark the selection (or relabel the entity under the cursor)"],
+    ["Delete", "remove the entity under the cursor"],
+    ["Esc", "drop the selection"],
+    ["Z", "undo"],
+  ],
+};
 
 function useNow(intervalMs = 1_000): number {
   const [now, setNow] = useState(() => Date.now());
@@ -33,9 +68,9 @@ const clock = (ms: number) => {
 };
 
 /**
- * One item at a time, keyboard first: number keys pick labels (toggle them on a multi-label job),
- * Enter submits, S skips, Z (or Ctrl+Z) undoes the last pick; images zoom with the wheel or +/−
- * and pan by dragging (0 resets). The claim's lease is renewed every 20 s while the page is open.
+ * One item at a time, keyboard first: the task's editor (labels, boxes or entities; see their own
+ * keys) makes the answer, Enter submits it, S skips, ? shows the instructions and keys. The claim's
+ * lease is renewed every 20 s while the page is open.
  */
 export function LabelingQueue({ jobId }: { jobId: string }) {
   const query = useQuery({
@@ -49,17 +84,25 @@ export function LabelingQueue({ jobId }: { jobId: string }) {
   });
   const state: QueueState | null = query.data ?? null;
   const item = state?.item ?? null;
-  // The picks belong to the item they were made on: a new item starts with none.
-  const [picks, setPicks] = useState<{ assignmentId: string; selected: number[]; history: number[][] }>({ assignmentId: "", selected: [], history: [] });
-  const mine = item && picks.assignmentId === item.assignmentId ? picks : { assignmentId: item?.assignmentId ?? "", selected: [] as number[], history: [] as number[][] };
-  const selected = mine.selected;
-  const history = mine.history;
+  // The answer belongs to the item it was made on: a new item starts with none.
+  const [draft, setDraft] = useState<{ assignmentId: string; answer: Answer | null; missing: string | null }>({ assignmentId: "", answer: null, missing: null });
+  const current = useMemo(() => (item && draft.assignmentId === item.assignmentId ? draft : { answer: null, missing: "Label the item first." }), [item, draft]);
   const [busy, setBusy] = useState(false);
   const [actionError, setError] = useState<unknown>(null);
   const error = actionError ?? query.error;
   const [help, setHelp] = useState(false);
   const now = useNow();
-  const multi = state ? isMultiLabel(state.job.taskType) : false;
+  const kind = state ? answerKind(state.job.taskType) : "label";
+  const assignmentId = item?.assignmentId ?? "";
+  // The latest answer is also kept outside React's render cycle: Enter right after a pick submits it.
+  const latest = useRef(draft);
+  const onAnswer = useCallback(
+    (answer: Answer | null, missing: string | null) => {
+      latest.current = { assignmentId, answer, missing };
+      setDraft(latest.current);
+    },
+    [assignmentId],
+  );
 
   const load = useCallback(async () => {
     setBusy(true);
@@ -82,24 +125,11 @@ export function LabelingQueue({ jobId }: { jobId: string }) {
     return () => clearInterval(timer);
   }, [jobId, item]);
 
-  const pick = useCallback(
-    (index: number) => {
-      if (!state || !item || index >= state.job.labels.length) return;
-      const next = multi ? (selected.includes(index) ? selected.filter((i) => i !== index) : [...selected, index].sort((a, b) => a - b)) : [index];
-      setPicks({ assignmentId: item.assignmentId, selected: next, history: [...history, selected] });
-    },
-    [state, item, selected, history, multi],
-  );
-
-  const undo = useCallback(() => {
-    if (!item || history.length === 0) return;
-    setPicks({ assignmentId: item.assignmentId, selected: history[history.length - 1], history: history.slice(0, -1) });
-  }, [item, history]);
-
   const submit = useCallback(async () => {
     if (!item || busy) return;
-    if (!multi && selected.length !== 1) return setError(new Error("Pick a label first (its number key)."));
-    const answer: Answer = multi ? { labels: selected } : { label: selected[0] };
+    const made = latest.current.assignmentId === item.assignmentId ? latest.current : null;
+    const answer = made?.answer ?? null;
+    if (!answer) return setError(new Error(made?.missing ?? "Label the item first."));
     setBusy(true);
     try {
       await queueApi.submit(jobId, item.assignmentId, answer);
@@ -108,7 +138,7 @@ export function LabelingQueue({ jobId }: { jobId: string }) {
       setError(e);
       setBusy(false);
     }
-  }, [item, busy, multi, selected, jobId, load]);
+  }, [item, busy, jobId, load]);
 
   const skip = useCallback(async () => {
     if (!item || busy) return;
@@ -122,29 +152,13 @@ export function LabelingQueue({ jobId }: { jobId: string }) {
     }
   }, [item, busy, jobId, load]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.altKey || e.metaKey) return;
-      const index = labelKey(e.key);
-      if (index !== null && !e.ctrlKey) {
-        e.preventDefault();
-        pick(index);
-      } else if (e.key === "Enter") {
-        e.preventDefault();
-        void submit();
-      } else if (e.key.toLowerCase() === "s" && !e.ctrlKey) {
-        e.preventDefault();
-        void skip();
-      } else if (e.key.toLowerCase() === "z") {
-        e.preventDefault();
-        undo();
-      } else if (e.key === "?") {
-        setHelp((h) => !h);
-      }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [pick, submit, skip, undo]);
+  useQueueKeys((e) => {
+    if (e.altKey || e.ctrlKey) return false;
+    if (e.key === "Enter") return void submit(), true;
+    if (e.key.toLowerCase() === "s") return void skip(), true;
+    if (e.key === "?") return setHelp((h) => !h), true;
+    return false;
+  });
 
   if (!state) return error ? <ErrorNotice error={error} /> : <p className="text-sm text-zinc-500">Finding your next item…</p>;
   const expired = error instanceof ApiError && error.code === "conflict";
@@ -183,53 +197,36 @@ export function LabelingQueue({ jobId }: { jobId: string }) {
       <div className="flex min-h-0 flex-1 gap-4">
         <section aria-label="Item" className="flex min-w-0 flex-1 flex-col gap-3">
           {item ? (
-            item.imageUrl ? (
-              <ZoomableImage key={item.itemId} src={item.imageUrl} />
-            ) : (
-              <article aria-label="Text to label" className="min-h-0 flex-1 overflow-auto rounded-lg border border-zinc-200 bg-white p-5 text-base leading-relaxed whitespace-pre-wrap dark:border-zinc-800 dark:bg-zinc-900">
-                {item.text}
-              </article>
-            )
-          ) : (
-            <div className="flex flex-1 items-center justify-center rounded-lg border border-dashed border-zinc-300 p-8 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400" role="status">
-              {state.reason}
-            </div>
-          )}
-          {item ? (
-            <div className="space-y-2">
-              <div role={multi ? "group" : "radiogroup"} aria-label="Labels" className="flex flex-wrap gap-2">
-                {state.job.labels.map((label, i) => {
-                  const on = selected.includes(i);
-                  return (
-                    <button
-                      key={label.name}
-                      type="button"
-                      role={multi ? "checkbox" : "radio"}
-                      aria-checked={on}
-                      title={label.description || undefined}
-                      onClick={() => pick(i)}
-                      className={`rounded-md border px-3 py-1.5 text-sm ${on ? "border-sky-600 bg-sky-600 text-white" : "border-zinc-300 bg-white hover:bg-zinc-50 dark:border-zinc-700 dark:bg-zinc-900 dark:hover:bg-zinc-800"}`}
-                    >
-                      {i < 10 ? <kbd className={`mr-1.5 font-mono text-xs ${on ? "text-sky-100" : "text-zinc-500"}`}>{i === 9 ? 0 : i + 1}</kbd> : null}
-                      {label.name}
-                    </button>
-                  );
-                })}
-              </div>
+            <>
+              {kind === "boxes" ? (
+                <BoxEditor key={item.assignmentId} item={item} labels={state.job.labels} onChange={onAnswer} />
+              ) : kind === "spans" ? (
+                <SpanEditor key={item.assignmentId} item={item} labels={state.job.labels} onChange={onAnswer} />
+              ) : (
+                <ClassificationEditor key={item.assignmentId} item={item} labels={state.job.labels} multi={kind === "labels"} onChange={onAnswer}>
+                  {item.imageUrl ? (
+                    <ImageStage src={item.imageUrl} width={item.width} height={item.height} />
+                  ) : (
+                    <article aria-label="Text to label" className="min-h-0 flex-1 overflow-auto rounded-lg border border-zinc-200 bg-white p-5 text-base leading-relaxed whitespace-pre-wrap dark:border-zinc-800 dark:bg-zinc-900">
+                      {item.text}
+                    </article>
+                  )}
+                </ClassificationEditor>
+              )}
               <div className="flex items-center gap-2">
-                <Button onClick={() => void submit()} busy={busy} disabled={!multi && selected.length !== 1}>
+                <Button onClick={() => void submit()} busy={busy} disabled={!current.answer}>
                   Submit <kbd className="ml-1 font-mono text-xs opacity-75">Enter</kbd>
                 </Button>
                 <Button variant="secondary" onClick={() => void skip()} disabled={busy}>
                   Skip <kbd className="ml-1 font-mono text-xs opacity-75">S</kbd>
                 </Button>
-                <Button variant="secondary" onClick={undo} disabled={history.length === 0}>
-                  Undo <kbd className="ml-1 font-mono text-xs opacity-75">Z</kbd>
-                </Button>
-                <span className="text-xs text-zinc-500">{multi ? "Number keys toggle labels; pick every one that applies." : "A number key picks the label."}</span>
               </div>
+            </>
+          ) : (
+            <div className="flex flex-1 items-center justify-center rounded-lg border border-dashed border-zinc-300 p-8 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400" role="status">
+              {state.reason}
             </div>
-          ) : null}
+          )}
         </section>
         {help ? (
           <aside aria-label="Instructions" className="w-80 shrink-0 overflow-auto rounded-lg border border-zinc-200 bg-white p-4 text-sm dark:border-zinc-800 dark:bg-zinc-900">
@@ -251,77 +248,22 @@ export function LabelingQueue({ jobId }: { jobId: string }) {
             ) : null}
             <h3 className="mt-4 font-semibold">Keys</h3>
             <dl className="mt-1 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
-              <dt className="font-mono">1–9, 0</dt>
-              <dd>{multi ? "toggle a label" : "pick a label"}</dd>
+              {taskKeys[kind].map(([key, what]) => (
+                <Fragment key={key}>
+                  <dt className="font-mono">{key}</dt>
+                  <dd>{what}</dd>
+                </Fragment>
+              ))}
               <dt className="font-mono">Enter</dt>
               <dd>submit</dd>
               <dt className="font-mono">S</dt>
               <dd>skip (someone else labels it)</dd>
-              <dt className="font-mono">Z</dt>
-              <dd>undo the last pick</dd>
-              <dt className="font-mono">wheel, + −, drag</dt>
-              <dd>zoom and pan an image (double-click resets)</dd>
               <dt className="font-mono">?</dt>
               <dd>show or hide this panel</dd>
             </dl>
           </aside>
         ) : null}
       </div>
-    </div>
-  );
-}
-
-/** An image that zooms (wheel, + and −) and pans (drag); double-click resets. */
-function ZoomableImage({ src }: { src: string }) {
-  const [zoom, setZoom] = useState(1);
-  const [offset, setOffset] = useState({ x: 0, y: 0 });
-  const drag = useRef<{ x: number; y: number } | null>(null);
-  const [failed, setFailed] = useState(false);
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "+" || e.key === "=") setZoom((z) => Math.min(8, z * 1.25));
-      if (e.key === "-") setZoom((z) => Math.max(0.25, z / 1.25));
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
-  const onWheel = (e: WheelEvent<HTMLDivElement>) => setZoom((z) => Math.min(8, Math.max(0.25, z * (e.deltaY < 0 ? 1.1 : 1 / 1.1))));
-  const onDown = (e: ReactPointerEvent<HTMLDivElement>) => {
-    drag.current = { x: e.clientX - offset.x, y: e.clientY - offset.y };
-    e.currentTarget.setPointerCapture(e.pointerId);
-  };
-  const onMove = (e: ReactPointerEvent<HTMLDivElement>) => {
-    if (drag.current) setOffset({ x: e.clientX - drag.current.x, y: e.clientY - drag.current.y });
-  };
-  return (
-    <div
-      aria-label="Image to label"
-      className="relative min-h-0 flex-1 cursor-grab touch-none overflow-hidden rounded-lg border border-zinc-200 bg-zinc-100 select-none dark:border-zinc-800 dark:bg-zinc-950"
-      onWheel={onWheel}
-      onPointerDown={onDown}
-      onPointerMove={onMove}
-      onPointerUp={() => (drag.current = null)}
-      onDoubleClick={() => {
-        setZoom(1);
-        setOffset({ x: 0, y: 0 });
-      }}
-    >
-      {failed ? (
-        <p className="p-6 text-sm text-red-700" role="alert">
-          The image did not load. Skip it (S) and tell the job&apos;s owner.
-        </p>
-      ) : (
-        // eslint-disable-next-line @next/next/no-img-element -- an item of a private dataset, served by the studio's API, not an optimisable static asset
-        <img
-          src={src}
-          alt="The item to label"
-          draggable={false}
-          onError={() => setFailed(true)}
-          className="absolute top-1/2 left-1/2 max-h-full max-w-full"
-          style={{ transform: `translate(calc(-50% + ${offset.x}px), calc(-50% + ${offset.y}px)) scale(${zoom})` }}
-        />
-      )}
-      <span className="absolute right-2 bottom-2 rounded bg-black/60 px-1.5 py-0.5 font-mono text-xs text-white">{Math.round(zoom * 100)}%</span>
     </div>
   );
 }

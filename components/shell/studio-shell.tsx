@@ -16,7 +16,10 @@ export interface ShellUser {
 export function StudioShell({ user, children }: { user: ShellUser; children: ReactNode }) {
   const pathname = usePathname();
   const groups = navigationFor(user.role);
-  const isActive = (href: string) => (href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`));
+  const matches = (href: string) => (href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`));
+  // The most specific item wins: on /labeling/review, "Review" rather than "Labeling jobs" too.
+  const current = groups.flatMap((g) => g.items.map((i) => i.href)).filter(matches).sort((a, b) => b.length - a.length)[0];
+  const isActive = (href: string) => href === current;
   return (
     <div className="flex min-h-screen">
       <aside className="sticky top-0 flex h-screen w-56 shrink-0 flex-col border-r border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">

@@ -13,7 +13,7 @@ from kgtest import SDK_DIR  # noqa: E402,F401  (puts the SDK on sys.path)
 
 jupyter_client = pytest.importorskip("jupyter_client")
 
-# Same as sdkBootstrap("studio._runner", "run_job") in server/hosts/kernel-task.ts: gateways pass only KERNEL_* variables.
+# Same as JOB_BOOTSTRAP in server/jobs/run-training-jobs.ts: gateways pass only KERNEL_* variables.
 BOOTSTRAP = """import os as _os
 for _k, _v in list(_os.environ.items()):
     if _k.startswith('KERNEL_STUDIO_'):

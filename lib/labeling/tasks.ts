@@ -1,6 +1,7 @@
 // Labeling's vocabulary and wire types: task types, job settings (SageMaker Ground Truth's names
 // and bounds), workers' answers. Safe for browser and server.
 import { z } from "zod";
+import { autoLabelingInput, autoLabelTaskTypes } from "@/lib/labeling/auto-labeling";
 
 export const taskTypes = [
   "image-classification",
@@ -35,7 +36,7 @@ export const manifestType: Record<TaskType, string> = {
   "bounding-box": "groundtruth/object-detection",
   "text-classification": "groundtruth/text-classification",
   "text-classification-multilabel": "groundtruth/text-classification-multilabel",
-  "named-entity-recognition": "groundtruth/named-entity-recognition",
+  "named-entity-recognition": "groundtruth/text-span",
 };
 
 export const MAX_LABELS = 50;
@@ -84,20 +85,45 @@ export const createLabelingJobInput = z
     taskTimeLimitSeconds: z.number({ error: "must be a number" }).int("must be a whole number").min(30, "must be at least 30").max(28_800, "must be at most 28800").optional(),
     /** The labelers who work on it (users of the project). */
     workerIds: z.array(z.string().min(1).max(64)).min(1, "pick at least one labeler").max(500),
+    /** Consolidated items below this confidence (or whose workers disagreed) go to review (default 0.7; 0: disagreements only). */
+    reviewThreshold: z.number({ error: "must be a number" }).min(0, "must be 0–1").max(1, "must be 0–1").optional(),
+    /** Automated labeling (lib/labeling/auto-labeling.ts). */
+    autoLabeling: autoLabelingInput.optional(),
   })
   .superRefine((input, ctx) => {
-    if (isTextTask(input.taskType) && !input.textField) ctx.addIssue({ code: "custom", path: ["textField"], message: "is required for a text task: the column or field with the text" });
-    if (input.taskType !== "text-classification" && input.taskType !== "image-classification" && input.taskType !== "text-classification-multilabel" && input.taskType !== "image-classification-multilabel") {
-      ctx.addIssue({ code: "custom", path: ["taskType"], message: "bounding boxes and named entities are not open for labeling yet" });
+    if (input.autoLabeling?.enabled && !autoLabelTaskTypes.includes(input.taskType)) {
+      ctx.addIssue({ code: "custom", path: ["autoLabeling", "enabled"], message: `automated labeling works for ${autoLabelTaskTypes.map((t) => taskTypeLabels[t].toLowerCase()).join(", ")} so far` });
     }
+    const names = new Set(input.labels.map((l) => l.name));
+    for (const kind of ["good", "bad"] as const) {
+      input.examples[kind].forEach((e, i) => {
+        if (!e.text.trim()) ctx.addIssue({ code: "custom", path: ["examples", kind, i, "text"], message: "is empty: write the example or remove it" });
+        if (!names.has(e.label)) ctx.addIssue({ code: "custom", path: ["examples", kind, i, "label"], message: `is not one of the job's labels (${[...names].join(", ")})` });
+      });
+    }
+    if (isTextTask(input.taskType) && !input.textField) ctx.addIssue({ code: "custom", path: ["textField"], message: "is required for a text task: the column or field with the text" });
   });
 export type CreateLabelingJobInput = z.infer<typeof createLabelingJobInput>;
 
 /** A worker's answer to one item. */
 export const classificationAnswer = z.object({ label: z.number().int().min(0).max(MAX_LABELS - 1) });
 export const multiLabelAnswer = z.object({ labels: z.array(z.number().int().min(0).max(MAX_LABELS - 1)).max(MAX_LABELS) });
-export const answerSchema = z.union([classificationAnswer, multiLabelAnswer]);
+/** Boxes in image pixels, top-left origin (as in SageMaker's manifest and COCO); none means "no objects here". */
+export const MAX_OBJECTS = 500;
+const pixels = z.number().finite();
+export const boxAnswerItem = z.object({ classId: z.number().int().min(0).max(MAX_LABELS - 1), left: pixels, top: pixels, width: pixels, height: pixels });
+export const boxesAnswer = z.object({ boxes: z.array(boxAnswerItem).max(MAX_OBJECTS) });
+export type BoxAnswerItem = z.infer<typeof boxAnswerItem>;
+/** Entities as character offsets into the text, end exclusive (SageMaker's startOffset/endOffset). */
+export const spanAnswerItem = z.object({ start: z.number().int().min(0), end: z.number().int().min(1), label: z.number().int().min(0).max(MAX_LABELS - 1) });
+export const spansAnswer = z.object({ spans: z.array(spanAnswerItem).max(MAX_OBJECTS) });
+export type SpanAnswerItem = z.infer<typeof spanAnswerItem>;
+export const answerSchema = z.union([classificationAnswer, multiLabelAnswer, boxesAnswer, spansAnswer]);
 export type Answer = z.infer<typeof answerSchema>;
+
+/** The answer's shape each task takes (for messages and for the queue page). */
+export type AnswerKind = "label" | "labels" | "boxes" | "spans";
+export const answerKind = (t: TaskType): AnswerKind => (t === "bounding-box" ? "boxes" : t === "named-entity-recognition" ? "spans" : isMultiLabel(t) ? "labels" : "label");
 
 export const labelingJobStatuses = ["preparing", "in_progress", "completed", "failed", "stopped"] as const;
 export type LabelingJobStatus = (typeof labelingJobStatuses)[number];
@@ -119,6 +145,10 @@ export interface LabelingJobView {
   status: LabelingJobStatus;
   statusReason: string | null;
   counts: { items: number; unreadable: number; labeled: number; consolidated: number; responses: number; responsesNeeded: number };
+  /** The review queue: its threshold, backlog and decided items (counters). */
+  review: { threshold: number; pending: number; reviewed: number };
+  /** Set for jobs made by importing labels: the format of the file read. */
+  importFormat: "groundtruth-manifest" | "csv" | "jsonl" | null;
   workers: { id: string; name: string; email: string }[];
   createdBy: string | null;
   createdAt: string;
@@ -131,8 +161,10 @@ export interface ClaimedItem {
   seq: number;
   /** Texts: the text (shown as text, never as markup). */
   text: string | null;
-  /** Images: where the browser loads it. */
+  /** Images: where the browser loads it, and its size in pixels. */
   imageUrl: string | null;
+  width: number | null;
+  height: number | null;
   leaseExpiresAt: string;
   deadlineAt: string;
   acceptedAt: string;
@@ -157,12 +189,15 @@ export interface LabelingItemView {
   labels: string[] | null;
   majority: string[] | null;
   confidence: number | null;
+  /** False for a label automated labeling's model made. */
+  humanAnnotated: boolean;
   unreadableReason: string | null;
+  review: "pending" | "accepted" | "corrected" | null;
 }
 
 /** A job's agreement and its labelers' throughput (GET /api/labeling/jobs/:id/quality). */
 export interface JobQuality {
-  /** Null for multi-label jobs and before any answer (agreementReason says why). */
+  /** Null for boxes and entities and before any answer (agreementReason says why); multi-label jobs rate each item and label yes/no. */
   agreement: { fleissKappa: number | null; fleissReason: string | null; krippendorffAlpha: number | null; krippendorffReason: string | null; pairwiseAgreement: number | null } | null;
   agreementReason: string | null;
   labelers: {
@@ -177,4 +212,35 @@ export interface JobQuality {
     kappaVsOthers: number | null;
     pairwiseAgreement: number | null;
   }[];
+}
+
+/** The managers' labeling dashboard (GET /api/labeling/dashboard). */
+export interface LabelingDashboard {
+  /** The window the answers are counted over. */
+  hours: number;
+  /** Items waiting for a reviewer, over all the jobs. */
+  reviewBacklog: number;
+  jobs: {
+    id: string;
+    name: string;
+    projectName: string;
+    taskType: TaskType;
+    status: LabelingJobStatus;
+    /** Readable items. */
+    items: number;
+    labeled: number;
+    consolidated: number;
+    responses: number;
+    responsesNeeded: number;
+    reviewBacklog: number;
+    reviewed: number;
+    /** As of the job's last consolidation; null for boxes and entities. */
+    fleissKappa: number | null;
+    krippendorffAlpha: number | null;
+  }[];
+  totals: { answers: number; skips: number; labelers: number; meanSecondsPerItem: number | null };
+  /** The chart's series: the busiest labelers' names, then "Others". */
+  series: string[];
+  perHour: { hour: string; answers: number; byLabeler: Record<string, number> }[];
+  labelers: { id: string; name: string; answers: number; skips: number; jobs: number; meanSecondsPerItem: number | null; itemsPerHour: number | null }[];
 }

@@ -35,6 +35,9 @@ export const auditActions = [
   "transform.stop",
   "labeling.create",
   "labeling.stop",
+  "labeling.review",
+  "labeling.import",
+  "labeling.export",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

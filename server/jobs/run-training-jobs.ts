@@ -1,11 +1,10 @@
 import "server-only";
-import { KernelAPI } from "@jupyterlab/services";
+import { KernelAPI, KernelConnection, type Kernel, type KernelMessage } from "@jupyterlab/services";
 import type { Db } from "@/server/db";
 import { env } from "@/server/env";
 import { describeNetworkError, serverSettings } from "@/server/hosts/gateway-client";
 import { gatewayTargetOf } from "@/server/hosts/probe-host";
-import { studioUrlForHost } from "@/server/hosts/studio-url";
-import { runInKernel, sdkBootstrap, shutdownTaskKernel, startTaskKernel, taskFailure } from "@/server/hosts/kernel-task";
+import { kernelEnv, studioUrlForHost } from "@/server/hosts/studio-url";
 import { createScopedToken, revokeJobTokens } from "@/server/tokens/scoped-tokens";
 import { finishJob } from "@/server/jobs/job-runtime";
 import { jobInputsSchema } from "@/server/jobs/job-view";
@@ -17,9 +16,18 @@ import { terminalJobStatuses } from "@/server/jobs/job-schemas";
 // worker restart nor a web restart loses a line. The worker only starts jobs, watches that their
 // kernels live, enforces stop requests and time limits, retries, and cleans kernels up.
 
-// What the studio executes in the job's kernel.
-const JOB_BOOTSTRAP = sdkBootstrap("studio._runner", "run_job");
+/**
+ * Code the studio executes in a kernel it started: the studio's variables (gateways hand only
+ * KERNEL_* variables to kernels) put back under their own names, then `call`.
+ */
+export const kernelBootstrap = (...call: string[]): string =>
+  ["import os as _os", "for _k, _v in list(_os.environ.items()):", "    if _k.startswith('KERNEL_STUDIO_'):", "        _os.environ[_k[len('KERNEL_'):]] = _v", ...call].join("\n");
 
+// What the studio executes in the job's kernel.
+export const JOB_BOOTSTRAP = kernelBootstrap("from studio._runner import run_job as _run_job", "_run_job()");
+
+const KERNEL_USERNAME = "studio";
+const START_TIMEOUT_MS = 120_000;
 /** A stopped job's runner has this long to stop its code and report before its kernel is killed. */
 export const STOP_GRACE_MS = 30_000;
 /** Without word from the runner for this long, the worker asks the host whether the kernel lives. */
@@ -66,7 +74,7 @@ interface JobRow {
 const starting = new Set<string>();
 const lastKernelCheck = new Map<string, number>();
 /** Connections to job kernels this worker started, to see a bootstrap that fails before the runner reports. */
-const connections = new Map<string, { dispose(): void }>();
+const connections = new Map<string, Kernel.IKernelConnection>();
 
 async function hostOf(db: Db, job: { hostId: string | null }): Promise<HostRow | null> {
   if (job.hostId) return db.computeHost.findUnique({ where: { id: job.hostId } });
@@ -148,22 +156,46 @@ async function startJob(db: Db, job: JobRow, now: Date, studioUrlFor: (host: { k
     // Long enough for the job, its uploads after the end and a day of studio downtime.
     ttlMs: (job.maxRuntimeSeconds + 86_400) * 1000,
   });
+  const settings = serverSettings(gatewayTargetOf(host));
+  const kernelName = job.kernelName ?? host.defaultKernel ?? "python3";
+  const variables = kernelEnv({
+    STUDIO_URL: studioUrl,
+    STUDIO_TOKEN: token,
+    STUDIO_PROJECT_ID: job.projectId,
+    STUDIO_JOB_ID: job.id,
+    STUDIO_JOB_ATTEMPT: String(job.attempt),
+    STUDIO_RUN_ID: runId,
+  });
   let model: KernelAPI.IModel;
   try {
-    model = await startTaskKernel(host, job.kernelName, {
-      STUDIO_URL: studioUrl,
-      STUDIO_TOKEN: token,
-      STUDIO_PROJECT_ID: job.projectId,
-      STUDIO_JOB_ID: job.id,
-      STUDIO_JOB_ATTEMPT: String(job.attempt),
-      STUDIO_RUN_ID: runId,
-    });
+    model = await startKernel(host, settings, kernelName, variables);
   } catch (error) {
     await revokeJobTokens(db, job.id);
     return waitForHost(db, { ...job, status: "starting" }, host, (error as Error).message, now);
   }
   await db.trainingJob.updateMany({ where: { id: job.id }, data: { kernelId: model.id, waitingSince: null, statusReason: `Kernel started on ${host.name}; the job runner is downloading code and inputs…` } });
-  runBootstrap(db, job, host, model);
+  runBootstrap(db, job, host, model, settings);
+}
+
+/**
+ * Starts a kernel on the host with the studio's variables (kernelEnv) in its environment; an
+ * error's message says why in a sentence (`could not start a "python3" kernel: …`).
+ */
+export async function startKernel(host: { url: string }, settings: ReturnType<typeof serverSettings>, kernelName: string, variables: Record<string, string>): Promise<KernelAPI.IModel> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      KernelAPI.startNew({ name: kernelName, env: { ...variables, KERNEL_USERNAME } } as KernelAPI.IKernelOptions, settings),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the host did not start a kernel within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (error) {
+    const message = error instanceof Error && /fetch failed|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(`${error.message} ${String((error as { cause?: unknown }).cause)}`) ? describeNetworkError(host.url, error).message : (error as Error).message;
+    throw new Error(`could not start a "${kernelName}" kernel: ${message}`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The job's run: one per job, kept across retries (each attempt's logs say which attempt they are). */
@@ -197,25 +229,58 @@ async function ensureRun(db: Db, job: JobRow, host: HostRow): Promise<string> {
   return run.id;
 }
 
-function runBootstrap(db: Db, job: JobRow, host: HostRow, model: KernelAPI.IModel): void {
-  const task = runInKernel(host, model, JOB_BOOTSTRAP);
-  connections.set(job.id, task);
-  task.done
-    .then(async ({ error }) => {
-      if (!error) return;
-      await finishJob(db, job.id, job.runId, { status: "failed", reason: taskFailure(host, "The job runner", error), exitCode: null, at: new Date() });
-    })
+/**
+ * Executes bootstrap `code` in a kernel the worker started and calls `ended` when it returns, with
+ * the reason if it raised (a missing studio SDK named as such, else `<what> failed on host …`), or
+ * `lost` if the kernel died or restarted first. The connection is disposed after; `connected` keeps
+ * it meanwhile (to dispose it earlier).
+ */
+export function executeBootstrap(
+  model: KernelAPI.IModel,
+  settings: ReturnType<typeof serverSettings>,
+  host: { name: string },
+  what: string,
+  code: string,
+  connected: Map<string, Kernel.IKernelConnection>,
+  key: string,
+  ended: (failure: string | null) => Promise<void>,
+  lost?: (why: string) => Promise<void>,
+): void {
+  const connection = new KernelConnection({ model, serverSettings: settings, handleComms: false });
+  connected.set(key, connection);
+  let error: KernelMessage.IErrorMsg["content"] | null = null;
+  const future = connection.requestExecute({ code, silent: false, store_history: false, allow_stdin: false, stop_on_error: true });
+  future.onIOPub = (message) => {
+    if (message.header.msg_type === "error") error = (message as KernelMessage.IErrorMsg).content;
+  };
+  future.done
+    .then(async (reply) => {
+      if (reply.content.status !== "error") return ended(null);
+      const content = error ?? (reply.content as KernelMessage.IReplyErrorContent);
+      const missingSdk = content.ename === "ModuleNotFoundError" && /studio/.test(content.evalue);
+      await ended(
+        missingSdk
+          ? `The studio SDK is not installed on host ${host.name} (${content.evalue}). Install it there: pip install kernels/sdk (see kernels/README.md).`
+          : `${what} failed on host ${host.name}: ${content.ename}: ${content.evalue}`,
+      );
+    }, (error: unknown) => lost?.((error as Error)?.message ?? String(error)))
     .catch(() => undefined)
     .finally(() => {
-      connections.delete(job.id);
-      task.dispose();
+      connected.delete(key);
+      connection.dispose();
     });
+}
+
+function runBootstrap(db: Db, job: JobRow, host: HostRow, model: KernelAPI.IModel, settings: ReturnType<typeof serverSettings>): void {
+  executeBootstrap(model, settings, host, "The job runner", JOB_BOOTSTRAP, connections, job.id, async (failure) => {
+    if (failure) await finishJob(db, job.id, job.runId, { status: "failed", reason: failure, exitCode: null, at: new Date() });
+  });
 }
 
 async function shutdownKernel(db: Db, job: { hostId: string | null; kernelId: string | null }): Promise<void> {
   const host = await hostOf(db, job);
   if (!host || !job.kernelId) return;
-  await shutdownTaskKernel(host, job.kernelId);
+  await KernelAPI.shutdownKernel(job.kernelId, serverSettings(gatewayTargetOf(host))).catch(() => undefined);
 }
 
 async function releaseKernel(db: Db, job: JobRow): Promise<void> {

@@ -3,17 +3,11 @@
 // inputs, runs the code, and ships logs, metrics, artifacts and its outcome to the domain functions
 // (test/studio-api.ts serves them over HTTP). Also: validation (422 naming the field), log-regex
 // metrics, de-duplication, a studio outage mid-job, stop, time limit, a dead kernel, host down, retries.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
+import { kernelHarness } from "@/test/kernel-harness";
 import { expectAppError, makePrincipal } from "@/test/fixtures";
-import { startGateway, type RunningGateway } from "@/test/gateway";
-import { startStudioApi, type StudioApi } from "@/test/studio-api";
-import { sealSecret } from "@/server/crypto/secret-box";
-import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
 import { createProject } from "@/server/projects/create-project";
 import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
 import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
@@ -34,29 +28,15 @@ import type { Principal } from "@/server/auth/principal";
 import type { JobView } from "@/server/jobs/job-view";
 
 const db = setupTestDb();
-const root = mkdtempSync(path.join(os.tmpdir(), "jobs-test-"));
-const store = new LocalArtifactStore(root);
-let gateway: RunningGateway;
-let api: StudioApi;
+const harness = kernelHarness(db, "jobs-test-");
+const { store } = harness;
 
-beforeAll(async () => {
-  gateway = await startGateway();
-  api = await startStudioApi(db, store);
-}, 90_000);
-
-afterAll(async () => {
-  await api?.close();
-  await gateway?.stop();
-  rmSync(root, { recursive: true, force: true });
-}, 30_000);
-
-const tick = (now?: Date) => tickTrainingJobs(db, { now, studioUrlFor: () => api.url });
+const tick = (now?: Date) => tickTrainingJobs(db, { now, studioUrlFor: () => harness.api.url });
 
 async function setup() {
   const { user, principal } = await makePrincipal(db, "data_scientist");
   const project = await createProject(db, { name: `J ${Math.random().toString(36).slice(2, 8)}`, description: "" }, principal);
-  await db.computeHost.deleteMany({ where: { kind: "local" } });
-  const host = await db.computeHost.create({ data: { name: `local-${Math.random().toString(36).slice(2, 6)}`, kind: "local", url: gateway.url, tokenCiphertext: sealSecret(gateway.token), status: "healthy" } });
+  const host = await harness.localHost();
   return { user, principal, project, host };
 }
 
@@ -270,9 +250,9 @@ describe("running jobs on a real kernel", () => {
     const job = await createTrainingJob(db, store, project.id, createJobInput.parse({ name: "outage", sourceType: "script", codeUploadId }), principal);
     // Start it, wait until lines flow, then take the studio away for 3 s (like a web restart).
     await runUntil(job.id, principal, async () => (await allLogText(job.id, principal)).includes("line 3"));
-    api.down = true;
+    harness.api.down = true;
     await new Promise((r) => setTimeout(r, 3_000));
-    api.down = false;
+    harness.api.down = false;
     const ended = await runUntilEnded(job.id, principal);
     expect(ended.status, ended.statusReason ?? "").toBe("completed");
     const lines = (await allLogText(job.id, principal)).split("\n").filter((l) => l.startsWith("line "));
@@ -298,7 +278,7 @@ describe("running jobs on a real kernel", () => {
     const job = await createTrainingJob(db, store, project.id, createJobInput.parse({ name: "dies", sourceType: "script", codeUploadId, maxRetries: 1 }), principal);
     await runUntil(job.id, principal, async (j) => j.status === "running");
     const { kernelId } = await db.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
-    await fetch(`${gateway.url}/api/kernels/${kernelId}`, { method: "DELETE", headers: { Authorization: `token ${gateway.token}` } });
+    await fetch(`${harness.gateway.url}/api/kernels/${kernelId}`, { method: "DELETE", headers: { Authorization: `token ${harness.gateway.token}` } });
     // Silence is noticed after SILENCE_MS; pretend that time has passed.
     await db.trainingJob.update({ where: { id: job.id }, data: { lastHeartbeatAt: new Date(Date.now() - 120_000), updatedAt: new Date(Date.now() - 120_000) } });
     await tick(new Date(Date.now() + 120_000));

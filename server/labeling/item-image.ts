@@ -4,7 +4,8 @@ import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
 import type { ArtifactStore } from "@/server/artifacts/artifact-store";
 import { getLabelingJob } from "@/server/labeling/manage-jobs";
-import { eachZipFile, IMAGE_TYPES } from "@/server/labeling/prepare-items";
+import { IMAGE_TYPES } from "@/server/labeling/prepare-items";
+import { zipFileBytes } from "@/server/labeling/zip-index";
 
 /** An image item's bytes and type, for its job's labelers and the project's managers and viewers. */
 export async function itemImage(db: Db, store: ArtifactStore, jobId: string, itemId: string, principal: Principal): Promise<{ bytes: Buffer; contentType: string }> {
@@ -14,10 +15,7 @@ export async function itemImage(db: Db, store: ArtifactStore, jobId: string, ite
   const contentType = IMAGE_TYPES[item.sourceRef.toLowerCase().split(".").pop() ?? ""];
   const file = store.localPath(item.job.datasetVersion.storageKey);
   if (!contentType || !file) throw new AppError("not_found", "The item's image is not available.");
-  let bytes: Buffer | null = null;
-  await eachZipFile(file, async (name, read) => {
-    if (bytes === null && name === item.sourceRef) bytes = await read();
-  });
+  const bytes = await zipFileBytes(file, item.sourceRef);
   if (bytes === null) throw new AppError("not_found", `${item.sourceRef} is no longer in the dataset's zip.`);
   return { bytes, contentType };
 }

@@ -59,6 +59,8 @@ async function toViews(db: Db, rows: JobRow[]): Promise<LabelingJobView[]> {
       responses: row.responseCount,
       responsesNeeded: (row.itemCount - row.unreadableCount) * row.workersPerItem,
     },
+    review: { threshold: row.reviewThreshold, pending: row.reviewPendingCount, reviewed: row.reviewedCount },
+    importFormat: row.importFormat as LabelingJobView["importFormat"],
     workers: row.workers.map((w) => ({ id: w.user.id, name: w.user.name, email: w.user.email })),
     createdBy: row.createdById ? (names.get(row.createdById) ?? null) : null,
     createdAt: row.createdAt.toISOString(),
@@ -92,8 +94,11 @@ export async function createLabelingJob(db: Db, projectId: string, input: Create
     if (!member) throw invalid(`workerIds.${i}`, "is not a member of this project");
     if (!can(member.role as Role, "labeling:work")) throw invalid(`workerIds.${i}`, `is a ${member.role} of this project, who cannot label`);
   }
+  const auto = input.autoLabeling;
+  if (auto?.hostId && !(await db.computeHost.findUnique({ where: { id: auto.hostId }, select: { id: true } }))) throw invalid("autoLabeling.hostId", "names no compute host");
   const row = await db.labelingJob.create({
     data: {
+      ...(auto ? { autoLabel: auto.enabled, autoLabelTargetAccuracy: auto.targetAccuracy, autoLabelMinHumanLabels: auto.minHumanLabels, autoLabelRetrainGrowth: auto.retrainGrowth, autoLabelHostId: auto.hostId ?? null } : {}),
       projectId,
       name: input.name,
       taskType: input.taskType,
@@ -105,6 +110,7 @@ export async function createLabelingJob(db: Db, projectId: string, input: Create
       examples: JSON.stringify(input.examples),
       workersPerItem: input.workersPerItem ?? defaultWorkersPerItem(input.taskType),
       taskTimeLimitSeconds: input.taskTimeLimitSeconds ?? defaultTaskTimeLimitSeconds(input.taskType),
+      ...(input.reviewThreshold !== undefined ? { reviewThreshold: input.reviewThreshold } : {}),
       createdById: actor.id,
       statusReason: "Reading the dataset into items.",
       workers: { create: [...new Set(input.workerIds)].map((userId) => ({ userId })) },
@@ -157,6 +163,13 @@ export async function stopLabelingJob(db: Db, jobId: string, principal: Principa
   return getLabelingJob(db, jobId, principal);
 }
 
+/** A consolidated label in words: class names, each box with where it is, each entity with its words. */
+function labelNames(label: ConsolidatedLabel, name: (i: number) => string, text: string): string[] {
+  if ("boxes" in label) return label.boxes.map((b) => `${name(b.classId)} (${b.left}, ${b.top}, ${b.width} × ${b.height})`);
+  if ("spans" in label) return label.spans.map((s) => `${name(s.label)}: ${text.slice(s.start, s.end)}`);
+  return ("labels" in label ? label.labels : [label.label]).map(name);
+}
+
 /** A page of the job's items in queue order (after `after`), with their consolidated labels. */
 export async function listJobItems(db: Db, jobId: string, principal: Principal, query: { after?: number; limit: number; status?: string }): Promise<LabelingItemView[]> {
   const job = await getLabelingJob(db, jobId, principal);
@@ -164,7 +177,7 @@ export async function listJobItems(db: Db, jobId: string, principal: Principal, 
     where: { jobId, ...(query.after !== undefined ? { seq: { gt: query.after } } : {}), ...(query.status ? { status: query.status } : {}) },
     orderBy: { seq: "asc" },
     take: query.limit,
-    select: { id: true, seq: true, text: true, sourceRef: true, status: true, submitted: true, label: true, confidence: true, unreadableReason: true },
+    select: { id: true, seq: true, text: true, sourceRef: true, status: true, submitted: true, label: true, confidence: true, humanAnnotated: true, unreadableReason: true, reviewStatus: true },
   });
   const name = (i: number) => job.labels[i]?.name ?? String(i);
   return rows.map((r) => {
@@ -176,10 +189,12 @@ export async function listJobItems(db: Db, jobId: string, principal: Principal, 
       sourceRef: r.sourceRef,
       status: r.status,
       submitted: r.submitted,
-      labels: label ? ("labels" in label ? label.labels : [label.label]).map(name) : null,
-      majority: label ? ("labels" in label ? label.majority.labels : [label.majority.label]).map(name) : null,
+      labels: label ? labelNames(label, name, r.text ?? "") : null,
+      majority: label && "majority" in label && label.majority && !("machine" in label && label.machine) ? ("labels" in label.majority ? label.majority.labels : [label.majority.label]).map(name) : null,
       confidence: r.confidence,
+      humanAnnotated: r.humanAnnotated,
       unreadableReason: r.unreadableReason,
+      review: r.reviewStatus as LabelingItemView["review"],
     };
   });
 }

@@ -16,7 +16,7 @@ import { driverOf, type SqlValue } from "@/server/db-driver";
 
 /** Image files a labeling job takes (SVG is left out: it can carry script). */
 export const IMAGE_TYPES: Record<string, string> = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", gif: "image/gif", webp: "image/webp", bmp: "image/bmp", tif: "image/tiff", tiff: "image/tiff" };
-const MAX_TEXT = 100_000;
+export const MAX_TEXT = 100_000;
 const BATCH = 500;
 
 export interface NewItem {
@@ -24,8 +24,20 @@ export interface NewItem {
   text: string | null;
   width: number | null;
   height: number | null;
-  status: "open" | "unreadable";
+  status: "open" | "unreadable" | "consolidated";
   unreadableReason: string | null;
+  /** Items that come with their label (imported, import-labels.ts). */
+  labeled?: {
+    label: string;
+    confidence: number | null;
+    humanAnnotated: boolean;
+    consolidatedAt: Date;
+    reviewStatus: string | null;
+    reviewedById: string | null;
+    reviewerEmail: string | null;
+    reviewedAt: Date | null;
+    origin: string | null;
+  };
 }
 
 /** Writes a job's items in multi-row INSERTs of BATCH, numbering them in the order they come. */
@@ -36,6 +48,8 @@ export class ItemWriter {
   constructor(
     private db: Db,
     private jobId: string,
+    /** Random queue order (automated labeling: people label a random sample first). */
+    private shuffle = false,
   ) {}
 
   async add(item: NewItem): Promise<void> {
@@ -48,10 +62,17 @@ export class ItemWriter {
     if (this.pending.length === 0) return;
     const rows = this.pending.splice(0, this.pending.length);
     const values: SqlValue[] = [];
-    for (const r of rows) values.push(`li${randomUUID().replace(/-/g, "")}`, this.jobId, this.seq++, r.sourceRef, r.text, r.width, r.height, r.status, r.unreadableReason);
-    const placeholders = rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
+    for (const r of rows) {
+      const l = r.labeled;
+      values.push(`li${randomUUID().replace(/-/g, "")}`, this.jobId, this.seq++, r.sourceRef, r.text, r.width, r.height, r.status, r.unreadableReason, this.shuffle ? Math.random() : 0);
+      values.push(l?.label ?? null, l?.confidence ?? null, l?.humanAnnotated ?? true, l?.consolidatedAt ?? null, l?.reviewStatus ?? null, l?.reviewedById ?? null, l?.reviewerEmail ?? null, l?.reviewedAt ?? null, l?.origin ?? null);
+    }
+    const placeholders = rows.map(() => `(${Array(19).fill("?").join(", ")})`).join(", ");
     await driverOf(this.db).transaction((tx) =>
-      tx.run(`INSERT INTO "LabelingItem" ("id", "jobId", "seq", "sourceRef", "text", "width", "height", "status", "unreadableReason") VALUES ${placeholders}`, values),
+      tx.run(
+        `INSERT INTO "LabelingItem" ("id", "jobId", "seq", "sourceRef", "text", "width", "height", "status", "unreadableReason", "priority", "label", "confidence", "humanAnnotated", "consolidatedAt", "reviewStatus", "reviewedById", "reviewerEmail", "reviewedAt", "origin") VALUES ${placeholders}`,
+        values,
+      ),
     );
   }
 }
@@ -91,6 +112,19 @@ export async function inspectImage(bytes: Buffer): Promise<{ width: number; heig
   }
 }
 
+/** An entry's bytes (decompressed, its size checked against the zip's directory). */
+export function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
+  return new Promise<Buffer>((res, rej) =>
+    zip.openReadStream(entry, (e, stream) => {
+      if (e || !stream) return rej(e ?? new Error("unreadable entry"));
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.once("end", () => res(Buffer.concat(chunks)));
+      stream.once("error", rej);
+    }),
+  );
+}
+
 /** The files of a zip, one at a time (entry name and its bytes). */
 export function eachZipFile(file: string, visit: (name: string, read: () => Promise<Buffer>) => Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -98,17 +132,7 @@ export function eachZipFile(file: string, visit: (name: string, read: () => Prom
       if (error || !zip) return reject(error ?? new Error("the zip could not be opened"));
       zip.on("entry", (entry: yauzl.Entry) => {
         if (entry.fileName.endsWith("/")) return zip.readEntry();
-        const read = () =>
-          new Promise<Buffer>((res, rej) =>
-            zip.openReadStream(entry, (e, stream) => {
-              if (e || !stream) return rej(e ?? new Error("unreadable entry"));
-              const chunks: Buffer[] = [];
-              stream.on("data", (c: Buffer) => chunks.push(c));
-              stream.once("end", () => res(Buffer.concat(chunks)));
-              stream.once("error", rej);
-            }),
-          );
-        visit(entry.fileName, read).then(() => zip.readEntry(), reject);
+        visit(entry.fileName, () => readZipEntry(zip, entry)).then(() => zip.readEntry(), reject);
       });
       zip.once("end", () => resolve());
       zip.once("error", reject);
@@ -119,9 +143,9 @@ export function eachZipFile(file: string, visit: (name: string, read: () => Prom
 
 /** Reads one job's dataset into items; the job is in_progress after, or failed with the reason. */
 export async function prepareJob(db: Db, store: ArtifactStore, jobId: string): Promise<void> {
-  const job = await db.labelingJob.findUniqueOrThrow({ where: { id: jobId }, select: { id: true, taskType: true, textField: true, datasetVersion: { select: { storageKey: true, format: true } } } });
+  const job = await db.labelingJob.findUniqueOrThrow({ where: { id: jobId }, select: { id: true, taskType: true, textField: true, autoLabel: true, datasetVersion: { select: { storageKey: true, format: true } } } });
   const file = store.localPath(job.datasetVersion.storageKey);
-  const writer = new ItemWriter(db, jobId);
+  const writer = new ItemWriter(db, jobId, job.autoLabel);
   try {
     if (!file) throw new Error("the dataset's file is not on this machine");
     // A worker restart mid-way starts over.
@@ -155,8 +179,8 @@ export async function prepareJob(db: Db, store: ArtifactStore, jobId: string): P
   }
 }
 
-/** The worker's pass: prepares new jobs, one at a time. */
+/** The worker's pass: prepares new jobs, one at a time (jobs importing labels: import-labels.ts). */
 export async function prepareLabelingJobs(db: Db, store: ArtifactStore): Promise<void> {
-  const next = await db.labelingJob.findFirst({ where: { status: "preparing" }, orderBy: { createdAt: "asc" }, select: { id: true } });
+  const next = await db.labelingJob.findFirst({ where: { status: "preparing", importFormat: null }, orderBy: { createdAt: "asc" }, select: { id: true } });
   if (next) await prepareJob(db, store, next.id);
 }

@@ -2,20 +2,16 @@
 // step, labelers claiming in parallel (never the same item twice to one labeler, never more
 // labelers than the job asks), leases that expire on their own, skips, late submissions refused
 // without a double count, images decoded once (a corrupt one marked unreadable).
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
 import { expectAppError, makePrincipal } from "@/test/fixtures";
 import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
-import { createProject } from "@/server/projects/create-project";
+import { labelingProject, uploadDataset, zipOf } from "@/test/labeling";
 import { setProjectMember } from "@/server/projects/set-project-member";
-import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
-import { processPendingDatasetVersions } from "@/server/datasets/process-dataset-versions";
 import { createLabelingJobInput } from "@/lib/labeling/tasks";
 import { createLabelingJob, getLabelingJob, listJobItems } from "@/server/labeling/manage-jobs";
 import { prepareLabelingJobs } from "@/server/labeling/prepare-items";
@@ -31,38 +27,8 @@ const storeRoot = mkdtempSync(path.join(os.tmpdir(), "labeling-test-"));
 const store = new LocalArtifactStore(storeRoot);
 afterAll(() => rmSync(storeRoot, { recursive: true, force: true }));
 
-async function setup(labelers: number) {
-  const { principal: manager } = await makePrincipal(db, "data_scientist");
-  const project = await createProject(db, { name: `L ${Math.random().toString(36).slice(2, 8)}`, description: "" }, manager);
-  const workers: Principal[] = [];
-  for (let i = 0; i < labelers; i++) {
-    const { principal } = await makePrincipal(db, "labeler");
-    await setProjectMember(db, project.id, { userId: principal.id, role: "labeler" }, manager);
-    workers.push(principal);
-  }
-  return { manager, project, workers };
-}
-
-async function upload(manager: Principal, projectId: string, filename: string, body: Buffer) {
-  const { version } = await uploadDatasetVersion(db, store, projectId, { name: filename.split(".")[0], filename }, Readable.from([body]), manager);
-  await processPendingDatasetVersions(db, store, 10);
-  return version;
-}
-
-/** A zip of these files (written by Python's zipfile: the studio itself only reads zips). */
-function zipOf(files: Record<string, Buffer>): Buffer {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "zip-"));
-  try {
-    for (const [name, bytes] of Object.entries(files)) {
-      mkdirSync(path.dirname(path.join(dir, "in", name)), { recursive: true });
-      writeFileSync(path.join(dir, "in", name), bytes);
-    }
-    execFileSync("python3", ["-c", "import sys, zipfile, pathlib; root = pathlib.Path(sys.argv[1]); z = zipfile.ZipFile(sys.argv[2], 'w'); [z.write(p, p.relative_to(root).as_posix()) for p in sorted(root.rglob('*')) if p.is_file()]; z.close()", path.join(dir, "in"), path.join(dir, "out.zip")]);
-    return readFileSync(path.join(dir, "out.zip"));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const setup = (labelers: number) => labelingProject(db, labelers);
+const upload = (manager: Principal, projectId: string, filename: string, body: Buffer) => uploadDataset(db, store, manager, projectId, filename, body);
 
 /** The true label of item `seq` in the parallel test (both classes in every stretch of the queue). */
 const truthOf = (seq: number) => Math.floor(seq / 2) % 2;

@@ -4,7 +4,8 @@ import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
 import { driverOf, type DriverTx } from "@/server/db-driver";
-import { answerSchema, isMultiLabel, type Answer, type ClaimedItem, type LabelDef, type QueueState, type TaskType } from "@/lib/labeling/tasks";
+import { clampBox } from "@/lib/labeling/boxes";
+import { answerKind, answerSchema, type Answer, type AnswerKind, type ClaimedItem, type LabelDef, type QueueState, type TaskType } from "@/lib/labeling/tasks";
 
 // The labelers' queue. An item goes to at most workersPerItem labelers and never to the same one
 // twice (one LabelingAssignment row per item and worker, ever). The next item is claimed in one
@@ -71,6 +72,8 @@ interface AssignmentRow {
   seq: number;
   sourceRef: string | null;
   text: string | null;
+  width: number | null;
+  height: number | null;
 }
 
 function claimed(jobId: string, row: AssignmentRow): ClaimedItem {
@@ -80,13 +83,15 @@ function claimed(jobId: string, row: AssignmentRow): ClaimedItem {
     seq: Number(row.seq),
     text: row.text,
     imageUrl: row.sourceRef !== null ? `/api/labeling/jobs/${jobId}/items/${row.itemId}/image` : null,
+    width: row.width === null ? null : Number(row.width),
+    height: row.height === null ? null : Number(row.height),
     acceptedAt: date(row.acceptedAt).toISOString(),
     leaseExpiresAt: date(row.leaseExpiresAt).toISOString(),
     deadlineAt: date(row.deadlineAt).toISOString(),
   };
 }
 
-const ASSIGNMENT_COLUMNS = `a."id", a."itemId", a."acceptedAt", a."leaseExpiresAt", a."deadlineAt", i."seq", i."sourceRef", i."text"`;
+const ASSIGNMENT_COLUMNS = `a."id", a."itemId", a."acceptedAt", a."leaseExpiresAt", a."deadlineAt", i."seq", i."sourceRef", i."text", i."width", i."height"`;
 
 /**
  * Frees the slots of leases that ran out (the item goes back to the pool; the worker never gets
@@ -144,10 +149,11 @@ export async function claimNext(db: Db, jobId: string, principal: Principal, now
       [jobId, principal.id, now],
     );
     if (held[0]) return held[0];
-    // The first open item (queue order) this worker has never had.
+    // The first open item (queue order: priority — automated labeling's least confident first —
+    // then seq) this worker has never had.
     const lock = driver.dialect === "postgres" ? " FOR UPDATE OF i SKIP LOCKED" : "";
     const candidates = await tx.all<{ id: string; assigned: number }>(
-      `SELECT i."id", i."assigned" FROM "LabelingItem" i WHERE i."jobId" = ? AND i."status" = 'open' AND NOT EXISTS (SELECT 1 FROM "LabelingAssignment" a WHERE a."itemId" = i."id" AND a."workerId" = ?) ORDER BY i."seq" LIMIT 1${lock}`,
+      `SELECT i."id", i."assigned" FROM "LabelingItem" i WHERE i."jobId" = ? AND i."status" = 'open' AND NOT EXISTS (SELECT 1 FROM "LabelingAssignment" a WHERE a."itemId" = i."id" AND a."workerId" = ?) ORDER BY i."priority", i."seq" LIMIT 1${lock}`,
       [jobId, principal.id],
     );
     const item = candidates[0];
@@ -227,27 +233,71 @@ export async function renewLease(db: Db, jobId: string, assignmentId: string, pr
   });
 }
 
-/** Checks an answer against the job's task and label set; the error names what is wrong. */
-export function checkAnswer(taskType: TaskType, labels: LabelDef[], raw: unknown): Answer {
+const answerShapes: Record<AnswerKind, string> = {
+  label: "{ label }, exactly one label",
+  labels: "{ labels: [...] }, any number of labels",
+  boxes: "{ boxes: [{ classId, left, top, width, height }] } in image pixels",
+  spans: "{ spans: [{ start, end, label }] }, character offsets into the text",
+};
+
+const invalid = (message: string, what = "is not valid") => new AppError("validation_failed", `answer: ${message}`, { issues: [{ path: "answer", message: what }] });
+
+/** What an answer is checked against besides the job: the image's size, the text. */
+export interface AnswerContext {
+  width: number | null;
+  height: number | null;
+  text: string | null;
+}
+
+/**
+ * Checks an answer against the job's task, its label set and the item; the error names what is
+ * wrong. Boxes that reach past the image are clamped to it; a box with no area, or none left inside
+ * the image, is refused. Spans must lie inside the text and not overlap.
+ */
+export function checkAnswer(taskType: TaskType, labels: LabelDef[], raw: unknown, item: AnswerContext): Answer {
+  const kind = answerKind(taskType);
   const parsed = answerSchema.safeParse(raw);
-  if (!parsed.success) throw new AppError("validation_failed", "answer: send { label } (one label) or { labels } (multi-label)", { issues: [{ path: "answer", message: "is not an answer" }] });
+  if (!parsed.success || !(kind in parsed.data)) throw invalid(`this job takes ${answerShapes[kind]}`, "wrong shape for this task");
   const answer = parsed.data;
-  const multi = isMultiLabel(taskType);
-  if (multi !== "labels" in answer) {
-    throw new AppError("validation_failed", `answer: this job takes ${multi ? "{ labels: [...] }, any number of labels" : "{ label }, exactly one label"}`, { issues: [{ path: "answer", message: "wrong shape for this task" }] });
+  const name = (i: number) => labels[i]?.name ?? String(i);
+  const unknown = (i: number) => invalid(`label ${i} does not exist (the job has ${labels.length} labels)`, "unknown label");
+  if ("boxes" in answer) {
+    const width = item.width ?? 0;
+    const height = item.height ?? 0;
+    const boxes = answer.boxes.map((raw, n) => {
+      if (raw.classId >= labels.length) throw unknown(raw.classId);
+      const what = `box ${n + 1} (${name(raw.classId)})`;
+      if (raw.width <= 0 || raw.height <= 0) throw invalid(`${what} has no area (${raw.width} × ${raw.height}); draw it by dragging`);
+      const { box } = clampBox(raw, width, height);
+      if (box.width <= 0 || box.height <= 0) throw invalid(`${what} at ${raw.left}, ${raw.top} lies outside the ${width} × ${height} image`);
+      return box;
+    });
+    return { boxes };
+  }
+  if ("spans" in answer) {
+    const length = item.text?.length ?? 0;
+    const spans = [...answer.spans].sort((a, b) => a.start - b.start || a.end - b.end);
+    spans.forEach((span, n) => {
+      if (span.label >= labels.length) throw unknown(span.label);
+      if (span.end <= span.start || span.end > length) throw invalid(`entity ${span.start}–${span.end} (${name(span.label)}) is not inside the text (0–${length})`);
+      const previous = spans[n - 1];
+      if (previous && previous.end > span.start) throw invalid(`entities ${previous.start}–${previous.end} and ${span.start}–${span.end} overlap; mark each word once`);
+    });
+    return { spans };
   }
   const indices = "labels" in answer ? answer.labels : [answer.label];
   const bad = indices.find((i) => i >= labels.length);
-  if (bad !== undefined) throw new AppError("validation_failed", `answer: label ${bad} does not exist (the job has ${labels.length} labels)`, { issues: [{ path: "answer", message: "unknown label" }] });
+  if (bad !== undefined) throw unknown(bad);
   return "labels" in answer ? { labels: [...new Set(answer.labels)].sort((a, b) => a - b) } : answer;
 }
 
 /** Submits the worker's answer: counted once, only while the claim holds. */
 export async function submitAnswer(db: Db, jobId: string, assignmentId: string, rawAnswer: unknown, principal: Principal, now = new Date()): Promise<void> {
   const job = await jobForWorker(db, jobId, principal);
-  const answer = checkAnswer(job.taskType, job.labels, rawAnswer);
   const outcome = await driverOf(db).transaction(async (tx) => {
     const row = await held(tx, jobId, assignmentId, principal.id);
+    const [context] = await tx.all<AnswerContext>(`SELECT "width", "height", "text" FROM "LabelingItem" WHERE "id" = ?`, [row.itemId]);
+    const answer = checkAnswer(job.taskType, job.labels, rawAnswer, context);
     try {
       await requireLive(tx, row, now);
     } catch (error) {

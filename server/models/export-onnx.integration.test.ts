@@ -16,9 +16,8 @@ import { createProject } from "@/server/projects/create-project";
 import { sealSecret } from "@/server/crypto/secret-box";
 import { authenticateApiToken } from "@/server/tokens/authenticate-api-token";
 import { createScopedToken } from "@/server/tokens/scoped-tokens";
-import { getModelVersionFile } from "@/server/models/list-models";
 import { exportPendingVersions, exportsSettled } from "@/server/models/export-onnx";
-import { getOnnxExportSpec, ONNX_EXPORT_PATH, reportOnnxExport } from "@/server/models/onnx-export-runtime";
+import { getOnnxExportFile, getOnnxExportSpec, ONNX_EXPORT_PATH, reportOnnxExport } from "@/server/models/onnx-export-runtime";
 import { getModelVersion } from "@/server/models/list-models";
 import { jsonValue } from "@/server/db-driver";
 // @ts-expect-error -- plain JavaScript (scripts/ run before node_modules exist).
@@ -79,9 +78,9 @@ describe("ONNX export in a kernel", () => {
     // Everything came over HTTP from the kernel, with the export's own token.
     const calls = exporter.api.hits.slice(hits);
     expect(calls).toEqual(
-      expect.arrayContaining([`GET /api/model-versions/${version.id}/onnx/export`, `GET /api/model-versions/${version.id}/files`, `PUT /api/model-versions/${version.id}/onnx/export`, `POST /api/model-versions/${version.id}/onnx/export`]),
+      expect.arrayContaining([`GET /api/model-versions/${version.id}/onnx/export`, `GET /api/model-versions/${version.id}/onnx/export/files`, `PUT /api/model-versions/${version.id}/onnx/export`, `POST /api/model-versions/${version.id}/onnx/export`]),
     );
-    const tokens = await db.apiToken.findMany({ where: { modelVersionId: version.id } });
+    const tokens = await db.apiToken.findMany({ where: { jobId: version.id } });
     expect(tokens.map((t) => [t.kind, t.revokedAt !== null])).toEqual([["export", true]]);
     expect(await kernelsOnGateway()).toEqual([]);
     // What the version page shows.
@@ -129,17 +128,18 @@ describe("ONNX export in a kernel", () => {
     expect(failed.onnxStatus).toBe("failed");
     expect(failed.report.reason).toMatch(/^The export took longer than 0\.3 s on host .* and was stopped\.$/);
     expect(await kernelsOnGateway()).toEqual([]);
-    expect(await db.apiToken.count({ where: { modelVersionId: again.version.id, revokedAt: null } })).toBe(0);
+    expect(await db.apiToken.count({ where: { jobId: again.version.id, revokedAt: null } })).toBe(0);
   }, 240_000);
 
   it("gives an export's token its own version only, and takes a report only while the export is pending", async () => {
     const { user, project, version } = await setup();
     const other = await setup();
-    const token = await createScopedToken(db, { kind: "export", userId: user.id, projectId: project.id, modelVersionId: version.id, name: "export", ttlMs: 60_000 });
+    const token = await createScopedToken(db, { kind: "export", userId: user.id, projectId: project.id, jobId: version.id, name: "export", ttlMs: 60_000 });
     const exportPrincipal = (await authenticateApiToken(db, token))!;
     expect((await getOnnxExportSpec(db, version.id, exportPrincipal)).files.map((f) => f.path).sort()).toEqual(["model.joblib", "studio-model.json"]);
-    await expectAppError(getModelVersionFile(db, other.version.id, "studio-model.json", exportPrincipal), "not_found");
-    await expectAppError(getOnnxExportSpec(db, version.id, other.principal), "not_found"); // another project's user
+    expect((await getOnnxExportFile(db, version.id, "model.joblib", exportPrincipal)).filename).toBe("model.joblib");
+    await expectAppError(getOnnxExportFile(db, other.version.id, "studio-model.json", exportPrincipal), "not_found");
+    await expectAppError(getOnnxExportSpec(db, version.id, other.principal), "forbidden"); // not an export's token
     // Reported converted without the graph: refused, naming what is missing.
     const serving = { layout: "matrix" as const, inputs: [{ name: "input", type: "double" as const }], outputs: { label: "label" } };
     const early = await expectAppError(reportOnnxExport(db, version.id, { status: "converted", file: ONNX_EXPORT_PATH, serving }, exportPrincipal), "conflict");

@@ -3,9 +3,12 @@ import { z } from "zod";
 import type { Db } from "@/server/db";
 import type { OnnxReport } from "@/lib/model-registry";
 import { jsonValue } from "@/server/db-driver";
-import { studioUrlForHost } from "@/server/hosts/studio-url";
-import { runInKernel, sdkBootstrap, shutdownTaskKernel, startTaskKernel, taskFailure } from "@/server/hosts/kernel-task";
-import { createScopedToken, revokeExportTokens } from "@/server/tokens/scoped-tokens";
+import { KernelAPI, type Kernel } from "@jupyterlab/services";
+import { serverSettings } from "@/server/hosts/gateway-client";
+import { gatewayTargetOf } from "@/server/hosts/probe-host";
+import { kernelEnv, studioUrlForHost } from "@/server/hosts/studio-url";
+import { executeBootstrap, kernelBootstrap, startKernel } from "@/server/jobs/run-training-jobs";
+import { createScopedToken, revokeJobTokens } from "@/server/tokens/scoped-tokens";
 
 // The worker's ONNX exports: every newly registered version is exported once, in a kernel on a
 // compute host — the host the producing training job ran on while it exists and can be used, else
@@ -15,10 +18,11 @@ import { createScopedToken, revokeExportTokens } from "@/server/tokens/scoped-to
 // checks the export, sends the graph and the report (server/models/onnx-export-runtime.ts). A
 // converted version is served in-process by onnxruntime-node. The worker only picks the host,
 // starts and watches the kernel (one export per host at a time, 10 minutes at most), and marks the
-// export failed when the kernel ends without a report. With no usable host the version stays
+// export failed when the kernel ends without a report. Kernels are started and run the way
+// training jobs' are (server/jobs/run-training-jobs.ts). With no usable host the version stays
 // pending, saying what it waits for, and the export starts when a host is back.
 
-const EXPORT_BOOTSTRAP = sdkBootstrap("studio.onnx_export", "run_for_studio");
+const EXPORT_BOOTSTRAP = kernelBootstrap("from studio.onnx_export import run_for_studio as _run_for_studio", "_run_for_studio()");
 const EXPORT_TIMEOUT_MS = 10 * 60_000;
 /** After a kernel could not be started, the next try on that version waits this long. */
 const RETRY_AFTER_MS = 30_000;
@@ -29,6 +33,13 @@ const inFlight = new Map<string, Promise<void>>();
 const busyHosts = new Map<string, string>();
 /** Version id → when to try again after a kernel start failed. */
 const retryAt = new Map<string, number>();
+/** Connections to export kernels, by version id. */
+const connections = new Map<string, Kernel.IKernelConnection>();
+const revokeExportToken = (db: Db, versionId: string) => revokeJobTokens(db, versionId, "export");
+
+async function shutdownKernel(host: HostRow, kernelId: string): Promise<void> {
+  await KernelAPI.shutdownKernel(kernelId, serverSettings(gatewayTargetOf(host))).catch(() => undefined);
+}
 
 /** What a pending version's `onnx` says while it waits or runs: why, and the kernel to shut after a worker restart. */
 const pendingNote = z.object({ status: z.literal("pending"), reason: z.string().optional(), hostId: z.string().optional(), kernelId: z.string().optional() });
@@ -99,52 +110,59 @@ async function exportHost(db: Db, version: PendingVersion, studioUrlFor: (host: 
 }
 
 async function exportVersion(db: Db, version: PendingVersion, host: HostRow, studioUrl: string, timeoutMs: number): Promise<void> {
-  const label = `${version.model.name} v${version.version}`;
   // A kernel an earlier worker started for this version (the worker restarted meanwhile) goes first.
   const earlier = pendingNote.safeParse(jsonValue(version.onnx, null));
   if (earlier.success && earlier.data.kernelId && earlier.data.hostId) {
     const old = await db.computeHost.findUnique({ where: { id: earlier.data.hostId } });
-    if (old) await shutdownTaskKernel(old, earlier.data.kernelId);
+    if (old) await shutdownKernel(old, earlier.data.kernelId);
   }
-  await revokeExportTokens(db, version.id);
+  await revokeExportToken(db, version.id);
   if (!version.createdById) return fail(db, version.id, "The user who registered this version no longer exists; register the model again to export it.");
   await note(db, version.id, { status: "pending", reason: `Starting a kernel on host ${host.name}…`, hostId: host.id });
   const token = await createScopedToken(db, {
     kind: "export",
     userId: version.createdById,
     projectId: version.model.projectId,
-    modelVersionId: version.id,
-    name: `ONNX export of ${label}`,
+    jobId: version.id,
+    name: `ONNX export of ${version.model.name} v${version.version}`,
     ttlMs: timeoutMs + 5 * 60_000,
   });
-  let kernelId: string;
+  const settings = serverSettings(gatewayTargetOf(host));
+  let model: KernelAPI.IModel;
   try {
-    ({ id: kernelId } = await startTaskKernel(host, null, { STUDIO_URL: studioUrl, STUDIO_TOKEN: token, STUDIO_PROJECT_ID: version.model.projectId, STUDIO_MODEL_VERSION_ID: version.id }));
+    model = await startKernel(host, settings, host.defaultKernel ?? "python3", kernelEnv({ STUDIO_URL: studioUrl, STUDIO_TOKEN: token, STUDIO_PROJECT_ID: version.model.projectId, STUDIO_MODEL_VERSION_ID: version.id }));
   } catch (error) {
-    await revokeExportTokens(db, version.id);
+    await revokeExportToken(db, version.id);
     retryAt.set(version.id, Date.now() + RETRY_AFTER_MS);
     return note(db, version.id, { status: "pending", reason: `Waiting for host ${host.name}: ${(error as Error).message} Trying again in ${RETRY_AFTER_MS / 1000} s.` });
   }
   retryAt.delete(version.id);
-  await note(db, version.id, { status: "pending", reason: `Exporting in a kernel on host ${host.name}…`, hostId: host.id, kernelId });
-  const task = runInKernel(host, { id: kernelId, name: host.defaultKernel ?? "python3" }, EXPORT_BOOTSTRAP);
+  await note(db, version.id, { status: "pending", reason: `Exporting in a kernel on host ${host.name}…`, hostId: host.id, kernelId: model.id });
+  // The first of: the code returned (with its failure, if any), the kernel died, the time limit.
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
-  try {
-    const outcome = await Promise.race([task.done, timedOut]).catch((error: unknown) => ({ lost: String((error as Error)?.message ?? error) }));
-    const still = await db.modelVersion.findUnique({ where: { id: version.id }, select: { onnxStatus: true } });
-    if (still?.onnxStatus !== "pending") return; // the kernel reported (or the version was deleted)
-    if (outcome === "timeout") return fail(db, version.id, `The export took longer than ${timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)} minutes` : `${timeoutMs / 1000} s`} on host ${host.name} and was stopped.`);
-    if ("lost" in outcome) return fail(db, version.id, `The export's kernel on host ${host.name} died or restarted before it reported (out of memory?): ${outcome.lost}`);
-    if (outcome.output.trim()) console.error(`[worker] ONNX export of ${label} on ${host.name} ended without a report:\n${outcome.output.trim()}`);
-    const why = outcome.error ? taskFailure(host, "The export", outcome.error) : `The export's kernel on host ${host.name} ended without a report.`;
-    return fail(db, version.id, why);
-  } finally {
-    clearTimeout(timer);
-    task.dispose();
-    await shutdownTaskKernel(host, kernelId);
-    await revokeExportTokens(db, version.id);
-  }
+  const outcome = await new Promise<{ failure: string | null }>((resolve) => {
+    timer = setTimeout(() => {
+      const limit = timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)} minutes` : `${timeoutMs / 1000} s`;
+      resolve({ failure: `The export took longer than ${limit} on host ${host.name} and was stopped.` });
+    }, timeoutMs);
+    executeBootstrap(
+      model,
+      settings,
+      host,
+      "The export",
+      EXPORT_BOOTSTRAP,
+      connections,
+      version.id,
+      async (failure) => resolve({ failure: failure ?? `The export's kernel on host ${host.name} ended without a report.` }),
+      async (why) => resolve({ failure: `The export's kernel on host ${host.name} died or restarted before it reported (out of memory?): ${why}` }),
+    );
+  });
+  clearTimeout(timer);
+  connections.get(version.id)?.dispose();
+  await shutdownKernel(host, model.id);
+  await revokeExportToken(db, version.id);
+  // A version the kernel reported on (or that was deleted meanwhile) keeps what it has.
+  if (outcome.failure) await fail(db, version.id, outcome.failure);
 }
 
 /**

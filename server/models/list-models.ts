@@ -42,8 +42,6 @@ export async function loadModelFor(db: Db, modelId: string, principal: Principal
 }
 
 export async function loadVersionFor(db: Db, versionId: string, principal: Principal, permission: Permission) {
-  // An ONNX export's token reaches its own version only.
-  if (principal.scope?.kind === "export" && principal.scope.modelVersionId !== versionId) throw new AppError("not_found", "No model version with that id.");
   const version = await db.modelVersion.findUnique({ where: { id: versionId }, include: versionInclude });
   if (!version) throw new AppError("not_found", "No model version with that id.");
   await requireModelAccess(db, version.model.projectId, principal, permission, "model version");

@@ -6,7 +6,7 @@ import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
 import type { ArtifactStore } from "@/server/artifacts/artifact-store";
-import { loadVersionFor } from "@/server/models/list-models";
+import { getModelVersionFile, loadVersionFor } from "@/server/models/list-models";
 import type { onnxExportReportInput } from "@/server/models/model-schemas";
 
 // What an ONNX export's kernel calls (server/models/export-onnx.ts starts it on a compute host;
@@ -19,9 +19,10 @@ export const ONNX_EXPORT_PATH = "onnx/model.onnx";
 const MAX_GRAPH_BYTES = 4 * 1024 ** 3;
 
 async function exportingVersion(db: Db, versionId: string, principal: Principal, permission: "models:read" | "models:write") {
-  const version = await loadVersionFor(db, versionId, principal, permission);
+  // route() lets only export tokens in; one reaches its own version only.
   if (principal.scope?.kind !== "export") throw new AppError("forbidden", "Only the kernel exporting this version to ONNX may do this.");
-  return version;
+  if (principal.scope.jobId !== versionId) throw new AppError("not_found", "No model version with that id.");
+  return loadVersionFor(db, versionId, principal, permission);
 }
 
 export interface OnnxExportSpec {
@@ -39,8 +40,14 @@ export async function getOnnxExportSpec(db: Db, versionId: string, principal: Pr
     versionId,
     modelName: version.model.name,
     version: version.version,
-    files: files.map((f) => ({ path: f.path, sizeBytes: Number(f.sizeBytes), downloadPath: `/api/model-versions/${versionId}/files?path=${encodeURIComponent(f.path)}` })),
+    files: files.map((f) => ({ path: f.path, sizeBytes: Number(f.sizeBytes), downloadPath: `/api/model-versions/${versionId}/onnx/export/files?path=${encodeURIComponent(f.path)}` })),
   };
+}
+
+/** One of the version's files, for the export's kernel to download. */
+export async function getOnnxExportFile(db: Db, versionId: string, filePath: string, principal: Principal) {
+  await exportingVersion(db, versionId, principal, "models:read");
+  return getModelVersionFile(db, versionId, filePath, principal);
 }
 
 async function requirePending(db: Db, versionId: string): Promise<{ storageKey: string }> {

@@ -6,7 +6,7 @@ import { setupTestDb } from "@/test/db";
 import { makePrincipal } from "@/test/fixtures";
 import { route } from "@/server/http/route";
 import { createProject } from "@/server/projects/create-project";
-import { createScopedToken, revokeExportTokens, revokeJobTokens } from "@/server/tokens/scoped-tokens";
+import { createScopedToken, revokeJobTokens } from "@/server/tokens/scoped-tokens";
 import { authenticateApiToken } from "@/server/tokens/authenticate-api-token";
 import { listApiTokens } from "@/server/tokens/list-api-tokens";
 import { listDatasetsAcrossProjects } from "@/server/datasets/list-datasets";
@@ -30,6 +30,23 @@ describe("scoped tokens", () => {
     expect(refused.status).toBe(403);
     expect((await refused.json()).error.message).toContain("only works for the studio SDK");
     expect(await listApiTokens(db, user.id)).toEqual([]);
+    // A kernel's token does not reach a labeling round's routes.
+    const roundRoute = route({ access: "training:read", sdk: "labeling-round" }, async () => ({ reached: true }));
+    expect((await call(roundRoute, token)).status).toBe(403);
+  });
+
+  it("of a round of automated labeling work on that round's routes only, and die with it", async () => {
+    const { user, principal } = await makePrincipal(db, "data_scientist");
+    const project = await createProject(db, { name: `R ${Math.random().toString(36).slice(2, 8)}`, description: "" }, principal);
+    const token = await createScopedToken(db, { kind: "labeling", userId: user.id, projectId: project.id, jobId: "round1", name: "round", ttlMs: 60_000 });
+    const roundRoute = route({ access: "training:read", sdk: "labeling-round" }, async ({ user: caller }) => ({ scope: caller.scope }));
+    const ok = await call(roundRoute, token);
+    expect(await ok.json()).toEqual({ scope: { kind: "labeling", projectId: project.id, jobId: "round1" } });
+    const sdk = await call(route({ access: "training:read", sdk: true }, async () => ({ reached: true })), token);
+    expect(sdk.status).toBe(403);
+    expect((await sdk.json()).error.message).toContain("belongs to a round of automated labeling and only works for that round");
+    await revokeJobTokens(db, "round1", "labeling");
+    expect(await authenticateApiToken(db, token)).toBeNull();
   });
 
   it("see only their own project in listings across projects, and a job's token stops working when revoked", async () => {
@@ -44,22 +61,22 @@ describe("scoped tokens", () => {
     expect(await authenticateApiToken(db, token)).toBeNull();
   });
 
-  it("of an ONNX export work only on routes marked for export tokens, and die with the export", async () => {
+  it("of an ONNX export work only on the export's routes, and die with the export", async () => {
     const { user, principal } = await makePrincipal(db, "data_scientist");
     const project = await createProject(db, { name: `X ${Math.random().toString(36).slice(2, 8)}`, description: "" }, principal);
-    const token = await createScopedToken(db, { kind: "export", userId: user.id, projectId: project.id, modelVersionId: "version1", name: "export", ttlMs: 60_000 });
-    const exportRoute = route({ access: "models:write", exportToken: true }, async ({ user: caller }) => ({ scope: caller.scope }));
+    const token = await createScopedToken(db, { kind: "export", userId: user.id, projectId: project.id, jobId: "version1", name: "export", ttlMs: 60_000 });
+    const exportRoute = route({ access: "models:write", sdk: "onnx-export" }, async ({ user: caller }) => ({ scope: caller.scope }));
     const sdkRoute = route({ access: "models:read", sdk: true }, async () => ({ reached: true }));
     const ok = await call(exportRoute, token);
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ scope: { kind: "export", projectId: project.id, modelVersionId: "version1" } });
+    expect(await ok.json()).toEqual({ scope: { kind: "export", projectId: project.id, jobId: "version1" } });
     const refused = await call(sdkRoute, token);
     expect(refused.status).toBe(403);
     expect((await refused.json()).error.message).toContain("belongs to an ONNX export");
     // A kernel's token is not an export's.
     const kernel = await createScopedToken(db, { kind: "kernel", userId: user.id, projectId: project.id, name: "kernel", ttlMs: 60_000 });
     expect((await call(exportRoute, kernel)).status).toBe(403);
-    await revokeExportTokens(db, "version1");
+    await revokeJobTokens(db, "version1", "export");
     expect(await authenticateApiToken(db, token)).toBeNull();
   });
 });

@@ -12,7 +12,7 @@ import type { Principal } from "@/server/auth/principal";
 import { AppError } from "@/server/errors";
 import { uploadDatasetVersion } from "@/server/datasets/upload-dataset-version";
 import { configOf } from "@/server/transform/manage-transform-jobs";
-import { roleSchema } from "@/lib/roles";
+import { actingUser } from "@/server/users/acting-user";
 // @ts-expect-error -- plain JavaScript shared with `npm start` (scripts/ run before node_modules exist); typed below.
 import { batchTransformLaunch as untypedLaunch } from "../../scripts/lib/processes.mjs";
 
@@ -227,9 +227,9 @@ async function outputStream(workspace: string): Promise<{ stream: Readable; reco
 }
 
 async function creatorOf(db: Db, job: JobRow): Promise<Principal> {
-  const user = job.createdById ? await db.user.findUnique({ where: { id: job.createdById } }) : null;
-  if (!user || user.disabled) throw new AppError("forbidden", "the user who created the job no longer exists or is disabled, so its output cannot be written as them");
-  return { id: user.id, email: user.email, name: user.name, role: roleSchema.parse(user.role), via: "session" };
+  const user = await actingUser(db, job.createdById);
+  if (!user) throw new AppError("forbidden", "the user who created the job no longer exists or is disabled, so its output cannot be written as them");
+  return user;
 }
 
 /** The finished parts → the next version of the output dataset (profiled by the worker like an upload). */

@@ -8,5 +8,5 @@ export const metadata = { title: "Labeling job" };
 export default async function Page({ params }: { params: Promise<{ id: string }> }) {
   const { user } = await pageAccess("projects:read");
   const { id } = await params;
-  return <LabelingJobPage jobId={id} canManage={can(user.role, "labeling:manage")} />;
+  return <LabelingJobPage jobId={id} canManage={can(user.role, "labeling:manage")} canReview={can(user.role, "labeling:review")} />;
 }

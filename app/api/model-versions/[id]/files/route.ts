@@ -4,6 +4,6 @@ import { artifactDownload } from "@/server/http/attachment";
 import { modelFileQuery } from "@/server/models/model-schemas";
 import { getModelVersionFile } from "@/server/models/list-models";
 
-export const GET = route({ access: "models:read", sdk: true, exportToken: true, params: idParams, query: modelFileQuery }, async ({ db, params, query, user }) =>
+export const GET = route({ access: "models:read", sdk: true, params: idParams, query: modelFileQuery }, async ({ db, params, query, user }) =>
   artifactDownload(await getModelVersionFile(db, params.id, query.path, user), "The file is missing from the artifact store."),
 );

@@ -1,0 +1,11 @@
+import { pageAccess } from "@/server/auth/require-permission";
+import { AccessDenied } from "@/components/shell/access-denied";
+import { ReviewJobsPage } from "@/components/labeling/review-queue";
+
+export const metadata = { title: "Review" };
+
+export default async function Page() {
+  const { user, allowed } = await pageAccess("labeling:review");
+  if (!allowed) return <AccessDenied role={user.role} what="the review queue" />;
+  return <ReviewJobsPage />;
+}

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "LabelingJob" ADD COLUMN     "agreement" TEXT;
+
