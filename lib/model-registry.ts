@@ -79,9 +79,12 @@ export const onnxServingSchema = z.object({
 });
 export type OnnxServing = z.infer<typeof onnxServingSchema>;
 
-/** The ONNX export's report, as the export prints it and the version keeps it. */
+/**
+ * The ONNX export's report, as the export's kernel sends it and the version keeps it; while the
+ * export waits or runs, a `pending` note says for what (reason) and where.
+ */
 export const onnxReportSchema = z.object({
-  status: z.enum(["converted", "failed", "unsupported"]),
+  status: z.enum(["pending", "converted", "failed", "unsupported"]),
   file: z.string().optional(),
   converter: z.string().optional(),
   serving: onnxServingSchema.optional(),

@@ -15,6 +15,8 @@ import { ingestRunBatch } from "@/server/tracking/ingest-run-batch";
 import { putRunArtifact } from "@/server/tracking/run-artifacts";
 import { runBatchInput } from "@/server/tracking/tracking-schemas";
 import { getDatasetVersion } from "@/server/datasets/list-datasets";
+import { onnxExportReportInput } from "@/server/models/model-schemas";
+import { getOnnxExportFile, getOnnxExportSpec, putOnnxExportGraph, reportOnnxExport } from "@/server/models/onnx-export-runtime";
 import { applyPredictions, finishRound, getRoundSpec, listRoundItems, reportRound, roundItemImage } from "@/server/labeling/auto-labeling-rounds";
 import { roundFinishInput, roundItemsQuery, roundPredictionsInput, roundReportInput } from "@/lib/labeling/auto-labeling";
 
@@ -64,6 +66,16 @@ export async function startStudioApi(db: Db, store: ArtifactStore, port = 0): Pr
         const version = await getDatasetVersion(db, match[1], Number(match[2]), principal);
         res.writeHead(200, { "Content-Type": "application/octet-stream" });
         return store.read(version.storageKey).pipe(res);
+      }
+      if ((match = m(/^\/api\/model-versions\/(\w+)\/onnx\/export\/files$/))) {
+        const file = await getOnnxExportFile(db, match[1], url.searchParams.get("path") ?? "", principal);
+        res.writeHead(200, { "Content-Type": "application/octet-stream" });
+        return store.read(file.key).pipe(res);
+      }
+      if ((match = m(/^\/api\/model-versions\/(\w+)\/onnx\/export$/))) {
+        if (req.method === "GET") return send(200, { export: await getOnnxExportSpec(db, match[1], principal) });
+        if (req.method === "PUT") return send(200, await putOnnxExportGraph(db, store, match[1], Readable.from(req), principal));
+        return send(200, await reportOnnxExport(db, match[1], onnxExportReportInput.parse(await json(req)), principal));
       }
       if ((match = m(/^\/api\/labeling\/rounds\/(\w+)$/))) return send(200, { round: await getRoundSpec(db, match[1], principal) });
       if ((match = m(/^\/api\/labeling\/rounds\/(\w+)\/items$/))) return send(200, await listRoundItems(db, match[1], roundItemsQuery.parse(Object.fromEntries(url.searchParams)), principal));

@@ -187,20 +187,13 @@ export function gatewayLaunch({ port, token, env, workspace, readOnly = [] }) {
 /**
  * A model server for an endpoint replica (python -m studio.serving) on a loopback port, in the
  * kernel sandbox: loading a model runs its code (pickles), so it gets what a kernel gets, plus its
- * model folder read-only and an empty working directory of its own.
- */
-/**
- * A model server (python -m studio.serving) for one model folder, or with `memoryBudgetMb` for a
- * multi-model endpoint: `modelDir` is then a folder of model folders, loaded on demand.
+ * model folder read-only and an empty working directory of its own. With `memoryBudgetMb`,
+ * `modelDir` is a folder of model folders (a multi-model endpoint), loaded on demand.
  */
 export function modelServerLaunch({ port, modelDir, workspace, env, memoryBudgetMb }) {
   const where = memoryBudgetMb === undefined ? ["--dir", modelDir] : ["--models-root", modelDir, "--memory-budget-mb", String(memoryBudgetMb)];
-  return modelToolLaunch({ module: "studio.serving", args: [...where, "--port", String(port), "--host", "127.0.0.1"], modelDir, workspace, env });
-}
-
-/** A studio SDK module run on one model folder (read-only) in the kernel sandbox, writing into `workspace`. */
-export function modelToolLaunch({ module, args, modelDir, workspace, env }) {
-  return sandboxed(venvBin("python"), ["-m", module, ...args], { env: { ...env, PYTHONUNBUFFERED: "1" }, workspace, databaseUrl: env.DATABASE_URL, exposed: [modelDir] });
+  const args = ["-m", "studio.serving", ...where, "--port", String(port), "--host", "127.0.0.1"];
+  return sandboxed(venvBin("python"), args, { env: { ...env, PYTHONUNBUFFERED: "1" }, workspace, databaseUrl: env.DATABASE_URL, exposed: [modelDir] });
 }
 
 /**

@@ -32,11 +32,7 @@ function parseCookies(header: string | undefined): Record<string, string> {
  */
 export async function authenticateRequest(db: Db, req: IncomingMessage): Promise<Caller | null> {
   const authorization = req.headers.authorization;
-  if (authorization) {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    const principal = match ? await authenticateApiToken(db, match[1]) : null;
-    return principal && !principal.scope ? { principal, sessionVersion: null } : null;
-  }
+  if (authorization) return authenticateAuthorization(db, authorization);
   if (!originMatchesHost(req.headers.origin, req.headers.host)) return null;
   // next-auth's own reader (cookie name, chunking, decryption); it is given only the cookies.
   const claims = await getToken({ req: { cookies: parseCookies(req.headers.cookie), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"], secret: env().NEXTAUTH_SECRET });
@@ -44,4 +40,11 @@ export async function authenticateRequest(db: Db, req: IncomingMessage): Promise
   const sessionVersion = typeof claims.sv === "number" ? claims.sv : 0;
   const principal = await principalForSession(db, claims.sub, sessionVersion);
   return principal ? { principal, sessionVersion } : null;
+}
+
+/** The owner of a personal API token sent as `Authorization: Bearer …`, or null (kernel and job tokens too). */
+export async function authenticateAuthorization(db: Db, authorization: string): Promise<Caller | null> {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+  const principal = match ? await authenticateApiToken(db, match[1]) : null;
+  return principal && !principal.scope ? { principal, sessionVersion: null } : null;
 }

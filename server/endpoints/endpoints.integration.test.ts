@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
 import { expectAppError, makePrincipal } from "@/test/fixtures";
-import { registerModelFolder, runPythonInSandbox } from "@/test/models";
+import { exportNow, registerModelFolder, runPythonInSandbox, startExportHost } from "@/test/models";
 import { LocalArtifactStore } from "@/server/artifacts/artifact-store";
 import { createProject } from "@/server/projects/create-project";
 import { setProjectMember } from "@/server/projects/set-project-member";
@@ -25,8 +25,7 @@ import { getEndpointStats } from "@/server/endpoints/invocation-stats";
 import { addEndpointModel, endpointModelCache, removeEndpointModel } from "@/server/endpoints/multi-model";
 import { autoscaleEndpoints, decideScaling, setVariantAutoscaling } from "@/server/endpoints/autoscaling";
 import { autoscalingPolicy } from "@/lib/endpoints";
-import { exportPendingVersions, exportsSettled, ONNX_EXPORT_PATH } from "@/server/models/export-onnx";
-import { onnxReportSchema } from "@/lib/model-registry";
+import { ONNX_EXPORT_PATH } from "@/server/models/onnx-export-runtime";
 import type { Principal } from "@/server/auth/principal";
 // @ts-expect-error -- plain JavaScript (scripts/ run before node_modules exist).
 import { dataDir } from "../../scripts/lib/setup.mjs";
@@ -337,10 +336,11 @@ describe("a real-time endpoint", () => {
     expect(early.issues?.[0]).toMatchObject({ path: "variants.0.runtime" });
     expect(early.message).toContain("still being exported to ONNX");
 
-    await exportPendingVersions(db, store);
-    await exportsSettled();
-    const exported = await db.modelVersion.findUniqueOrThrow({ where: { id: version.id }, include: { files: true } });
-    const report = onnxReportSchema.parse(typeof exported.onnx === "string" ? JSON.parse(exported.onnx) : exported.onnx);
+    // Exported in a kernel on a real gateway (the local host), as the worker does.
+    const exporter = await startExportHost(db, store);
+    await exporter.addLocalHost();
+    const exported = await exportNow(db, version.id, exporter.api).finally(() => exporter.stop());
+    const report = exported.report;
     expect(exported.onnxStatus, report.reason).toBe("converted");
     expect(report).toMatchObject({ converter: "skl2onnx", file: ONNX_EXPORT_PATH });
     expect(report.maxDifference).toBeLessThanOrEqual(1e-5);

@@ -1,7 +1,9 @@
 import "server-only";
 import { parse as parseCsv } from "csv-parse/sync";
 import * as ort from "onnxruntime-node";
-import type { OnnxServing, SignatureColumn, Task } from "@/lib/model-registry";
+import { onnxReportSchema, type OnnxServing, type SignatureColumn, type Task } from "@/lib/model-registry";
+import type { ArtifactStore } from "@/server/artifacts/artifact-store";
+import { jsonValue } from "@/server/db-driver";
 
 // In-process serving of exported models: onnxruntime-node in the web process, no hop to another
 // process. What it accepts, how it checks it and what it answers are the Python model server's
@@ -25,6 +27,15 @@ export interface InProcessSpec {
   task: Task | null;
   name: string;
   framework: string;
+}
+
+/** A version's exported graph on this machine and how to feed it; null when it has none to serve. */
+export function servedOnnx(version: { onnx: unknown; files: { path: string; storageKey: string }[] }, store: ArtifactStore): { path: string; serving: OnnxServing; converter: string | null } | null {
+  const report = onnxReportSchema.safeParse(jsonValue(version.onnx, null));
+  if (!report.success || report.data.status !== "converted" || !report.data.serving) return null;
+  const file = version.files.find((f) => f.path === report.data.file);
+  const path = file ? store.localPath(file.storageKey) : null;
+  return path ? { path, serving: report.data.serving, converter: report.data.converter ?? null } : null;
 }
 
 const INFINITY = /^[+-]?inf(inity)?$/i;

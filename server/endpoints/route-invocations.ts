@@ -2,28 +2,31 @@ import "server-only";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Db } from "@/server/db";
 import { can, type Role } from "@/lib/roles";
-import { authenticateRequest, type Caller } from "@/server/auth/request-principal";
+import { authenticateAuthorization, authenticateRequest, type Caller } from "@/server/auth/request-principal";
 import { InvocationStats } from "@/server/endpoints/invocation-stats";
 import { CaptureWriter, captureRecord, shadowRecord } from "@/server/endpoints/data-capture";
 import { jsonValue } from "@/server/db-driver";
 import { artifactStore, type ArtifactStore } from "@/server/artifacts/artifact-store";
 import { dataCaptureConfig, SERVING_STATES, type DataCaptureConfig } from "@/lib/endpoints";
 import { signatureSchema, type Task } from "@/lib/model-registry";
-import { servedOnnx } from "@/server/models/export-onnx";
 import { modelFolderOf } from "@/server/endpoints/manage-endpoints";
-import { BadInput, formatPredictions, InProcessModel, parseBody, v2Metadata, v2Records, v2Response, type InProcessSpec } from "@/server/endpoints/onnx-model";
+import { BadInput, formatPredictions, InProcessModel, parseBody, servedOnnx, v2Metadata, v2Records, v2Response, type InProcessSpec } from "@/server/endpoints/onnx-model";
 import { randomUUID } from "node:crypto";
 
 // The web process's side of endpoints: requests to /endpoints/{name}/invocations (SageMaker's
 // runtime API) and /v2/models/{name}/… (Open Inference Protocol) are authenticated, routed to a
 // variant (by weight, or the X-Amzn-SageMaker-Target-Variant header) and proxied to one of its
 // ready model servers over kept-alive loopback connections, or answered right here by an exported
-// ONNX graph (onnx-model.ts). Served before Next.js, from caches refreshed every second, so
-// routing adds little to a model's own time.
+// ONNX graph (onnx-model.ts). Served before Next.js, from caches re-read in the background between
+// requests (a warm request never waits for the database), so routing adds little to a model's own time.
 
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024; // SageMaker's limit for real-time endpoints
-const CACHE_MS = 1_000;
-const CALLER_CACHE_MS = 5_000;
+/** Routing tables: re-read every second (in the background); one older than 2.5 s is not used. */
+const ROUTING_CACHE = { refreshMs: 1_000, maxAgeMs: 2_500 };
+/** Callers (tokens) and their project roles: re-read every 5 s; never used when older than 10 s. */
+const CALLER_CACHE = { refreshMs: 5_000, maxAgeMs: 10_000 };
+/** A background refresh waits at most this long for a moment without a request in flight. */
+const IDLE_WAIT_MS = 200;
 const TIMEOUT_MS = 60_000; // the container contract: answer within 60 s
 
 interface RoutingVariant {
@@ -105,6 +108,77 @@ export function pickVariant(variants: RoutingVariant[], target: string | undefin
 
 const STATS_FLUSH_MS = 5_000;
 
+/**
+ * Values read from the database, per key, kept fresh in the background: every `refreshMs` the
+ * entries used in the last minute are read again, one by one, each when `idle` says no request is
+ * in flight (the query is synchronous on SQLite: it would hold up a request it ran beside). A
+ * request reads what is cached; only a key never asked for, or one older than `maxAgeMs` (unused
+ * for a while, or refreshes falling behind), is loaded while it waits — once per key, however many
+ * requests ask meanwhile.
+ */
+export class RefreshingCache<V> {
+  private entries = new Map<string, { at: number; usedAt: number; value: V; load: () => Promise<V> }>();
+  private loading = new Map<string, Promise<V>>();
+  private readonly timer: NodeJS.Timeout;
+  private refreshing = false;
+
+  constructor(
+    private readonly options: { refreshMs: number; maxAgeMs: number; keepMs?: number; maxEntries?: number },
+    private readonly idle: () => Promise<void> = async () => undefined,
+  ) {
+    this.timer = setInterval(() => void this.refresh(), options.refreshMs);
+    this.timer.unref();
+  }
+
+  get(key: string, load: () => Promise<V>): V | Promise<V> {
+    const entry = this.entries.get(key);
+    const now = Date.now();
+    if (entry && now - entry.at < this.options.maxAgeMs) {
+      entry.usedAt = now;
+      return entry.value;
+    }
+    return this.load(key, load);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private load(key: string, load: () => Promise<V>): Promise<V> {
+    let pending = this.loading.get(key);
+    if (!pending) {
+      const started = Date.now();
+      pending = load()
+        .then((value) => {
+          if (!this.entries.has(key) && this.entries.size >= (this.options.maxEntries ?? 10_000)) this.entries.clear();
+          const usedAt = this.entries.get(key)?.usedAt ?? started;
+          this.entries.set(key, { at: started, usedAt, value, load });
+          return value;
+        })
+        .finally(() => this.loading.delete(key));
+      this.loading.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      for (const [key, entry] of [...this.entries]) {
+        if (Date.now() - entry.usedAt > (this.options.keepMs ?? 60_000)) {
+          this.entries.delete(key);
+          continue;
+        }
+        await this.idle();
+        await this.load(key, entry.load).catch((error: unknown) => console.error("[web] refreshing the endpoint router's cache failed:", error));
+      }
+    } finally {
+      this.refreshing = false;
+    }
+  }
+}
+
 export function createInvocationRouter(db: Db, options: { store?: () => ArtifactStore } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000 });
   const stats = new InvocationStats();
@@ -114,18 +188,28 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
       stats.flush(db).catch((error: unknown) => console.error("[web] saving endpoint stats failed:", error)),
       captured.flush().catch((error: unknown) => console.error("[web] writing captured data failed:", error)),
     ]);
-  const flushing = setInterval(() => void flushAll(), STATS_FLUSH_MS);
+
+  // Requests in flight, and refreshes waiting for a moment without one.
+  let active = 0;
+  const waiters: (() => void)[] = [];
+  const idle = () =>
+    active === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, IDLE_WAIT_MS).unref();
+        });
+  // Counts and captured data are written between requests too (the stats' upserts are synchronous on SQLite).
+  const flushing = setInterval(() => void idle().then(flushAll), STATS_FLUSH_MS);
   flushing.unref();
-  const routes = new Map<string, { at: number; routing: Routing | null }>();
-  const callers = new Map<string, { at: number; caller: Caller | null }>();
-  const roles = new Map<string, { at: number; role: Role | null }>();
+  const routes = new RefreshingCache<Routing | null>(ROUTING_CACHE, idle);
+  const callers = new RefreshingCache<Caller | null>(CALLER_CACHE, idle);
+  const roles = new RefreshingCache<Role | null>(CALLER_CACHE, idle);
   const models = new Map<string, Promise<InProcessModel>>();
   const store = options.store ?? artifactStore;
   let turn = 0;
 
-  async function routingFor(name: string): Promise<Routing | null> {
-    const cached = routes.get(name);
-    if (cached && Date.now() - cached.at < CACHE_MS) return cached.routing;
+  async function loadRouting(name: string): Promise<Routing | null> {
     const row = await db.endpoint.findUnique({
       where: { name },
       select: {
@@ -154,7 +238,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
     });
     const toRouting = (v: NonNullable<typeof row>["variants"][number]): RoutingVariant => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port), inProcess: v.runtime === "onnx" && v.modelVersion ? inProcessSpec(v.modelVersion) : null });
     const capture = row?.dataCapture ? dataCaptureConfig.safeParse(jsonValue(row.dataCapture, null)) : null;
-    const routing = row
+    return row
       ? {
           endpointId: row.id,
           name: row.name,
@@ -166,8 +250,6 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
           models: row.multiModel ? new Map(row.models.flatMap((m) => { const folder = modelFolderOf(row.projectId, m.modelVersion.files[0]?.storageKey); return folder ? [[m.name, folder] as const] : []; })) : null,
         }
       : null;
-    routes.set(name, { at: Date.now(), routing });
-    return routing;
   }
 
   function inProcessSpec(version: { id: string; onnx: unknown; signature: unknown; task: string | null; framework: string; model: { name: string }; files: { path: string; storageKey: string }[] }): InProcessSpec | null {
@@ -188,27 +270,23 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
     return loading;
   }
 
-  async function callerOf(req: IncomingMessage): Promise<Caller | null> {
+  function callerOf(req: IncomingMessage): Caller | null | Promise<Caller | null> {
     // Tokens are cached by their own value (a revoked token stops working within 5 s); sessions are not.
     const key = req.headers.authorization;
     if (!key) return authenticateRequest(db, req);
-    const cached = callers.get(key);
-    if (cached && Date.now() - cached.at < CALLER_CACHE_MS) return cached.caller;
-    const caller = await authenticateRequest(db, req);
-    if (callers.size > 10_000) callers.clear();
-    callers.set(key, { at: Date.now(), caller });
-    return caller;
+    return callers.get(key, () => authenticateAuthorization(db, key));
   }
 
-  async function roleIn(caller: Caller, projectId: string): Promise<Role | null> {
+  function roleIn(caller: Caller, projectId: string): Role | null | Promise<Role | null> {
     if (caller.principal.role === "admin") return "admin";
-    const key = `${caller.principal.id}:${projectId}`;
-    const cached = roles.get(key);
-    if (cached && Date.now() - cached.at < CALLER_CACHE_MS) return cached.role;
-    const member = await db.projectMember.findUnique({ where: { projectId_userId: { projectId, userId: caller.principal.id } }, select: { role: true } });
-    const role = (member?.role as Role | undefined) ?? null;
-    roles.set(key, { at: Date.now(), role });
-    return role;
+    const userId = caller.principal.id;
+    return roles.get(
+      `${userId}:${projectId}`,
+      async () => {
+        const member = await db.projectMember.findUnique({ where: { projectId_userId: { projectId, userId } }, select: { role: true } });
+        return (member?.role as Role | undefined) ?? null;
+      },
+    );
   }
 
   function keep(capture: DataCaptureConfig, req: IncomingMessage, routing: Routing, variant: RoutingVariant, input: Buffer, outputType: string | undefined, output: Buffer): void {
@@ -374,6 +452,11 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
 
     async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const started = performance.now();
+      // In flight until the answer is sent (or the connection drops): background refreshes wait for none.
+      active++;
+      res.once("close", () => {
+        if (--active === 0) for (const wake of waiters.splice(0)) wake();
+      });
       const path = (req.url ?? "").split("?")[0];
       if (path === "/v2/health/live" || path === "/v2/health/ready" || path === "/v2") {
         res.writeHead(200, { "Content-Type": "application/json" }).end('{"live":true}');
@@ -394,7 +477,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
 
       const caller = await callerOf(req);
       if (!caller) return send(res, 401, "unauthorized", "Send a personal API token as `Authorization: Bearer sst_…` (Settings → API tokens).");
-      const routing = await routingFor(name);
+      const routing = await routes.get(name, () => loadRouting(name));
       const role = routing ? await roleIn(caller, routing.projectId) : null;
       if (!routing || !role || !can(role, "models:read")) return send(res, 404, "not_found", `No endpoint named ${name}.`);
 
@@ -437,6 +520,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
 
     async close(): Promise<void> {
       clearInterval(flushing);
+      for (const cache of [routes, callers, roles]) cache.close();
       await flushAll();
       agent.destroy();
     },

@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Db } from "@/server/db";
 import type { ArtifactStore } from "@/server/artifacts/artifact-store";
 import * as ort from "onnxruntime-node";
-import { servedOnnx } from "@/server/models/export-onnx";
+import { servedOnnx } from "@/server/endpoints/onnx-model";
 // @ts-expect-error -- plain JavaScript shared with `npm start` (scripts/ run before node_modules exist); typed below.
 import { freePort as untypedFreePort, modelServerLaunch as untypedModelServerLaunch } from "../../scripts/lib/processes.mjs";
 

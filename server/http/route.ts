@@ -23,10 +23,14 @@ interface RouteConfig<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
   /**
    * The route is one the Python SDK uses, so the project-scoped tokens handed to kernels and jobs
    * may call it (the domain function still checks the project). Every other route refuses them.
-   * "labeling-round": only the token of a round of automated labeling may (its code on the host).
+   * "labeling-round": only the token of a round of automated labeling may (its code on the host);
+   * "onnx-export": only the token of an ONNX export's kernel may.
    */
-  sdk?: boolean | "labeling-round";
+  sdk?: boolean | "labeling-round" | "onnx-export";
 }
+
+/** The `sdk` value of the routes each kind of scoped token may call. */
+const SCOPED_ROUTES = { kernel: true, job: true, labeling: "labeling-round", export: "onnx-export" } as const;
 
 // Most bodies are a few fields; endpoints that take documents (notebooks) raise this.
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -59,8 +63,10 @@ export function route<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType 
       if (!user) throw new AppError("unauthorized", "Sign in, or send a valid API token as `Authorization: Bearer <token>`.");
       // Bearer tokens cannot be attached by another site; session cookies can.
       if (user.via === "session") assertSameOrigin(req);
-      if (user.scope && (user.scope.kind === "labeling" ? config.sdk !== "labeling-round" : config.sdk !== true)) {
-        throw new AppError("forbidden", `This token belongs to a ${{ job: "training job", kernel: "notebook kernel", labeling: "round of automated labeling" }[user.scope.kind]} and only works for ${user.scope.kind === "labeling" ? "that round" : "the studio SDK"}.`);
+      if (user.scope && config.sdk !== SCOPED_ROUTES[user.scope.kind]) {
+        const owner = { job: "a training job", kernel: "a notebook kernel", labeling: "a round of automated labeling", export: "an ONNX export" }[user.scope.kind];
+        const works = { job: "the studio SDK", kernel: "the studio SDK", labeling: "that round", export: "that export" }[user.scope.kind];
+        throw new AppError("forbidden", `This token belongs to ${owner} and only works for ${works}.`);
       }
       if (config.access !== "signed-in" && !can(user.role, config.access)) {
         throw new AppError("forbidden", "Your role does not allow this.");

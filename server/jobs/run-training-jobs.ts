@@ -231,8 +231,9 @@ async function ensureRun(db: Db, job: JobRow, host: HostRow): Promise<string> {
 
 /**
  * Executes bootstrap `code` in a kernel the worker started and calls `ended` when it returns, with
- * the reason if it raised (a missing studio SDK named as such, else `<what> failed on host …`).
- * The connection is disposed after; `connected` keeps it meanwhile (to dispose it earlier).
+ * the reason if it raised (a missing studio SDK named as such, else `<what> failed on host …`), or
+ * `lost` if the kernel died or restarted first. The connection is disposed after; `connected` keeps
+ * it meanwhile (to dispose it earlier).
  */
 export function executeBootstrap(
   model: KernelAPI.IModel,
@@ -243,6 +244,7 @@ export function executeBootstrap(
   connected: Map<string, Kernel.IKernelConnection>,
   key: string,
   ended: (failure: string | null) => Promise<void>,
+  lost?: (why: string) => Promise<void>,
 ): void {
   const connection = new KernelConnection({ model, serverSettings: settings, handleComms: false });
   connected.set(key, connection);
@@ -261,7 +263,7 @@ export function executeBootstrap(
           ? `The studio SDK is not installed on host ${host.name} (${content.evalue}). Install it there: pip install kernels/sdk (see kernels/README.md).`
           : `${what} failed on host ${host.name}: ${content.ename}: ${content.evalue}`,
       );
-    })
+    }, (error: unknown) => lost?.((error as Error)?.message ?? String(error)))
     .catch(() => undefined)
     .finally(() => {
       connected.delete(key);

@@ -1,130 +1,204 @@
 import "server-only";
-import { spawn } from "node:child_process";
-import { createReadStream, mkdirSync, rmSync } from "node:fs";
-import path from "node:path";
+import { z } from "zod";
 import type { Db } from "@/server/db";
-import type { ArtifactStore } from "@/server/artifacts/artifact-store";
-import { onnxReportSchema, type OnnxReport, type OnnxServing } from "@/lib/model-registry";
+import type { OnnxReport } from "@/lib/model-registry";
 import { jsonValue } from "@/server/db-driver";
-// @ts-expect-error -- plain JavaScript shared with `npm start` (scripts/ run before node_modules exist); typed below.
-import { modelToolLaunch as untypedModelToolLaunch } from "../../scripts/lib/processes.mjs";
+import { KernelAPI, type Kernel } from "@jupyterlab/services";
+import { serverSettings } from "@/server/hosts/gateway-client";
+import { gatewayTargetOf } from "@/server/hosts/probe-host";
+import { kernelEnv, studioUrlForHost } from "@/server/hosts/studio-url";
+import { executeBootstrap, kernelBootstrap, startKernel } from "@/server/jobs/run-training-jobs";
+import { createScopedToken, revokeJobTokens } from "@/server/tokens/scoped-tokens";
 
-// The worker's ONNX exports: every newly registered version is exported once (python -m
-// studio.onnx_export, in the kernel sandbox with the model folder read-only). A converted version
-// gets the graph as a file (onnx/model.onnx) and is served in-process by onnxruntime-node; the
-// report (converter, rows checked, largest difference, or why not) is kept on the version.
+// The worker's ONNX exports: every newly registered version is exported once, in a kernel on a
+// compute host — the host the producing training job ran on while it exists and can be used, else
+// the local host — so the studio machine needs no ML stack and a big export uses the host's
+// memory. The kernel runs `studio.onnx_export.run_for_studio()` (kernels/sdk) with a token that
+// works only on this version's export routes: it downloads the version's files, converts and
+// checks the export, sends the graph and the report (server/models/onnx-export-runtime.ts). A
+// converted version is served in-process by onnxruntime-node. The worker only picks the host,
+// starts and watches the kernel (one export per host at a time, 10 minutes at most), and marks the
+// export failed when the kernel ends without a report. Kernels are started and run the way
+// training jobs' are (server/jobs/run-training-jobs.ts). With no usable host the version stays
+// pending, saying what it waits for, and the export starts when a host is back.
 
-const modelToolLaunch = untypedModelToolLaunch as (options: { module: string; args: string[]; modelDir: string; workspace: string; env: NodeJS.ProcessEnv }) => {
-  command: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-};
-
-/** Where a converted graph is kept among the version's files. */
-export const ONNX_EXPORT_PATH = "onnx/model.onnx";
+const EXPORT_BOOTSTRAP = kernelBootstrap("from studio.onnx_export import run_for_studio as _run_for_studio", "_run_for_studio()");
 const EXPORT_TIMEOUT_MS = 10 * 60_000;
-const MAX_CONCURRENT = 1;
+/** After a kernel could not be started, the next try on that version waits this long. */
+const RETRY_AFTER_MS = 30_000;
 
-const inFlight = new Set<string>();
+/** Version id → its export's promise, while the worker runs it. */
+const inFlight = new Map<string, Promise<void>>();
+/** Host id → the version exported there now (one export per host at a time). */
+const busyHosts = new Map<string, string>();
+/** Version id → when to try again after a kernel start failed. */
+const retryAt = new Map<string, number>();
+/** Connections to export kernels, by version id. */
+const connections = new Map<string, Kernel.IKernelConnection>();
+const revokeExportToken = (db: Db, versionId: string) => revokeJobTokens(db, versionId, "export");
 
-/** A version's exported graph on this machine and how to feed it; null when it has none to serve. */
-export function servedOnnx(version: { onnx: unknown; files: { path: string; storageKey: string }[] }, store: ArtifactStore): { path: string; serving: OnnxServing; converter: string | null } | null {
-  const report = onnxReportSchema.safeParse(jsonValue(version.onnx, null));
-  if (!report.success || report.data.status !== "converted" || !report.data.serving) return null;
-  const file = version.files.find((f) => f.path === report.data.file);
-  const path = file ? store.localPath(file.storageKey) : null;
-  return path ? { path, serving: report.data.serving, converter: report.data.converter ?? null } : null;
+async function shutdownKernel(host: HostRow, kernelId: string): Promise<void> {
+  await KernelAPI.shutdownKernel(kernelId, serverSettings(gatewayTargetOf(host))).catch(() => undefined);
 }
 
-function runExport(modelDir: string, workspace: string): Promise<OnnxReport> {
-  const launch = modelToolLaunch({ module: "studio.onnx_export", args: ["--dir", modelDir, "--out", workspace], modelDir, workspace, env: process.env });
-  return new Promise((resolve) => {
-    const child = spawn(launch.command, launch.args, { env: launch.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout = (stdout + chunk.toString("utf8")).slice(-64_000)));
-    child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString("utf8")).slice(-16_000)));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        /* gone */
-      }
-    }, EXPORT_TIMEOUT_MS);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      const last = stdout.trim().split("\n").pop() ?? "";
-      let parsed: unknown = null;
-      try {
-        parsed = JSON.parse(last);
-      } catch {
-        /* reported below */
-      }
-      const report = onnxReportSchema.safeParse(parsed);
-      if (report.success) return resolve(report.data);
-      const why = signal === "SIGKILL" ? `the export took longer than ${EXPORT_TIMEOUT_MS / 60_000} minutes` : `the export ended (${signal ?? `code ${code}`}) without a report`;
-      if (stderr.trim()) console.error(`[worker] ONNX export failed:\n${stderr.trim()}`);
-      resolve({ status: "failed", reason: `${why}${stderr.trim() ? `: ${stderr.trim().split("\n").slice(-3).join(" ")}` : ""}`.slice(0, 2_000) });
-    });
-  });
+/** What a pending version's `onnx` says while it waits or runs: why, and the kernel to shut after a worker restart. */
+const pendingNote = z.object({ status: z.literal("pending"), reason: z.string().optional(), hostId: z.string().optional(), kernelId: z.string().optional() });
+type PendingNote = z.infer<typeof pendingNote>;
+
+interface HostRow {
+  id: string;
+  name: string;
+  kind: string;
+  url: string;
+  tokenCiphertext: string | null;
+  enabled: boolean;
+  status: string;
+  statusReason: string | null;
+  defaultKernel: string | null;
 }
 
-async function exportVersion(db: Db, store: ArtifactStore, versionId: string): Promise<void> {
-  const files = await db.modelVersionFile.findMany({ where: { versionId }, select: { path: true, storageKey: true } });
-  const manifest = files.find((f) => f.path === "studio-model.json");
-  const manifestPath = manifest ? store.localPath(manifest.storageKey) : null;
-  let report: OnnxReport;
-  let stored: { path: string; sizeBytes: bigint; sha256: string; storageKey: string } | null = null;
-  if (!manifest || !manifestPath) {
-    report = { status: "unsupported", reason: manifest ? "the model's files are not on this machine" : "the version has no studio-model.json" };
-  } else {
-    const workspace = path.join(process.cwd(), "data", "exports", versionId);
-    rmSync(workspace, { recursive: true, force: true });
-    mkdirSync(workspace, { recursive: true, mode: 0o700 });
-    try {
-      report = await runExport(path.dirname(manifestPath), workspace);
-      if (report.status === "converted" && report.file === "model.onnx") {
-        // Kept beside the version's own files, under a path no registered file can have taken.
-        const pending = await store.write(createReadStream(path.join(workspace, "model.onnx")), { maxBytes: 4 * 1024 ** 3 });
-        try {
-          const storageKey = `${path.posix.dirname(manifest.storageKey)}/${ONNX_EXPORT_PATH}`;
-          await pending.commit(storageKey);
-          stored = { path: ONNX_EXPORT_PATH, sizeBytes: BigInt(pending.size), sha256: pending.sha256, storageKey };
-          report = { ...report, file: ONNX_EXPORT_PATH };
-        } finally {
-          await pending.discard();
-        }
-      }
-    } finally {
-      rmSync(workspace, { recursive: true, force: true });
-    }
+interface PendingVersion {
+  id: string;
+  version: number;
+  jobId: string | null;
+  createdById: string | null;
+  onnx: unknown;
+  model: { name: string; projectId: string };
+}
+
+export interface ExportOptions {
+  /** How code on a host reaches the studio (tests point kernels at their own server). */
+  studioUrlFor?: (host: { kind: string }) => string | null;
+  timeoutMs?: number;
+}
+
+async function note(db: Db, versionId: string, value: PendingNote): Promise<void> {
+  await db.modelVersion.updateMany({ where: { id: versionId, onnxStatus: "pending" }, data: { onnx: value } });
+}
+
+async function fail(db: Db, versionId: string, reason: string): Promise<void> {
+  const report: OnnxReport = { status: "failed", reason: reason.slice(0, 2_000) };
+  await db.modelVersion.updateMany({ where: { id: versionId, onnxStatus: "pending" }, data: { onnxStatus: "failed", onnx: report } });
+}
+
+/**
+ * The host to export on: the producing job's while it exists, is enabled, answers and can reach the
+ * studio; else the local host on the same terms. Otherwise why none can be used.
+ */
+async function exportHost(db: Db, version: PendingVersion, studioUrlFor: (host: { kind: string }) => string | null): Promise<{ host: HostRow; studioUrl: string } | { waiting: string }> {
+  const candidates: HostRow[] = [];
+  const job = version.jobId ? await db.trainingJob.findUnique({ where: { id: version.jobId }, select: { hostId: true } }) : null;
+  const jobHost = job?.hostId ? await db.computeHost.findUnique({ where: { id: job.hostId } }) : null;
+  if (jobHost) candidates.push(jobHost);
+  const local = await db.computeHost.findFirst({ where: { kind: "local" } });
+  if (local && local.id !== jobHost?.id) candidates.push(local);
+  if (candidates.length === 0) return { waiting: "there is no compute host (add one on the Hosts page, or start the studio with its local gateway)." };
+  const reasons: string[] = [];
+  for (const host of candidates) {
+    const studioUrl = studioUrlFor(host);
+    const why = !host.enabled
+      ? "disabled by an admin"
+      : host.status === "unreachable" || host.status === "auth_failed"
+        ? (host.statusReason ?? "unreachable")
+        : !studioUrl
+          ? "code there has no address to reach the studio (set STUDIO_PUBLIC_URL)"
+          : null;
+    if (!why) return { host, studioUrl: studioUrl! };
+    reasons.push(`host ${host.name}: ${why}`);
   }
-  await db.$transaction(async (tx) => {
-    if (stored) {
-      await tx.modelVersionFile.deleteMany({ where: { versionId, path: ONNX_EXPORT_PATH } });
-      await tx.modelVersionFile.create({ data: { versionId, ...stored } });
-    }
-    await tx.modelVersion.update({ where: { id: versionId }, data: { onnxStatus: report.status, onnx: report as object } });
-  }).catch(async (error: unknown) => {
-    // Deleted while it was exported: the file goes with it.
-    if (stored) await store.delete(stored.storageKey);
-    if ((error as { code?: string }).code !== "P2025") throw error;
-  });
+  return { waiting: `no compute host can run it now (${reasons.join("; ")}). It starts when one is back.` };
 }
 
-/** One pass: starts exports of versions waiting for one (one at a time; each runs for seconds). */
-export async function exportPendingVersions(db: Db, store: ArtifactStore): Promise<void> {
-  if (inFlight.size >= MAX_CONCURRENT) return;
-  const pending = await db.modelVersion.findMany({ where: { onnxStatus: "pending", id: { notIn: [...inFlight] } }, orderBy: { createdAt: "asc" }, take: MAX_CONCURRENT - inFlight.size, select: { id: true } });
-  for (const { id } of pending) {
-    inFlight.add(id);
-    void exportVersion(db, store, id)
-      .catch((error: unknown) => console.error(`[worker] ONNX export of model version ${id} failed:`, error))
-      .finally(() => inFlight.delete(id));
+async function exportVersion(db: Db, version: PendingVersion, host: HostRow, studioUrl: string, timeoutMs: number): Promise<void> {
+  // A kernel an earlier worker started for this version (the worker restarted meanwhile) goes first.
+  const earlier = pendingNote.safeParse(jsonValue(version.onnx, null));
+  if (earlier.success && earlier.data.kernelId && earlier.data.hostId) {
+    const old = await db.computeHost.findUnique({ where: { id: earlier.data.hostId } });
+    if (old) await shutdownKernel(old, earlier.data.kernelId);
+  }
+  await revokeExportToken(db, version.id);
+  if (!version.createdById) return fail(db, version.id, "The user who registered this version no longer exists; register the model again to export it.");
+  await note(db, version.id, { status: "pending", reason: `Starting a kernel on host ${host.name}…`, hostId: host.id });
+  const token = await createScopedToken(db, {
+    kind: "export",
+    userId: version.createdById,
+    projectId: version.model.projectId,
+    jobId: version.id,
+    name: `ONNX export of ${version.model.name} v${version.version}`,
+    ttlMs: timeoutMs + 5 * 60_000,
+  });
+  const settings = serverSettings(gatewayTargetOf(host));
+  let model: KernelAPI.IModel;
+  try {
+    model = await startKernel(host, settings, host.defaultKernel ?? "python3", kernelEnv({ STUDIO_URL: studioUrl, STUDIO_TOKEN: token, STUDIO_PROJECT_ID: version.model.projectId, STUDIO_MODEL_VERSION_ID: version.id }));
+  } catch (error) {
+    await revokeExportToken(db, version.id);
+    retryAt.set(version.id, Date.now() + RETRY_AFTER_MS);
+    return note(db, version.id, { status: "pending", reason: `Waiting for host ${host.name}: ${(error as Error).message} Trying again in ${RETRY_AFTER_MS / 1000} s.` });
+  }
+  retryAt.delete(version.id);
+  await note(db, version.id, { status: "pending", reason: `Exporting in a kernel on host ${host.name}…`, hostId: host.id, kernelId: model.id });
+  // The first of: the code returned (with its failure, if any), the kernel died, the time limit.
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await new Promise<{ failure: string | null }>((resolve) => {
+    timer = setTimeout(() => {
+      const limit = timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)} minutes` : `${timeoutMs / 1000} s`;
+      resolve({ failure: `The export took longer than ${limit} on host ${host.name} and was stopped.` });
+    }, timeoutMs);
+    executeBootstrap(
+      model,
+      settings,
+      host,
+      "The export",
+      EXPORT_BOOTSTRAP,
+      connections,
+      version.id,
+      async (failure) => resolve({ failure: failure ?? `The export's kernel on host ${host.name} ended without a report.` }),
+      async (why) => resolve({ failure: `The export's kernel on host ${host.name} died or restarted before it reported (out of memory?): ${why}` }),
+    );
+  });
+  clearTimeout(timer);
+  connections.get(version.id)?.dispose();
+  await shutdownKernel(host, model.id);
+  await revokeExportToken(db, version.id);
+  // A version the kernel reported on (or that was deleted meanwhile) keeps what it has.
+  if (outcome.failure) await fail(db, version.id, outcome.failure);
+}
+
+/**
+ * One pass: starts exports of versions waiting for one (one per host at a time; each runs for
+ * seconds), and notes on the others what they wait for. Returns at once; exports go on meanwhile.
+ */
+export async function exportPendingVersions(db: Db, options: ExportOptions = {}): Promise<void> {
+  const studioUrlFor = options.studioUrlFor ?? studioUrlForHost;
+  const pending = await db.modelVersion.findMany({
+    where: { onnxStatus: "pending", id: { notIn: [...inFlight.keys()] } },
+    orderBy: { createdAt: "asc" },
+    take: 20,
+    select: { id: true, version: true, jobId: true, createdById: true, onnx: true, model: { select: { name: true, projectId: true } } },
+  });
+  for (const version of pending) {
+    if ((retryAt.get(version.id) ?? 0) > Date.now()) continue;
+    const target = await exportHost(db, version, studioUrlFor);
+    if ("waiting" in target) {
+      const reason = `Waiting for a compute host: ${target.waiting}`;
+      const current = pendingNote.safeParse(jsonValue(version.onnx, null));
+      if (!current.success || current.data.reason !== reason) await note(db, version.id, { ...(current.success ? current.data : { status: "pending" }), reason });
+      continue;
+    }
+    if (busyHosts.has(target.host.id)) continue;
+    busyHosts.set(target.host.id, version.id);
+    const running = exportVersion(db, version, target.host, target.studioUrl, options.timeoutMs ?? EXPORT_TIMEOUT_MS)
+      .catch((error: unknown) => console.error(`[worker] ONNX export of model version ${version.id} failed:`, error))
+      .finally(() => {
+        inFlight.delete(version.id);
+        busyHosts.delete(target.host.id);
+      });
+    inFlight.set(version.id, running);
   }
 }
 
 /** Waits for exports started by exportPendingVersions (tests). */
 export async function exportsSettled(): Promise<void> {
-  while (inFlight.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (inFlight.size > 0) await Promise.all(inFlight.values());
 }

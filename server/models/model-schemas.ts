@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { approvalStatuses, frameworks, modelName, signatureColumn, tasks, torchOutputs } from "@/lib/model-registry";
+import { approvalStatuses, frameworks, modelName, onnxReportSchema, signatureColumn, tasks, torchOutputs } from "@/lib/model-registry";
 import { wireNumberSchema } from "@/lib/metric-values";
 
 const description = z.string().max(2_000, "is at most 2,000 characters").default("");
@@ -51,6 +51,15 @@ export const listModelsQuery = z.object({
 });
 
 export const modelFileQuery = z.object({ path: z.string().min(1).max(1_000) });
+
+/** POST /api/model-versions/:id/onnx/export – the export's outcome, from its kernel (python -m studio.onnx_export's report). */
+export const onnxExportReportInput = onnxReportSchema.extend({
+  status: z.enum(["converted", "failed", "unsupported"]),
+  file: z.string().min(1).max(1_000).optional(),
+  converter: z.string().max(100).optional(),
+  reason: z.string().max(4_000).optional(),
+  opset: z.record(z.string().max(100), z.number().int()).optional(),
+});
 
 /**
  * studio-model.json as the SDK and the built-in algorithms write it (kernels/sdk/studio/_model.py):

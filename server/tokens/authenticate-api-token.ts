@@ -19,7 +19,7 @@ export async function authenticateApiToken(db: Db, token: string, now = new Date
   const principal: Principal = { id: row.user.id, email: row.user.email, name: row.user.name, role: row.user.role as Role, via: "token", tokenId: row.id };
   if (row.kind !== "personal") {
     // A scoped token without its project is broken: refuse it rather than let it act unscoped.
-    if (!row.projectId || (row.kind !== "kernel" && row.kind !== "job" && row.kind !== "labeling")) return null;
+    if (!row.projectId || (row.kind !== "kernel" && row.kind !== "job" && row.kind !== "labeling" && row.kind !== "export")) return null;
     principal.scope = { kind: row.kind, projectId: row.projectId, ...(row.jobId ? { jobId: row.jobId } : {}) };
   }
   return principal;

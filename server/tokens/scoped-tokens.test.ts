@@ -1,5 +1,5 @@
 // Kernel and job tokens: SDK routes only, one project only, never on the tokens page, and a job's
-// token dies with its job.
+// token dies with its job. An ONNX export's token: its version's export routes only.
 import { describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { setupTestDb } from "@/test/db";
@@ -58,6 +58,25 @@ describe("scoped tokens", () => {
     expect(scoped.scope).toEqual({ kind: "job", projectId: mine.id, jobId: "job1" });
     expect(await listDatasetsAcrossProjects(db, scoped)).toEqual([]);
     await revokeJobTokens(db, "job1");
+    expect(await authenticateApiToken(db, token)).toBeNull();
+  });
+
+  it("of an ONNX export work only on the export's routes, and die with the export", async () => {
+    const { user, principal } = await makePrincipal(db, "data_scientist");
+    const project = await createProject(db, { name: `X ${Math.random().toString(36).slice(2, 8)}`, description: "" }, principal);
+    const token = await createScopedToken(db, { kind: "export", userId: user.id, projectId: project.id, jobId: "version1", name: "export", ttlMs: 60_000 });
+    const exportRoute = route({ access: "models:write", sdk: "onnx-export" }, async ({ user: caller }) => ({ scope: caller.scope }));
+    const sdkRoute = route({ access: "models:read", sdk: true }, async () => ({ reached: true }));
+    const ok = await call(exportRoute, token);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ scope: { kind: "export", projectId: project.id, jobId: "version1" } });
+    const refused = await call(sdkRoute, token);
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error.message).toContain("belongs to an ONNX export");
+    // A kernel's token is not an export's.
+    const kernel = await createScopedToken(db, { kind: "kernel", userId: user.id, projectId: project.id, name: "kernel", ttlMs: 60_000 });
+    expect((await call(exportRoute, kernel)).status).toBe(403);
+    await revokeJobTokens(db, "version1", "export");
     expect(await authenticateApiToken(db, token)).toBeNull();
   });
 });

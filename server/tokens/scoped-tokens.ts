@@ -4,10 +4,10 @@ import type { TokenScope } from "@/server/auth/principal";
 import { generateToken, hashToken } from "@/server/tokens/token-hash";
 
 /**
- * A token for a notebook's kernel, a training job or a round of automated labeling (jobId: the
- * round's id): acts for `userId`, inside `projectId` only, on SDK routes only (server/http/route.ts
- * `sdk`). Never listed on the user's tokens page; revoked when the kernel, job or round ends, and
- * expires on its own in case that is never seen.
+ * A token for a notebook's kernel, a training job, a round of automated labeling or an ONNX export
+ * (jobId: the round's or the model version's id): acts for `userId`, inside `projectId` only, on
+ * SDK routes only (server/http/route.ts `sdk`). Never listed on the user's tokens page; revoked
+ * when the kernel, job, round or export ends, and expires on its own in case that is never seen.
  */
 export async function createScopedToken(
   db: Db,
@@ -29,6 +29,6 @@ export async function createScopedToken(
   return token;
 }
 
-export async function revokeJobTokens(db: Db, jobId: string, kind: "job" | "labeling" = "job"): Promise<void> {
+export async function revokeJobTokens(db: Db, jobId: string, kind: "job" | "labeling" | "export" = "job"): Promise<void> {
   await db.apiToken.updateMany({ where: { jobId, kind, revokedAt: null }, data: { revokedAt: new Date() } });
 }

@@ -54,8 +54,8 @@ async function tick(): Promise<void> {
       .catch((error) => console.error("[worker] endpoints pass failed:", error))
       .finally(() => (endpointsTicking = false));
   }
-  // ONNX exports of new model versions (one at a time; the pass itself returns at once).
-  exportPendingVersions(db(), artifactStore()).catch((error) => console.error("[worker] ONNX exports pass failed:", error));
+  // ONNX exports of new model versions (in kernels on compute hosts, one per host at a time; the pass itself returns at once).
+  exportPendingVersions(db()).catch((error) => console.error("[worker] ONNX exports pass failed:", error));
   if (!transformsTicking) {
     transformsTicking = true;
     tickTransformJobs(db(), artifactStore())

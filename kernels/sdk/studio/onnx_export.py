@@ -1,6 +1,13 @@
 """Exports a studio model folder to ONNX and checks the export predicts what the model does.
 
     python -m studio.onnx_export --dir MODEL_DIR --out OUT_DIR
+    from studio.onnx_export import run_for_studio; run_for_studio()   # in a kernel the studio started
+
+The studio exports every registered model version in a kernel on a compute host
+(server/models/export-onnx.ts) that runs ``run_for_studio``: with STUDIO_URL, STUDIO_TOKEN (a token
+for this export only) and STUDIO_MODEL_VERSION_ID it downloads the version's files into
+./exports/<version>/, exports them as below, sends the graph and then the report, each retried
+until the studio acknowledges it, and removes the folder.
 
 scikit-learn estimators and pipelines (the built-in algorithms' pieces included) convert with
 skl2onnx, XGBoost models with onnxmltools, TorchScript modules with torch.onnx's TorchScript-based
@@ -13,7 +20,7 @@ is dynamic), and its answers are compared with the model's own (``studio.serving
 equal, probabilities and predictions within 1e-5 (relative to the value's size when it is above 1).
 Only an export that passes is written.
 
-Prints one JSON object on the last line of stdout:
+The report (printed by the command as the last line of stdout; sent to the studio by ``run_for_studio``):
 ``{"status": "converted", "file": "model.onnx", "serving": {...}, "checkedRows": n, "maxDifference": d, ...}``
 or ``{"status": "unsupported" | "failed", "reason": "..."}``. ``serving`` tells the studio how to
 feed the graph and read its answer: ``layout`` "columns" (one [n, 1] input per schema column) or
@@ -26,10 +33,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import shutil
 import sys
+import time
 import traceback
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -572,17 +582,70 @@ def export(directory: str | Path, out: str | Path) -> dict[str, Any]:
     return {"status": "failed", "reason": "; ".join(reasons)[:2000]}
 
 
+STUDIO_RETRY_SECONDS = 300.0  # the studio unreachable for longer than this ends the export
+
+
+def _export_safely(directory: Path, out: Path) -> dict[str, Any]:
+    try:
+        return export(directory, out)
+    except Exception as error:  # noqa: BLE001 - reported to the studio as a failed export
+        print(traceback.format_exc(), file=sys.stderr, flush=True)
+        return {"status": "failed", "reason": f"{type(error).__name__}: {error}"[:2000]}
+
+
+def run_for_studio(env: Mapping[str, str] | None = None, cwd: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Exports the version STUDIO_MODEL_VERSION_ID for the studio (see the module's docstring); returns the report sent."""
+    from ._http import Client, Config, retrying
+    from .datasets import _download_to
+
+    env = dict(os.environ if env is None else env)
+    missing = [k for k in ("STUDIO_URL", "STUDIO_TOKEN", "STUDIO_MODEL_VERSION_ID") if not env.get(k)]
+    if missing:
+        raise SystemExit(f"studio ONNX export: {', '.join(missing)} not set")
+    client = Client(Config(url=env["STUDIO_URL"].rstrip("/"), token=env["STUDIO_TOKEN"], project=env.get("STUDIO_PROJECT_ID")))
+    version = env["STUDIO_MODEL_VERSION_ID"]
+    if not version.isalnum():
+        raise SystemExit(f"studio ONNX export: STUDIO_MODEL_VERSION_ID {version!r} is not an id")
+    route = f"/api/model-versions/{version}/onnx/export"
+    deadline = time.monotonic() + STUDIO_RETRY_SECONDS
+    spec = (retrying(lambda: client.request_json("GET", route), deadline=deadline) or {}).get("export") or {}
+    work = Path(cwd or os.getcwd()) / "exports" / version
+    shutil.rmtree(work, ignore_errors=True)
+    model_dir, out_dir = work / "model", work / "out"
+    started = time.monotonic()
+    try:
+        model_dir.mkdir(parents=True)
+        for file in spec.get("files") or []:
+            relative = PurePosixPath(str(file.get("path") or ""))
+            if relative.is_absolute() or not relative.parts or any(part in ("", ".", "..") for part in relative.parts):
+                raise ValueError(f"the studio named an unsafe file path {str(relative)!r}")
+            _download_to(str(file["downloadPath"]), model_dir.joinpath(*relative.parts), deadline, client=client)
+        report = _export_safely(model_dir, out_dir)
+        if report.get("status") == "converted" and report.get("file") == ONNX_FILE:
+            graph = out_dir / ONNX_FILE
+            size = graph.stat().st_size
+
+            def put() -> Any:
+                with open(graph, "rb") as handle:
+                    return client.request_json("PUT", route, data=handle, content_length=size, timeout=300)
+
+            # The graph becomes a file of the version; the report names it as the studio stored it.
+            stored = retrying(put, deadline=time.monotonic() + STUDIO_RETRY_SECONDS) or {}
+            report = {**report, "file": str((stored.get("file") or {}).get("path") or "")}
+        retrying(lambda: client.request_json("POST", route, json_body=report), deadline=time.monotonic() + STUDIO_RETRY_SECONDS)
+        detail = report.get("converter") if report.get("status") == "converted" else report.get("reason")
+        print(f"ONNX export of {spec.get('modelName')} v{spec.get('version')}: {report.get('status')} ({detail}) in {time.monotonic() - started:.1f} s", flush=True)
+        return report
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m studio.onnx_export", description=__doc__.splitlines()[0])
     parser.add_argument("--dir", required=True, help=f"the model folder ({MANIFEST} + the model file)")
     parser.add_argument("--out", required=True, help=f"where to write {ONNX_FILE}")
     args = parser.parse_args(argv)
-    try:
-        result = export(args.dir, args.out)
-    except Exception as error:  # noqa: BLE001 - reported to the studio as a failed export
-        print(traceback.format_exc(), file=sys.stderr, flush=True)
-        result = {"status": "failed", "reason": f"{type(error).__name__}: {error}"[:2000]}
-    print(json.dumps(result, allow_nan=False), flush=True)
+    print(json.dumps(_export_safely(Path(args.dir), Path(args.out)), allow_nan=False), flush=True)
 
 
 if __name__ == "__main__":

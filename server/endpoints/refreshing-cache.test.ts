@@ -1,0 +1,68 @@
+// The endpoint router's caches: a warm request never waits for the database; entries are re-read
+// in the background, each when the router has no request in flight (or after it waited long enough).
+import { afterEach, describe, expect, it } from "vitest";
+import { RefreshingCache } from "@/server/endpoints/route-invocations";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const caches: RefreshingCache<number>[] = [];
+afterEach(() => caches.splice(0).forEach((c) => c.close()));
+
+function cache(options: { refreshMs: number; maxAgeMs: number; keepMs?: number }, idle?: () => Promise<void>) {
+  const made = new RefreshingCache<number>(options, idle);
+  caches.push(made);
+  return made;
+}
+
+describe("RefreshingCache", () => {
+  it("loads a key once however many ask, then answers from memory while the background re-reads it", async () => {
+    let value = 1;
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      await sleep(5);
+      return value;
+    };
+    const c = cache({ refreshMs: 40, maxAgeMs: 1_000 });
+    expect(await Promise.all([c.get("a", load), c.get("a", load)])).toEqual([1, 1]);
+    expect(loads).toBe(1);
+    expect(c.get("a", load)).toBe(1); // no promise: nothing to wait for
+    value = 2;
+    await sleep(100);
+    expect(loads).toBeGreaterThanOrEqual(2);
+    expect(c.get("a", load)).toBe(2);
+  });
+
+  it("waits for the router to be idle before re-reading, and loads while the request waits only past maxAgeMs", async () => {
+    let loads = 0;
+    const load = async () => ++loads;
+    let open: () => void = () => undefined;
+    let busy = true;
+    const idle = () => (busy ? new Promise<void>((resolve) => (open = resolve)) : Promise.resolve());
+    const c = cache({ refreshMs: 20, maxAgeMs: 200 }, idle);
+    expect(await c.get("a", load)).toBe(1);
+    await sleep(60);
+    expect(loads).toBe(1); // the refresh is waiting for a quiet moment
+    busy = false;
+    open();
+    await sleep(10);
+    expect(loads).toBeGreaterThanOrEqual(2);
+    // A refresh that cannot keep up: an entry past maxAgeMs is not used.
+    busy = true;
+    await sleep(250);
+    const before = loads;
+    const answer = c.get("a", load);
+    expect(answer).toBeInstanceOf(Promise);
+    expect(await answer).toBe(before + 1);
+  });
+
+  it("forgets keys nobody asked for in keepMs", async () => {
+    let loads = 0;
+    const c = cache({ refreshMs: 20, maxAgeMs: 1_000, keepMs: 50 });
+    await c.get("a", async () => ++loads);
+    await sleep(150);
+    const settled = loads;
+    await sleep(60);
+    expect(loads).toBe(settled); // no longer refreshed
+    expect(c.get("a", async () => 100)).toBeInstanceOf(Promise); // and loaded again when asked
+  });
+});
