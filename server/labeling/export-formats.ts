@@ -3,8 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Principal } from "@/server/auth/principal";
-import { getLabelingJob } from "@/server/labeling/manage-jobs";
-import { manifestStream } from "@/server/labeling/export-manifest";
+import { exportedJob, manifestStream } from "@/server/labeling/export-manifest";
 import { itemLines, type ExportItem } from "@/server/labeling/export-items";
 import { reviewStatuses, type ExportColumn, type ExportFormat, type ReviewStatus } from "@/lib/labeling/exchange";
 import { isMultiLabel, isTextTask, type LabelDef, type TaskType } from "@/lib/labeling/tasks";
@@ -81,9 +80,8 @@ function csvCell(value: unknown): string {
 
 /** The job's CSV or JSON Lines export, streamed. */
 export async function tableStream(db: Db, jobId: string, principal: Principal, format: "csv" | "jsonl", onItems?: (count: number) => void): Promise<{ filename: string; stream: ReadableStream<Uint8Array> }> {
-  const view = await getLabelingJob(db, jobId, principal);
+  const { view, job } = await exportedJob(db, jobId, principal);
   if (view.taskType === "bounding-box") throw new AppError("validation_failed", `CSV and JSON Lines hold classes and entities; ${view.name} is a bounding-box job: export it as the Ground Truth manifest or COCO.`);
-  const job = { taskType: view.taskType, labels: view.labels, datasetRef: `studio://datasets/${view.datasetVersion.datasetName}/v${view.datasetVersion.version}` };
   const columns = tableColumns(view.taskType);
   const ordered = (item: ExportItem) => {
     const row = tableRow(job, item);
