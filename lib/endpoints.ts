@@ -195,6 +195,11 @@ export interface InvocationSummary {
   p50Ms: number | null;
   p95Ms: number | null;
   p99Ms: number | null;
+  /**
+   * The router's overhead (SageMaker's OverheadLatency): latency minus the model's own time, over
+   * the answers a model computed; null without any.
+   */
+  overhead: { count: number; meanMs: number; p50Ms: number | null; p99Ms: number | null } | null;
 }
 
 export interface EndpointStats {

@@ -34,12 +34,18 @@ export function rememberDatabaseUrl(db: object, url: string): void {
   urls.set(db, url);
 }
 
+/** The database URL a client made by createDb talks to (e.g. to open the same database on another thread). */
+export function databaseUrlOf(db: object): string {
+  const url = urls.get(db);
+  if (!url) throw new Error("This Prisma client was not made by createDb(); its database is unknown.");
+  return url;
+}
+
 const drivers = (shared.studioDrivers ??= new Map<string, Driver>());
 
 /** The driver for the database `db` talks to (one per database and process). */
 export function driverOf(db: Db): Driver {
-  const url = urls.get(db);
-  if (!url) throw new Error("This Prisma client was not made by createDb(); its database is unknown.");
+  const url = databaseUrlOf(db);
   let driver = drivers.get(url);
   if (!driver) {
     driver = isPostgresUrl(url) ? postgresDriver(url) : sqliteDriver(url.replace(/^file:/, ""));

@@ -22,11 +22,12 @@ function Tile({ label, value }: { label: string; value: string }) {
 
 function Tiles({ s }: { s: InvocationSummary }) {
   return (
-    <div className="grid grid-cols-3 gap-4 md:grid-cols-6" aria-label="Last 5 minutes">
+    <div className="grid grid-cols-3 gap-4 md:grid-cols-7" aria-label="Last 5 minutes">
       <Tile label="Requests/s" value={s.rps.toFixed(s.rps < 10 ? 2 : 0)} />
       <Tile label="p50" value={ms(s.p50Ms)} />
       <Tile label="p95" value={ms(s.p95Ms)} />
       <Tile label="p99" value={ms(s.p99Ms)} />
+      <Tile label="Overhead p99" value={ms(s.overhead?.p99Ms ?? null)} />
       <Tile label="5xx errors" value={pct(s.serverErrorRate)} />
       <Tile label="4xx answers" value={pct(s.clientErrorRate)} />
     </div>
@@ -47,7 +48,10 @@ export function InvocationStatsPanel({ endpointId }: { endpointId: string }) {
   return (
     <Card className="space-y-4 p-4">
       <div>
-        <p className="mb-2 text-xs text-zinc-500">Last 5 minutes, every variant (latency as the studio&apos;s router measured it, model time included)</p>
+        <p className="mb-2 text-xs text-zinc-500">
+          Last 5 minutes, every variant: latency as the studio&apos;s router measured it, model time included; overhead is the router&apos;s own share (latency minus the model&apos;s time, which
+          each answer also carries in its <code>Server-Timing</code> header)
+        </p>
         <Tiles s={data.last5Minutes} />
       </div>
       {data.variants.length > 1 ? (
@@ -59,6 +63,7 @@ export function InvocationStatsPanel({ endpointId }: { endpointId: string }) {
               <Th className="text-right">p50</Th>
               <Th className="text-right">p95</Th>
               <Th className="text-right">p99</Th>
+              <Th className="text-right">Overhead p50 / p99</Th>
               <Th className="text-right">5xx</Th>
             </tr>
           </thead>
@@ -70,6 +75,7 @@ export function InvocationStatsPanel({ endpointId }: { endpointId: string }) {
                 <Td className="text-right tabular-nums">{ms(v.p50Ms)}</Td>
                 <Td className="text-right tabular-nums">{ms(v.p95Ms)}</Td>
                 <Td className="text-right tabular-nums">{ms(v.p99Ms)}</Td>
+                <Td className="text-right tabular-nums">{v.overhead ? `${ms(v.overhead.p50Ms)} / ${ms(v.overhead.p99Ms)}` : "–"}</Td>
                 <Td className="text-right tabular-nums">{pct(v.serverErrorRate)}</Td>
               </tr>
             ))}

@@ -171,6 +171,8 @@ describe("a real-time endpoint", () => {
     const answer = await invoke(name, token, csv(trained.rows));
     expect(answer.status, answer.body).toBe(200);
     expect(answer.headers.get("x-amzn-invoked-production-variant")).toBe("AllTraffic");
+    // The model's share of the latency, for the caller (W3C Server-Timing).
+    expect(answer.headers.get("server-timing")).toMatch(/^model;dur=\d+\.\d{3}$/);
     const predictions = JSON.parse(answer.body).predictions as { predicted_label: number; probabilities: number[] }[];
     expect(predictions.map((p) => p.predicted_label)).toEqual(trained.labels);
     predictions.forEach((p, i) => p.probabilities.forEach((q, j) => expect(Math.abs(q - trained.probabilities[i][j])).toBeLessThan(1e-5)));
@@ -207,6 +209,18 @@ describe("a real-time endpoint", () => {
     expect(stats.last5Minutes.p50Ms).toBeGreaterThan(0);
     expect(stats.series).toHaveLength(5);
     expect(stats.series.at(-1)!.count).toBe(5);
+    // The router's overhead (latency minus the model server's answer time) over the 4 answers a
+    // model computed (bad input is the model server's 400; the unknown variant never reached one).
+    expect(stats.last5Minutes.overhead).toMatchObject({ count: 4 });
+    expect(stats.last5Minutes.overhead!.meanMs).toBeGreaterThan(0);
+    expect(stats.last5Minutes.overhead!.meanMs * 4).toBeLessThan(stats.last5Minutes.meanMs! * 5);
+    expect(stats.last5Minutes.overhead!.p99Ms!).toBeLessThanOrEqual(stats.last5Minutes.p99Ms!);
+    // A later flush adds to the minute's row (the histograms merge).
+    expect((await invoke(name, token, csv(trained.rows.slice(0, 1)))).status).toBe(200);
+    await router!.flush();
+    const again = await getEndpointStats(db, created.id, principal, 5);
+    expect(again.last5Minutes.count).toBe(6);
+    expect(again.last5Minutes.overhead).toMatchObject({ count: 5 });
 
     // Someone outside the project gets 404, as if it did not exist.
     const stranger = await makePrincipal(db, "data_scientist");
@@ -367,6 +381,7 @@ describe("a real-time endpoint", () => {
     };
     const { onnx, python } = await both(csv(trained.rows));
     expect(onnx.status, onnx.body).toBe(200);
+    expect(onnx.headers.get("server-timing")).toMatch(/^model;dur=\d+\.\d{3}$/); // the graph's own time
     const fromOnnx = JSON.parse(onnx.body).predictions as { predicted_label: number; probability: number; probabilities: number[] }[];
     const fromPython = JSON.parse(python.body).predictions as typeof fromOnnx;
     expect(fromOnnx.map((p) => p.predicted_label)).toEqual(trained.labels);
@@ -408,7 +423,7 @@ describe("a real-time endpoint", () => {
     // Counted and captured like proxied requests.
     await router!.flush();
     const stats = await getEndpointStats(db, created.id, principal, 5);
-    expect(stats.variants.find((v) => v.variant === "Onnx")?.count).toBe(8);
+    expect(stats.variants.find((v) => v.variant === "Onnx")).toMatchObject({ count: 8, overhead: { count: 8 } });
     const now = new Date();
     const dayDir = path.join(storeRoot, "objects", "capture", name, "Onnx", String(now.getUTCFullYear()), String(now.getUTCMonth() + 1).padStart(2, "0"), String(now.getUTCDate()).padStart(2, "0"));
     const captured = readdirSync(dayDir).flatMap((h) => readdirSync(path.join(dayDir, h)).flatMap((f) => readFileSync(path.join(dayDir, h, f), "utf8").trim().split("\n")));

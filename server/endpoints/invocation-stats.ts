@@ -6,7 +6,8 @@ import { addInto, bucketOf, emptyBuckets, percentileOf } from "@/lib/latency-his
 import type { EndpointStats, InvocationSummary } from "@/lib/endpoints";
 import { getEndpoint } from "@/server/endpoints/manage-endpoints";
 
-interface Pending {
+/** One endpoint, variant and minute's counts, not saved yet (plain data: it crosses to the router's database thread). */
+export interface PendingStats {
   endpointId: string;
   variant: string;
   minute: number;
@@ -15,23 +16,30 @@ interface Pending {
   serverErrors: number;
   latencySumMs: number;
   buckets: number[];
+  overheadSumMs: number;
+  /** Null until an answer of this minute reached a model (e.g. only 4xx answers so far). */
+  overheadBuckets: number[] | null;
 }
 
 const MINUTE = 60_000;
 
 /**
  * Counts invocations per endpoint, variant and minute in memory (the router's hot path does no
- * I/O for it) and adds them to `EndpointStat` rows on flush. The web process is the only writer.
+ * I/O for it); `saveInvocationStats` adds them to `EndpointStat` rows. The web process is the only writer.
  */
 export class InvocationStats {
-  private pending = new Map<string, Pending>();
+  private pending = new Map<string, PendingStats>();
 
-  record(endpointId: string, variant: string, status: number, ms: number, now = Date.now()): void {
+  /**
+   * One answer: its whole latency as the router saw it and, when a model computed it, the model's
+   * share (its server's answer time, loopback hop included): the rest is the router's overhead.
+   */
+  record(endpointId: string, variant: string, status: number, ms: number, modelMs: number | null = null, now = Date.now()): void {
     const minute = Math.floor(now / MINUTE) * MINUTE;
     const key = `${endpointId}\u0000${variant}\u0000${minute}`;
     let entry = this.pending.get(key);
     if (!entry) {
-      entry = { endpointId, variant, minute, count: 0, clientErrors: 0, serverErrors: 0, latencySumMs: 0, buckets: emptyBuckets() };
+      entry = { endpointId, variant, minute, count: 0, clientErrors: 0, serverErrors: 0, latencySumMs: 0, buckets: emptyBuckets(), overheadSumMs: 0, overheadBuckets: null };
       this.pending.set(key, entry);
     }
     entry.count += 1;
@@ -39,62 +47,105 @@ export class InvocationStats {
     else if (status >= 400) entry.clientErrors += 1;
     entry.latencySumMs += ms;
     entry.buckets[bucketOf(ms)] += 1;
+    if (modelMs !== null) {
+      const overhead = Math.max(0, ms - modelMs);
+      entry.overheadSumMs += overhead;
+      (entry.overheadBuckets ??= emptyBuckets())[bucketOf(overhead)] += 1;
+    }
   }
 
-  async flush(db: Db): Promise<void> {
+  /** What was counted since the last call (the entries are handed over: the next answers start new ones). */
+  take(): PendingStats[] {
     const entries = [...this.pending.values()];
     this.pending.clear();
+    return entries;
+  }
+
+  /** Puts back entries that could not be saved, adding them to what was counted meanwhile. */
+  restore(entries: PendingStats[]): void {
     for (const e of entries) {
-      const id = { endpointId: e.endpointId, variant: e.variant, minute: new Date(e.minute) };
-      try {
-        // No interactive transaction: the web process is the only writer of these rows, and on
-        // SQLite an open transaction holds the process's one connection (every other query of the
-        // web process would run inside it) while it waits for the worker's writes.
-        {
-          const row = await db.endpointStat.findUnique({ where: { endpointId_variant_minute: id } });
-          const buckets = row ? addInto(JSON.parse(row.buckets) as number[], e.buckets) : e.buckets;
-          await db.endpointStat.upsert({
-            where: { endpointId_variant_minute: id },
-            create: { ...id, count: e.count, clientErrors: e.clientErrors, serverErrors: e.serverErrors, latencySumMs: e.latencySumMs, buckets: JSON.stringify(buckets) },
-            update: {
-              count: { increment: e.count },
-              clientErrors: { increment: e.clientErrors },
-              serverErrors: { increment: e.serverErrors },
-              latencySumMs: { increment: e.latencySumMs },
-              buckets: JSON.stringify(buckets),
-            },
-          });
-        }
-      } catch (error) {
-        // A deleted endpoint's counts are dropped; anything else is kept for the next flush.
-        if ((error as { code?: string }).code === "P2003") continue;
-        const key = `${e.endpointId}\u0000${e.variant}\u0000${e.minute}`;
-        const again = this.pending.get(key);
-        if (again) {
-          again.count += e.count;
-          again.clientErrors += e.clientErrors;
-          again.serverErrors += e.serverErrors;
-          again.latencySumMs += e.latencySumMs;
-          addInto(again.buckets, e.buckets);
-        } else this.pending.set(key, e);
+      const key = `${e.endpointId}\u0000${e.variant}\u0000${e.minute}`;
+      const again = this.pending.get(key);
+      if (!again) {
+        this.pending.set(key, e);
+        continue;
       }
+      again.count += e.count;
+      again.clientErrors += e.clientErrors;
+      again.serverErrors += e.serverErrors;
+      again.latencySumMs += e.latencySumMs;
+      addInto(again.buckets, e.buckets);
+      again.overheadSumMs += e.overheadSumMs;
+      if (e.overheadBuckets) again.overheadBuckets = again.overheadBuckets ? addInto(again.overheadBuckets, e.overheadBuckets) : e.overheadBuckets;
     }
   }
 }
 
-function summarize(rows: { count: number; clientErrors: number; serverErrors: number; latencySumMs: number; buckets: number[] }[], seconds: number): InvocationSummary {
+/**
+ * Adds counted entries to their `EndpointStat` rows; returns those to try again at the next flush
+ * (a deleted endpoint's counts are dropped).
+ */
+export async function saveInvocationStats(db: Db, entries: PendingStats[]): Promise<PendingStats[]> {
+  const failed: PendingStats[] = [];
+  for (const e of entries) {
+    const id = { endpointId: e.endpointId, variant: e.variant, minute: new Date(e.minute) };
+    try {
+      // No interactive transaction: the web process is the only writer of these rows, and on
+      // SQLite an open transaction holds the connection (every other query on it would run inside
+      // it) while it waits for the worker's writes.
+      const row = await db.endpointStat.findUnique({ where: { endpointId_variant_minute: id } });
+      const buckets = row ? addInto(JSON.parse(row.buckets) as number[], e.buckets) : e.buckets;
+      const stored = row?.overheadBuckets ? (JSON.parse(row.overheadBuckets) as number[]) : null;
+      const merged = e.overheadBuckets ? (stored ? addInto(stored, e.overheadBuckets) : e.overheadBuckets) : stored;
+      const overhead = merged && JSON.stringify(merged);
+      await db.endpointStat.upsert({
+        where: { endpointId_variant_minute: id },
+        create: { ...id, count: e.count, clientErrors: e.clientErrors, serverErrors: e.serverErrors, latencySumMs: e.latencySumMs, buckets: JSON.stringify(buckets), overheadSumMs: e.overheadSumMs, overheadBuckets: overhead },
+        update: {
+          count: { increment: e.count },
+          clientErrors: { increment: e.clientErrors },
+          serverErrors: { increment: e.serverErrors },
+          latencySumMs: { increment: e.latencySumMs },
+          buckets: JSON.stringify(buckets),
+          overheadSumMs: { increment: e.overheadSumMs },
+          overheadBuckets: overhead,
+        },
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== "P2003") failed.push(e);
+    }
+  }
+  return failed;
+}
+
+interface StatRow {
+  count: number;
+  clientErrors: number;
+  serverErrors: number;
+  latencySumMs: number;
+  buckets: number[];
+  overheadSumMs: number;
+  overheadBuckets: number[] | null;
+}
+
+function summarize(rows: StatRow[], seconds: number): InvocationSummary {
   const buckets = emptyBuckets();
+  const overheadBuckets = emptyBuckets();
   let count = 0;
   let errors = 0;
   let clientErrors = 0;
   let sum = 0;
+  let overheadSum = 0;
   for (const r of rows) {
     count += r.count;
     errors += r.serverErrors;
     clientErrors += r.clientErrors;
     sum += r.latencySumMs;
     addInto(buckets, r.buckets);
+    overheadSum += r.overheadSumMs;
+    if (r.overheadBuckets) addInto(overheadBuckets, r.overheadBuckets);
   }
+  const modelAnswers = overheadBuckets.reduce((a, b) => a + b, 0);
   return {
     count,
     rps: count / seconds,
@@ -104,6 +155,7 @@ function summarize(rows: { count: number; clientErrors: number; serverErrors: nu
     p50Ms: percentileOf(buckets, 50),
     p95Ms: percentileOf(buckets, 95),
     p99Ms: percentileOf(buckets, 99),
+    overhead: modelAnswers ? { count: modelAnswers, meanMs: overheadSum / modelAnswers, p50Ms: percentileOf(overheadBuckets, 50), p99Ms: percentileOf(overheadBuckets, 99) } : null,
   };
 }
 
@@ -117,6 +169,7 @@ export async function getEndpointStats(db: Db, endpointId: string, principal: Pr
     ...r,
     minute: r.minute.getTime(),
     buckets: JSON.parse(r.buckets) as number[],
+    overheadBuckets: r.overheadBuckets ? (JSON.parse(r.overheadBuckets) as number[]) : null,
   }));
   const series = Array.from({ length: minutes }, (_, i) => {
     const minute = from + i * MINUTE;

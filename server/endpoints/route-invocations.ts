@@ -2,31 +2,31 @@ import "server-only";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Db } from "@/server/db";
 import { can, type Role } from "@/lib/roles";
-import { authenticateAuthorization, authenticateRequest, type Caller } from "@/server/auth/request-principal";
+import { authenticateRequest, type Caller } from "@/server/auth/request-principal";
 import { InvocationStats } from "@/server/endpoints/invocation-stats";
 import { CaptureWriter, captureRecord, shadowRecord } from "@/server/endpoints/data-capture";
-import { jsonValue } from "@/server/db-driver";
+import { databaseUrlOf, jsonValue } from "@/server/db-driver";
 import { artifactStore, type ArtifactStore } from "@/server/artifacts/artifact-store";
-import { dataCaptureConfig, SERVING_STATES, type DataCaptureConfig } from "@/lib/endpoints";
+import { dataCaptureConfig, type DataCaptureConfig } from "@/lib/endpoints";
 import { signatureSchema, type Task } from "@/lib/model-registry";
 import { modelFolderOf } from "@/server/endpoints/manage-endpoints";
 import { BadInput, formatPredictions, InProcessModel, parseBody, servedOnnx, v2Metadata, v2Records, v2Response, type InProcessSpec } from "@/server/endpoints/onnx-model";
 import { randomUUID } from "node:crypto";
+import { RouterDatabase, type RoutingRow } from "@/server/endpoints/router-database";
 
 // The web process's side of endpoints: requests to /endpoints/{name}/invocations (SageMaker's
 // runtime API) and /v2/models/{name}/… (Open Inference Protocol) are authenticated, routed to a
 // variant (by weight, or the X-Amzn-SageMaker-Target-Variant header) and proxied to one of its
 // ready model servers over kept-alive loopback connections, or answered right here by an exported
-// ONNX graph (onnx-model.ts). Served before Next.js, from caches re-read in the background between
-// requests (a warm request never waits for the database), so routing adds little to a model's own time.
+// ONNX graph (onnx-model.ts). Served before Next.js, from caches re-read in the background on a
+// thread of their own (router-database.ts: a warm request never waits for the database, nor for
+// a query that runs meanwhile), so routing adds little to a model's own time.
 
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024; // SageMaker's limit for real-time endpoints
 /** Routing tables: re-read every second (in the background); one older than 2.5 s is not used. */
 const ROUTING_CACHE = { refreshMs: 1_000, maxAgeMs: 2_500 };
 /** Callers (tokens) and their project roles: re-read every 5 s; never used when older than 10 s. */
 const CALLER_CACHE = { refreshMs: 5_000, maxAgeMs: 10_000 };
-/** A background refresh waits at most this long for a moment without a request in flight. */
-const IDLE_WAIT_MS = 200;
 const TIMEOUT_MS = 60_000; // the container contract: answer within 60 s
 
 interface RoutingVariant {
@@ -63,6 +63,18 @@ interface Routing {
   /** A multi-model endpoint: its models by target-model name → their folders on the model servers. */
   models: Map<string, string> | null;
 }
+
+/** The model's share of one request's latency, once known (the rest is the router's overhead). */
+interface Timing {
+  modelMs: number | null;
+}
+
+/**
+ * The model's time, for the caller (W3C Server-Timing; browsers' developer tools show it): from
+ * the request leaving the router to the model server's answer (loopback hop included), or the
+ * in-process model's whole answer. Latency seen by the caller minus this is the router's overhead.
+ */
+const serverTiming = (modelMs: number) => `model;dur=${modelMs.toFixed(3)}`;
 
 /** What a multi-model server says about the model's cache for this call (passed on to the caller). */
 const MODEL_CACHE_HEADERS = ["x-studio-model-cache", "x-studio-model-load-ms", "x-studio-model-wait-ms"];
@@ -110,11 +122,9 @@ const STATS_FLUSH_MS = 5_000;
 
 /**
  * Values read from the database, per key, kept fresh in the background: every `refreshMs` the
- * entries used in the last minute are read again, one by one, each when `idle` says no request is
- * in flight (the query is synchronous on SQLite: it would hold up a request it ran beside). A
- * request reads what is cached; only a key never asked for, or one older than `maxAgeMs` (unused
- * for a while, or refreshes falling behind), is loaded while it waits — once per key, however many
- * requests ask meanwhile.
+ * entries used in the last minute are read again, one by one. A request reads what is cached;
+ * only a key never asked for, or one older than `maxAgeMs` (unused for a while, or refreshes
+ * falling behind), is loaded while it waits — once per key, however many requests ask meanwhile.
  */
 export class RefreshingCache<V> {
   private entries = new Map<string, { at: number; usedAt: number; value: V; load: () => Promise<V> }>();
@@ -122,10 +132,7 @@ export class RefreshingCache<V> {
   private readonly timer: NodeJS.Timeout;
   private refreshing = false;
 
-  constructor(
-    private readonly options: { refreshMs: number; maxAgeMs: number; keepMs?: number; maxEntries?: number },
-    private readonly idle: () => Promise<void> = async () => undefined,
-  ) {
+  constructor(private readonly options: { refreshMs: number; maxAgeMs: number; keepMs?: number; maxEntries?: number }) {
     this.timer = setInterval(() => void this.refresh(), options.refreshMs);
     this.timer.unref();
   }
@@ -170,7 +177,6 @@ export class RefreshingCache<V> {
           this.entries.delete(key);
           continue;
         }
-        await this.idle();
         await this.load(key, entry.load).catch((error: unknown) => console.error("[web] refreshing the endpoint router's cache failed:", error));
       }
     } finally {
@@ -181,75 +187,42 @@ export class RefreshingCache<V> {
 
 export function createInvocationRouter(db: Db, options: { store?: () => ArtifactStore } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000 });
+  const database = new RouterDatabase(databaseUrlOf(db));
   const stats = new InvocationStats();
   const captured = new CaptureWriter(options.store ?? artifactStore);
-  const flushAll = () =>
-    Promise.all([
-      stats.flush(db).catch((error: unknown) => console.error("[web] saving endpoint stats failed:", error)),
-      captured.flush().catch((error: unknown) => console.error("[web] writing captured data failed:", error)),
-    ]);
-
-  // Requests in flight, and refreshes waiting for a moment without one.
-  let active = 0;
-  const waiters: (() => void)[] = [];
-  const idle = () =>
-    active === 0
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          setTimeout(resolve, IDLE_WAIT_MS).unref();
-        });
-  // Counts and captured data are written between requests too (the stats' upserts are synchronous on SQLite).
-  const flushing = setInterval(() => void idle().then(flushAll), STATS_FLUSH_MS);
+  const saveStats = async () => {
+    const entries = stats.take();
+    if (entries.length === 0) return;
+    stats.restore(await database.call("saveStats", entries).catch((error: unknown) => {
+      console.error("[web] saving endpoint stats failed:", error);
+      return entries;
+    }));
+  };
+  const flushAll = () => Promise.all([saveStats(), captured.flush().catch((error: unknown) => console.error("[web] writing captured data failed:", error))]);
+  const flushing = setInterval(() => void flushAll(), STATS_FLUSH_MS);
   flushing.unref();
-  const routes = new RefreshingCache<Routing | null>(ROUTING_CACHE, idle);
-  const callers = new RefreshingCache<Caller | null>(CALLER_CACHE, idle);
-  const roles = new RefreshingCache<Role | null>(CALLER_CACHE, idle);
+  const routes = new RefreshingCache<Routing | null>(ROUTING_CACHE);
+  const callers = new RefreshingCache<Caller | null>(CALLER_CACHE);
+  const roles = new RefreshingCache<Role | null>(CALLER_CACHE);
   const models = new Map<string, Promise<InProcessModel>>();
   const store = options.store ?? artifactStore;
   let turn = 0;
 
   async function loadRouting(name: string): Promise<Routing | null> {
-    const row = await db.endpoint.findUnique({
-      where: { name },
-      select: {
-        id: true,
-        name: true,
-        projectId: true,
-        status: true,
-        dataCapture: true,
-        multiModel: true,
-        models: { select: { name: true, modelVersion: { select: { files: { where: { path: "studio-model.json" }, select: { storageKey: true } } } } } },
-        variants: {
-          // Variants an update is replacing serve until the switch.
-          where: { state: { in: [...SERVING_STATES] } },
-          orderBy: { createdAt: "asc" },
-          select: {
-            name: true,
-            weight: true,
-            runtime: true,
-            shadow: true,
-            shadowSamplingPercent: true,
-            replicaRows: { where: { status: "ready" }, select: { port: true } },
-            modelVersion: { select: { id: true, onnx: true, signature: true, task: true, framework: true, model: { select: { name: true } }, files: { select: { path: true, storageKey: true } } } },
-          },
-        },
-      },
-    });
-    const toRouting = (v: NonNullable<typeof row>["variants"][number]): RoutingVariant => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port), inProcess: v.runtime === "onnx" && v.modelVersion ? inProcessSpec(v.modelVersion) : null });
-    const capture = row?.dataCapture ? dataCaptureConfig.safeParse(jsonValue(row.dataCapture, null)) : null;
-    return row
-      ? {
-          endpointId: row.id,
-          name: row.name,
-          capture: capture?.success && capture.data.samplingPercentage > 0 ? capture.data : null,
-          projectId: row.projectId,
-          status: row.status,
-          variants: row.variants.filter((v) => !v.shadow).map(toRouting),
-          shadow: row.variants.filter((v) => v.shadow).map((v) => ({ ...toRouting(v), samplingPercent: v.shadowSamplingPercent }))[0] ?? null,
-          models: row.multiModel ? new Map(row.models.flatMap((m) => { const folder = modelFolderOf(row.projectId, m.modelVersion.files[0]?.storageKey); return folder ? [[m.name, folder] as const] : []; })) : null,
-        }
-      : null;
+    const row = await database.call("routing", name);
+    if (!row) return null;
+    const toRouting = (v: RoutingRow["variants"][number]): RoutingVariant => ({ name: v.name, weight: v.weight, ports: v.replicaRows.map((r) => r.port), inProcess: v.runtime === "onnx" && v.modelVersion ? inProcessSpec(v.modelVersion) : null });
+    const capture = row.dataCapture ? dataCaptureConfig.safeParse(jsonValue(row.dataCapture, null)) : null;
+    return {
+      endpointId: row.id,
+      name: row.name,
+      capture: capture?.success && capture.data.samplingPercentage > 0 ? capture.data : null,
+      projectId: row.projectId,
+      status: row.status,
+      variants: row.variants.filter((v) => !v.shadow).map(toRouting),
+      shadow: row.variants.filter((v) => v.shadow).map((v) => ({ ...toRouting(v), samplingPercent: v.shadowSamplingPercent }))[0] ?? null,
+      models: row.multiModel ? new Map(row.models.flatMap((m) => { const folder = modelFolderOf(row.projectId, m.modelVersion.files[0]?.storageKey); return folder ? [[m.name, folder] as const] : []; })) : null,
+    };
   }
 
   function inProcessSpec(version: { id: string; onnx: unknown; signature: unknown; task: string | null; framework: string; model: { name: string }; files: { path: string; storageKey: string }[] }): InProcessSpec | null {
@@ -274,19 +247,13 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
     // Tokens are cached by their own value (a revoked token stops working within 5 s); sessions are not.
     const key = req.headers.authorization;
     if (!key) return authenticateRequest(db, req);
-    return callers.get(key, () => authenticateAuthorization(db, key));
+    return callers.get(key, () => database.call("caller", key));
   }
 
   function roleIn(caller: Caller, projectId: string): Role | null | Promise<Role | null> {
     if (caller.principal.role === "admin") return "admin";
     const userId = caller.principal.id;
-    return roles.get(
-      `${userId}:${projectId}`,
-      async () => {
-        const member = await db.projectMember.findUnique({ where: { projectId_userId: { projectId, userId } }, select: { role: true } });
-        return (member?.role as Role | undefined) ?? null;
-      },
-    );
+    return roles.get(`${userId}:${projectId}`, () => database.call("role", projectId, userId));
   }
 
   function keep(capture: DataCaptureConfig, req: IncomingMessage, routing: Routing, variant: RoutingVariant, input: Buffer, outputType: string | undefined, output: Buffer): void {
@@ -343,11 +310,13 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
   }
 
   /** Answers with the variant's exported graph, in this process. */
-  async function answerInProcess(req: IncomingMessage, res: ServerResponse, routing: Routing, variant: RoutingVariant, spec: InProcessSpec, action: string, mirror: Mirror | null): Promise<void> {
+  async function answerInProcess(req: IncomingMessage, res: ServerResponse, routing: Routing, variant: RoutingVariant, spec: InProcessSpec, action: string, mirror: Mirror | null, timing: Timing): Promise<void> {
     const body = await readBody(req);
     if (body === null) return send(res, 413, "payload_too_large", `The request body is over ${MAX_PAYLOAD_BYTES} bytes (6 MB), the most an endpoint takes.`);
+    const began = performance.now();
     const answer = await inProcessAnswer(routing, variant, spec, action, body, req.headers["content-type"] ?? "text/csv", req.headers.accept ?? "application/json");
-    const headers: Record<string, string | number> = { "X-Amzn-Invoked-Production-Variant": variant.name, "Content-Type": answer.contentType, "Content-Length": answer.body.length };
+    timing.modelMs = performance.now() - began;
+    const headers: Record<string, string | number> = { "X-Amzn-Invoked-Production-Variant": variant.name, "Content-Type": answer.contentType, "Content-Length": answer.body.length, "Server-Timing": serverTiming(timing.modelMs) };
     const attributes = req.headers["x-amzn-sagemaker-custom-attributes"];
     if (typeof attributes === "string") headers["X-Amzn-SageMaker-Custom-Attributes"] = attributes;
     res.writeHead(answer.status, headers).end(answer.body);
@@ -399,7 +368,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
     upstream.end(input);
   }
 
-  function proxy(req: IncomingMessage, res: ServerResponse, routing: Routing, variant: RoutingVariant, upstreamPath: string, mirror: Mirror | null, attempt = 0): void {
+  function proxy(req: IncomingMessage, res: ServerResponse, routing: Routing, variant: RoutingVariant, upstreamPath: string, mirror: Mirror | null, timing: Timing, attempt = 0): void {
     const port = variant.ports[turn++ % variant.ports.length];
     // Sampled for data capture, or mirrored to a shadow: the bodies are kept (at most 6 MB each)
     // while they stream through.
@@ -412,8 +381,10 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
       const value = req.headers[name];
       if (typeof value === "string") headers[name] = value;
     }
+    const sentAt = performance.now();
     const upstream = http.request({ host: "127.0.0.1", port, path: upstreamPath, method: req.method, headers, agent, timeout: TIMEOUT_MS }, (answer) => {
-      const out: Record<string, string | number> = { "X-Amzn-Invoked-Production-Variant": variant.name };
+      const out: Record<string, string | number> = { "X-Amzn-Invoked-Production-Variant": variant.name, "Server-Timing": serverTiming(performance.now() - sentAt) };
+      answer.once("end", () => (timing.modelMs = performance.now() - sentAt));
       for (const name of ["content-type", "content-length", "x-amzn-sagemaker-custom-attributes", ...MODEL_CACHE_HEADERS]) {
         const value = answer.headers[name];
         if (typeof value === "string") out[name] = value;
@@ -436,7 +407,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
     upstream.on("error", (error: NodeJS.ErrnoException) => {
       if (res.headersSent) return void res.destroy();
       // A server that died a moment ago: another ready one takes the request (the body was not read yet).
-      if (error.code === "ECONNREFUSED" && attempt + 1 < variant.ports.length) return proxy(req, res, routing, variant, upstreamPath, mirror, attempt + 1);
+      if (error.code === "ECONNREFUSED" && attempt + 1 < variant.ports.length) return proxy(req, res, routing, variant, upstreamPath, mirror, timing, attempt + 1);
       if (error.message === "timeout") return send(res, 504, "timeout", `The model did not answer within ${TIMEOUT_MS / 1000} s.`);
       send(res, 503, "unavailable", "The endpoint's model server is restarting; try again in a few seconds.");
     });
@@ -452,11 +423,6 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
 
     async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const started = performance.now();
-      // In flight until the answer is sent (or the connection drops): background refreshes wait for none.
-      active++;
-      res.once("close", () => {
-        if (--active === 0) for (const wake of waiters.splice(0)) wake();
-      });
       const path = (req.url ?? "").split("?")[0];
       if (path === "/v2/health/live" || path === "/v2/health/ready" || path === "/v2") {
         res.writeHead(200, { "Content-Type": "application/json" }).end('{"live":true}');
@@ -483,7 +449,8 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
 
       // Counted from here: the endpoint is known and the caller may use it.
       let counted = "(none)";
-      res.once("finish", () => stats.record(routing.endpointId, counted, res.statusCode, performance.now() - started));
+      const timing: Timing = { modelMs: null };
+      res.once("finish", () => stats.record(routing.endpointId, counted, res.statusCode, performance.now() - started, timing.modelMs));
       const target = req.headers["x-amzn-sagemaker-target-variant"];
       const named = typeof target === "string" ? target : undefined;
       const variant = named && routing.shadow?.name === named ? routing.shadow : pickVariant(routing.variants, named);
@@ -508,9 +475,9 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
       // caller named a variant).
       const shadow = routing.shadow;
       const mirror = shadow && wantsPost && !target && Math.random() * 100 < shadow.samplingPercent ? { shadow, upstreamPath, action } : null;
-      if (variant.inProcess) return answerInProcess(req, res, routing, variant, variant.inProcess, action, mirror);
+      if (variant.inProcess) return answerInProcess(req, res, routing, variant, variant.inProcess, action, mirror, timing);
       if (variant.ports.length === 0) return send(res, 503, "unavailable", `Variant ${variant.name} of ${name} has no model server ready yet.`);
-      proxy(req, res, routing, variant, upstreamPath, mirror);
+      proxy(req, res, routing, variant, upstreamPath, mirror, timing);
     },
 
     /** Writes the counts and captured data gathered so far (both flush on their own every 5 s). */
@@ -522,6 +489,7 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
       clearInterval(flushing);
       for (const cache of [routes, callers, roles]) cache.close();
       await flushAll();
+      await database.close();
       agent.destroy();
     },
   };
