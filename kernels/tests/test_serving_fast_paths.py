@@ -123,6 +123,46 @@ def test_an_xgboost_booster_file_takes_an_array(tmp_path):
         server.close()
 
 
+def test_dart_and_linear_booster_files_keep_the_dmatrix(tmp_path):
+    import xgboost
+
+    x, _ = numeric_frame(seed=8)
+    sample = x.head(10)
+    for kind in ("dart", "gblinear"):
+        booster = xgboost.train({"booster": kind, "objective": "reg:squarederror"}, xgboost.DMatrix(x, label=x["a"] - x["d"]), num_boost_round=5)
+        folder = tmp_path / f"{kind}-file"
+        folder.mkdir()
+        booster.save_model(str(folder / "model.json"))
+        save_model(folder / "model.json", tmp_path / kind, framework="xgboost", input_schema=ABCD, loader="xgboost", task="regression")
+        server = Serving(tmp_path / kind)
+        try:
+            assert server.model.takes_array is False
+            got = [p["prediction"] for p in answers(server, csv_body(sample))]
+            assert got == booster.predict(xgboost.DMatrix(sample)).tolist()
+        finally:
+            server.close()
+
+
+def test_xgboost_with_integer_and_boolean_columns(tmp_path):
+    import xgboost
+
+    rng = np.random.default_rng(9)
+    x = pd.DataFrame({"n": rng.integers(0, 50, 300), "v": rng.normal(size=300), "flag": rng.random(300) > 0.5})
+    y = ((x["n"] > 25) ^ x["flag"]).astype(int)
+    model = xgboost.XGBClassifier(n_estimators=20, max_depth=3, n_jobs=1).fit(x, y)
+    server = served(tmp_path, model, input_example=x, task="binary_classification")
+    try:
+        assert server.model.takes_array == "float64" and server.model.one_pass
+        sample = x.head(30)
+        body = "\n".join(f"{n},{v!r},{str(flag).lower()}" for n, v, flag in sample.itertuples(index=False))
+        assert_same_classification(answers(server, body), model.predict(sample), model.predict_proba(sample))
+        # A missing boolean makes an object column, as it always did: the DataFrame decides.
+        assert isinstance(server.model.inputs([[1, 0.5, None]]), pd.DataFrame)
+        assert isinstance(server.model.inputs([[None, 0.5, True]]), np.ndarray)
+    finally:
+        server.close()
+
+
 def test_feature_names_in_another_order_keep_the_dataframe_and_answer_as_before(tmp_path):
     import xgboost
     from sklearn.linear_model import LogisticRegression

@@ -96,6 +96,7 @@ class Model:
         classes = getattr(self.model, "classes_", None)
         self.classes = [_plain(c) for c in classes] if classes is not None else self.manifest.get("classes")
         self.names: list[str] = [c["name"] for c in self.columns]
+        self._booleans = [i for i, c in enumerate(self.columns) if c["type"] == "boolean"]
         # Decided once here, so a request does not ask again (see _plan).
         self.takes_array, self.one_pass = _plan(self.model, self.loader, self.columns, self.task) if load else (False, False)
 
@@ -180,7 +181,8 @@ class Model:
                         pass
                 return self._frame(out)
             # A missing boolean is an object column in the frame (which the model may refuse): the frame decides.
-            if not any(v is None for row in out for v, c in zip(row, self.columns) if c["type"] == "boolean"):
+            booleans = self._booleans
+            if not booleans or not any(row[i] is None for row in out for i in booleans):
                 return np.array(out, dtype=np.float64)  # None → NaN
         return self._frame(out)
 
@@ -218,7 +220,7 @@ class Model:
     # --- predictions ------------------------------------------------------------------------------
 
     def predict(self, frame) -> list[dict[str, Any]]:
-        """Answers for a DataFrame (frame) or, when takes_array, a float64 array (inputs)."""
+        """Answers for a DataFrame (frame) or, when takes_array, the array inputs gives."""
         model = self.model
         if self.loader == "torchscript":
             return self._predict_torch(frame)
@@ -409,6 +411,14 @@ def _xgboost_names(booster: Any) -> tuple[list[str] | None, bool]:
     return (list(names) if names is not None else None), any(t == "c" for t in types)
 
 
+def _xgboost_booster_kind(booster: Any) -> str | None:
+    """gbtree, dart or gblinear (None: not told)."""
+    try:
+        return json.loads(booster.save_config())["learner"]["gradient_booster"]["name"]
+    except Exception:  # noqa: BLE001 - an older or stranger booster: not told
+        return None
+
+
 def _plan(model: Any, loader: str, columns: list[dict[str, str]], task: str | None) -> tuple[str | bool, bool]:
     """(takes_array, one_pass), decided once when a model is loaded.
 
@@ -437,7 +447,9 @@ def _plan(model: Any, loader: str, columns: list[dict[str, str]], task: str | No
         except Exception:  # noqa: BLE001 - not a fitted XGBoost model: the DataFrame, as before
             return False, False
         if not categorical and (recorded is None or recorded == names) and booster.num_features() == len(names):
-            takes_array = "float64"
+            # A booster file is answered by inplace_predict, which for trees is predict's own
+            # predictor; for dart and gblinear it is not (or cannot), so they keep the DMatrix.
+            takes_array = "float64" if not _is_booster(model) or _xgboost_booster_kind(booster) == "gbtree" else False
     elif numeric and module.startswith("sklearn.") and not any(c["type"] == "boolean" for c in columns):
         steps = _steps(model)
         if (
