@@ -25,6 +25,14 @@ classification: [n, classes], or [n, 1] for the positive class of a binary class
 manifest's ``output`` says what the scores are: "logits" (the default; softmax, or sigmoid for one
 column, gives the probabilities) or "probabilities" (taken as they are). The label is the class
 (manifest ``classes``, else 0..k-1) with the highest probability, the first of equal ones.
+
+Per request, and without changing an answer (decided once when a model is loaded, Model.takes_array
+and Model.one_pass): numeric inputs reach XGBoost models, and scikit-learn models fitted without
+feature names, as one float64 array instead of a DataFrame when the model's recorded feature names
+are none or the schema's in its order; a classifier whose predict is the arg max of its
+predict_proba (LogisticRegression, trees, forests, gradient boosting, XGBClassifier) is asked for
+probabilities once, its labels taken from them, and rows with two (nearly) equal highest
+probabilities asked of its predict.
 """
 
 from __future__ import annotations
