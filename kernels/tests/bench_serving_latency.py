@@ -16,6 +16,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -39,10 +40,11 @@ def main() -> None:
     port = probe.getsockname()[1]
     probe.close()
     env = dict(os.environ, PYTHONPATH=os.environ.get("SDK", ""))
+    log = tempfile.TemporaryFile()  # not a pipe: a server writing a warning a request would fill it and stall
     server = subprocess.Popen(
         [sys.executable, "-m", "studio.serving", "--dir", directory, "--port", str(port), "--host", "127.0.0.1"],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         env=env,
     )
     request = f"POST /invocations HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
@@ -71,9 +73,10 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
-        errors = server.stderr.read().decode() if server.stderr else ""
+        log.seek(0)
+        errors = log.read().decode()
         if errors.strip():
-            print(f"server stderr ({len(errors.splitlines())} lines):\n{errors[:2000]}")
+            print(f"server stderr: {len(errors.splitlines())} lines, starting:\n{errors[:600]}")
 
 
 if __name__ == "__main__":
