@@ -1,12 +1,10 @@
 """The model server's fast paths (studio.serving): a float64 array instead of a DataFrame for numeric
 XGBoost / scikit-learn models whose recorded feature names allow it, one predict_proba pass for
-classifiers whose predict is its arg max, the column-wise frame, the lean header reading. Every
+classifiers whose predict is its arg max, the column-wise frame, one write per answer. Every
 answer through the server equals the model's own predict / predict_proba."""
 
 from __future__ import annotations
 
-import http.client
-import io
 import json
 import socket
 import warnings
@@ -306,27 +304,6 @@ def test_the_column_wise_frame_is_the_frame_pandas_builds_from_rows(tmp_path):
         model.frame([{"f": 1, "i": 2, "b": True, "t": "a"}])
     with pytest.raises(serving.BadInput, match="record 1: unknown t. The model takes 4 columns"):
         model.frame([{"f": 1, "i": 2, "b": True, "s": "a", "t": "a"}])
-
-
-def test_headers_read_as_the_email_parser_reads_them():
-    blocks = [
-        b"Host: x\r\nContent-Type: text/csv; charset=utf-8\r\nContent-Length:  12 \r\nAccept: text/csv\r\n\r\n",
-        b"Host: x\r\nX-Folded: one\r\n two\r\nContent-Length: 3\r\n\r\n",
-        b"content-length: 4\nconnection: close\n\n",
-        b"Host: x\r\nBad header line\r\nContent-Length: 3\r\n\r\n",
-        b"Host: x\r\n",
-    ]
-    for raw in blocks:
-        ours = serving.read_headers(io.BytesIO(raw))
-        theirs = http.client.parse_headers(io.BytesIO(raw))
-        assert type(ours) is type(theirs)
-        assert ours.items() == theirs.items(), raw
-        for name in ("Content-Length", "content-type", "Connection", "X-Folded"):
-            assert ours.get(name) == theirs.get(name)
-    with pytest.raises(http.client.LineTooLong):
-        serving.read_headers(io.BytesIO(b"X: " + b"a" * 70000 + b"\r\n\r\n"))
-    with pytest.raises(http.client.HTTPException):
-        serving.read_headers(io.BytesIO(b"X: a\r\n" * 150 + b"\r\n"))
 
 
 def test_answers_keep_their_headers_and_connection_handling(tmp_path):

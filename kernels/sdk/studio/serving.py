@@ -39,14 +39,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import email.parser
 import email.utils
-import http.client
 import io
 import json
 import math
 import os
-import re
 import socket
 import sys
 import threading
@@ -54,7 +51,6 @@ import time
 import traceback
 import urllib.parse
 import uuid
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -589,35 +585,6 @@ def v2_response(model: Model, predictions: list[dict[str, Any]], request_id: str
 # --- HTTP -----------------------------------------------------------------------------------------
 
 
-MAX_HEADER_LINE = 65536  # http.client's limits, which http.server applies
-MAX_HEADERS = 100
-
-
-def read_headers(rfile: Any) -> http.client.HTTPMessage:
-    """A request's header lines → an HTTPMessage, as http.client.parse_headers reads them (the same
-    limits and errors), without the email package's parser for the usual "Name: value" lines."""
-    lines = []
-    while True:
-        line = rfile.readline(MAX_HEADER_LINE + 1)
-        if len(line) > MAX_HEADER_LINE:
-            raise http.client.LineTooLong("header line")
-        lines.append(line)
-        if len(lines) > MAX_HEADERS:
-            raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
-        if line in (b"\r\n", b"\n", b""):
-            break
-    message = http.client.HTTPMessage()
-    for line in lines[:-1] if lines[-1] in (b"\r\n", b"\n") else lines:
-        text = line.decode("iso-8859-1")
-        name, colon, value = text.partition(":")
-        if not colon or not name or not _TOKEN.fullmatch(name) or not text.endswith("\n"):
-            # Folded lines, lines without a name, the last line without its end: the email parser's way.
-            return email.parser.Parser(_class=http.client.HTTPMessage).parsestr(b"".join(lines).decode("iso-8859-1"))
-        message[name] = value.lstrip(" \t").rstrip("\r\n")
-    return message
-
-
-_TOKEN = re.compile(r"[\x21-\x39\x3b-\x7e]+")  # what the email parser takes for a header's name
 _date: tuple[int, str] = (0, "")
 
 
@@ -642,68 +609,6 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         pass  # one line per request would drown the log; errors are printed where they happen
-
-    def parse_request(self) -> bool:
-        """http.server's parse_request (Python 3.11), but the headers are read into the same
-        HTTPMessage without the email package's parser, which costs ~35 µs a request (read_headers;
-        unusual header lines still go through that parser). Same checks, same error answers."""
-        self.command = None  # set in case of error on the first line
-        self.request_version = version = self.default_request_version
-        self.close_connection = True
-        requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
-        self.requestline = requestline
-        words = requestline.split()
-        if len(words) == 0:
-            return False
-        if len(words) >= 3:  # enough to determine the protocol version
-            version = words[-1]
-            try:
-                if not version.startswith("HTTP/"):
-                    raise ValueError
-                base_version_number = version.split("/", 1)[1]
-                numbers = base_version_number.split(".")
-                if len(numbers) != 2 or any(not n.isdigit() for n in numbers) or any(len(n) > 10 for n in numbers):
-                    raise ValueError
-                version_number = int(numbers[0]), int(numbers[1])
-            except (ValueError, IndexError):
-                self.send_error(HTTPStatus.BAD_REQUEST, "Bad request version (%r)" % version)
-                return False
-            if version_number >= (1, 1) and self.protocol_version >= "HTTP/1.1":
-                self.close_connection = False
-            if version_number >= (2, 0):
-                self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, "Invalid HTTP version (%s)" % base_version_number)
-                return False
-            self.request_version = version
-        if not 2 <= len(words) <= 3:
-            self.send_error(HTTPStatus.BAD_REQUEST, "Bad request syntax (%r)" % requestline)
-            return False
-        command, path = words[:2]
-        if len(words) == 2:
-            self.close_connection = True
-            if command != "GET":
-                self.send_error(HTTPStatus.BAD_REQUEST, "Bad HTTP/0.9 request type (%r)" % command)
-                return False
-        self.command, self.path = command, path
-        if self.path.startswith("//"):
-            self.path = "/" + self.path.lstrip("/")  # gh-87389: no open redirects
-        try:
-            self.headers = read_headers(self.rfile)
-        except http.client.LineTooLong as err:
-            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long", str(err))
-            return False
-        except http.client.HTTPException as err:
-            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers", str(err))
-            return False
-        conntype = self.headers.get("Connection", "").lower()
-        if conntype == "close":
-            self.close_connection = True
-        elif conntype == "keep-alive" and self.protocol_version >= "HTTP/1.1":
-            self.close_connection = False
-        expect = self.headers.get("Expect", "")
-        if expect.lower() == "100-continue" and self.protocol_version >= "HTTP/1.1" and self.request_version >= "HTTP/1.1":
-            if not self.handle_expect_100():
-                return False
-        return True
 
     def _send(self, status: int, body: bytes, content_type: str = "application/json", extra: dict[str, str] | None = None) -> None:
         """The status line, the headers send_response writes (Server, Date) and ours, and the body,
