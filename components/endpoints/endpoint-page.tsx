@@ -25,6 +25,8 @@ import { AutoscalingButton, autoscalingSummary, ScalingEvents } from "@/componen
 interface Answer {
   status: number;
   ms: number;
+  /** The model's share of it (the studio's Server-Timing header), when a model answered. */
+  modelMs: number | null;
   variant: string | null;
   body: string;
   /** A multi-model endpoint's answer: whether the model was in memory. */
@@ -70,9 +72,11 @@ function TestConsole({ endpoint }: { endpoint: EndpointView }) {
       }
       const cacheHeader = res.headers.get("X-Studio-Model-Cache");
       const loadMs = res.headers.get("X-Studio-Model-Load-Ms");
+      const timing = /(?:^|,)\s*model;dur=([\d.]+)/.exec(res.headers.get("Server-Timing") ?? "");
       setAnswer({
         status: res.status,
         ms: performance.now() - started,
+        modelMs: timing ? Number(timing[1]) : null,
         variant: res.headers.get("X-Amzn-Invoked-Production-Variant"),
         body: shown,
         modelCache: cacheHeader ? `model cache ${cacheHeader}${cacheHeader === "miss" && loadMs ? ` (loaded in ${Number(loadMs).toFixed(0)} ms)` : ""}` : null,
@@ -143,7 +147,8 @@ function TestConsole({ endpoint }: { endpoint: EndpointView }) {
         </Button>
         {answer ? (
           <span className="text-xs text-zinc-600 dark:text-zinc-400" role="status">
-            HTTP {answer.status} in {answer.ms.toFixed(1)} ms{answer.variant ? ` · variant ${answer.variant}` : ""}
+            HTTP {answer.status} in {answer.ms.toFixed(1)} ms{answer.modelMs !== null ? ` (model ${answer.modelMs.toFixed(1)} ms)` : ""}
+            {answer.variant ? ` · variant ${answer.variant}` : ""}
             {answer.modelCache ? ` · ${answer.modelCache}` : ""}
           </span>
         ) : null}

@@ -48,7 +48,7 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
   // ——— The test console ———
   await page.getByLabel("Request body").fill("5,90,basic\n50,25,pro");
   await page.getByRole("button", { name: "Invoke" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "HTTP 200" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "HTTP 200" })).toContainText(/\(model \d+\.\d ms\)/);
   await expect(page.getByLabel("Response")).toContainText('"predicted_label": "yes"');
   await expect(page.getByLabel("Response")).toContainText('"predicted_label": "no"');
   await page.screenshot({ path: "test-results/endpoint.png", fullPage: true });
@@ -67,6 +67,8 @@ test("register the XGBoost model a job made, approve it, deploy in one click, in
   const recent = page.getByRole("region", { name: "Invocations" });
   await expect(recent.getByText("4xx answers").locator("..")).toContainText("50.0%", { timeout: 20_000 });
   await expect(recent.getByText("p50", { exact: true }).locator("..")).toContainText("ms");
+  // The router's own share: latency minus the model's time, over the answers a model computed.
+  await expect(recent.getByText("Overhead p99").locator("..")).toContainText(/\d ms/);
   await page.screenshot({ path: "test-results/endpoint-stats.png", fullPage: true });
 
   // ——— An application with an API token ———
