@@ -118,15 +118,8 @@ export async function saveInvocationStats(db: Db, entries: PendingStats[]): Prom
   return failed;
 }
 
-interface StatRow {
-  count: number;
-  clientErrors: number;
-  serverErrors: number;
-  latencySumMs: number;
-  buckets: number[];
-  overheadSumMs: number;
-  overheadBuckets: number[] | null;
-}
+/** A stored or counted row's numbers. */
+type StatRow = Omit<PendingStats, "endpointId" | "variant" | "minute">;
 
 function summarize(rows: StatRow[], seconds: number): InvocationSummary {
   const buckets = emptyBuckets();
