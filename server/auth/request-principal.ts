@@ -34,8 +34,13 @@ export async function authenticateRequest(db: Db, req: IncomingMessage): Promise
   const authorization = req.headers.authorization;
   if (authorization) return authenticateAuthorization(db, authorization);
   if (!originMatchesHost(req.headers.origin, req.headers.host)) return null;
+  return authenticateSessionCookies(db, req.headers.cookie);
+}
+
+/** The signed-in user a request's Cookie header carries, or null (the Origin is the caller's to check). */
+export async function authenticateSessionCookies(db: Db, cookieHeader: string | undefined): Promise<Caller | null> {
   // next-auth's own reader (cookie name, chunking, decryption); it is given only the cookies.
-  const claims = await getToken({ req: { cookies: parseCookies(req.headers.cookie), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"], secret: env().NEXTAUTH_SECRET });
+  const claims = await getToken({ req: { cookies: parseCookies(cookieHeader), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"], secret: env().NEXTAUTH_SECRET });
   if (!claims?.sub) return null;
   const sessionVersion = typeof claims.sv === "number" ? claims.sv : 0;
   const principal = await principalForSession(db, claims.sub, sessionVersion);

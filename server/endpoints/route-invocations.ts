@@ -2,7 +2,8 @@ import "server-only";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Db } from "@/server/db";
 import { can, type Role } from "@/lib/roles";
-import { authenticateRequest, type Caller } from "@/server/auth/request-principal";
+import type { Caller } from "@/server/auth/request-principal";
+import { originMatchesHost } from "@/server/http/same-origin";
 import { InvocationStats } from "@/server/endpoints/invocation-stats";
 import { CaptureWriter, captureRecord, shadowRecord } from "@/server/endpoints/data-capture";
 import { databaseUrlOf, jsonValue } from "@/server/db-driver";
@@ -244,10 +245,14 @@ export function createInvocationRouter(db: Db, options: { store?: () => Artifact
   }
 
   function callerOf(req: IncomingMessage): Caller | null | Promise<Caller | null> {
-    // Tokens are cached by their own value (a revoked token stops working within 5 s); sessions are not.
+    // Cached by the token (a revoked token stops working within 5 s), or by the cookies of a
+    // signed-in browser (the test console; a password change ends its session here within 5 s).
     const key = req.headers.authorization;
-    if (!key) return authenticateRequest(db, req);
-    return callers.get(key, () => database.call("caller", key));
+    if (key) return callers.get(key, () => database.call("caller", key));
+    // A cookie counts only with an Origin naming this host: another site's page cannot use a signed-in browser.
+    const cookies = req.headers.cookie;
+    if (!cookies || !originMatchesHost(req.headers.origin, req.headers.host)) return null;
+    return callers.get(`cookie:${cookies}`, () => database.call("session", cookies));
   }
 
   function roleIn(caller: Caller, projectId: string): Role | null | Promise<Role | null> {

@@ -1,5 +1,6 @@
 // The endpoint router's database thread: callers by token, roles, routing tables and stats, from a
 // thread of its own that comes back when it dies.
+import { encode } from "next-auth/jwt";
 import { afterAll, describe, expect, it } from "vitest";
 import { setupTestDb } from "@/test/db";
 import { makePrincipal } from "@/test/fixtures";
@@ -14,7 +15,7 @@ const database = new RouterDatabase(databaseUrlOf(db));
 afterAll(() => database.close());
 
 describe("the endpoint router's database thread", () => {
-  it("authenticates tokens, reads roles and routing tables, and saves stats, off the web server's thread", async () => {
+  it("authenticates tokens and session cookies, reads roles and routing tables, and saves stats, off the web server's thread", async () => {
     const { principal } = await makePrincipal(db, "data_scientist");
     const project = await createProject(db, { name: `R ${Math.random().toString(36).slice(2, 8)}`, description: "" }, principal);
     const { token } = await createApiToken(db, { name: "t" }, principal);
@@ -22,6 +23,11 @@ describe("the endpoint router's database thread", () => {
     const caller = await database.call("caller", `Bearer ${token}`);
     expect(caller?.principal).toMatchObject({ id: principal.id, via: "token" });
     expect(await database.call("caller", "Bearer sst_not-a-token")).toBeNull();
+    // A signed-in browser (the endpoint page's test console): next-auth's session cookie.
+    const jwt = await encode({ token: { sub: principal.id, sv: 0 }, secret: process.env.NEXTAUTH_SECRET! });
+    expect((await database.call("session", `theme=dark; next-auth.session-token=${jwt}`))?.principal).toMatchObject({ id: principal.id, via: "session" });
+    expect(await database.call("session", `next-auth.session-token=${jwt.slice(0, -4)}AAAA`)).toBeNull();
+    expect(await database.call("session", "theme=dark")).toBeNull();
     expect(await database.call("role", project.id, principal.id)).toBe("admin"); // the creator's role in the project
     expect(await database.call("role", project.id, "someone-else")).toBeNull();
     expect(await database.call("routing", "no-such-endpoint")).toBeNull();

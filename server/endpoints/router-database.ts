@@ -7,7 +7,7 @@ import { Worker, type MessagePort } from "node:worker_threads";
 import type { Db } from "@/server/db";
 import type { Role } from "@/lib/roles";
 import { SERVING_STATES } from "@/lib/endpoints";
-import { authenticateAuthorization } from "@/server/auth/request-principal";
+import { authenticateAuthorization, authenticateSessionCookies } from "@/server/auth/request-principal";
 import { saveInvocationStats } from "@/server/endpoints/invocation-stats";
 
 // The endpoint router's database work, on a thread of its own. A query through Prisma runs on the
@@ -57,6 +57,8 @@ const operations = {
   routing: readRouting,
   /** The caller an Authorization header names (API tokens only), or null. */
   caller: authenticateAuthorization,
+  /** The signed-in user a Cookie header carries (the test console), or null. */
+  session: authenticateSessionCookies,
   role: readRole,
   saveStats: saveInvocationStats,
 };

@@ -345,6 +345,12 @@ export function NotebookEditor({ notebookId, projectId }: { notebookId: string; 
     if (key === "Enter" && event.altKey && canWrite) return (handled(), runActive("insert"));
     if (event.altKey) return;
     switch (key) {
+      case "Escape":
+        // An Esc that reaches the notebook while a cell is still opening its editor (A, B, Enter
+        // under load): command mode now, or the editor would take the keys that follow when it mounts.
+        handled();
+        if (mode === "edit" && activeId) select(activeId);
+        return;
       case "ArrowUp":
       case "k":
         handled();
