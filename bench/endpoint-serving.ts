@@ -81,17 +81,24 @@ function caller(url: string, headers: Record<string, string>, body: string, conc
 }
 
 /**
- * Requests for WARM_UP_MS before any is measured, on every connection (MLflow's too): connections,
- * caches, the JIT of both ends. Measured here: over the first 4,000 requests after an endpoint's
- * start the routing overhead's p99 was 3–3.5 ms, over the next 4,000 0.8–1 ms — and a bare
- * 10-line Node proxy in front of the same model server showed the same (2.2–2.8 ms, then 0.5–0.9).
+ * Requests for WARM_UP_MS and WARM_UP_REQUESTS at least before any is measured, on every
+ * connection (MLflow's too): connections, caches, the JIT of both ends. Measured here: over the
+ * first 4,000 requests after an endpoint's start the routing overhead's p99 was 3–3.5 ms, over
+ * the next 4,000 0.8–1 ms — and a bare 10-line Node proxy in front of the same model server
+ * showed the same (2.2–3.3 ms, then 0.5–1.1), by requests rather than seconds (the pandas
+ * pipeline's 4,000 requests take ~30 s).
  */
 const WARM_UP_MS = 5_000;
+const WARM_UP_REQUESTS = 4_000;
 async function warmUp(one: () => Promise<unknown>, concurrency: number): Promise<void> {
   const until = performance.now() + WARM_UP_MS;
+  let sent = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) await one();
+      while (performance.now() < until || sent < WARM_UP_REQUESTS) {
+        sent++;
+        await one();
+      }
     }),
   );
 }
@@ -126,11 +133,10 @@ async function load(url: string, headers: Record<string, string>, body: string, 
 async function paired(a: { url: string; headers: Record<string, string> }, b: { url: string; headers: Record<string, string> }, body: string, n: number): Promise<{ a: number[]; b: number[] }> {
   const first = caller(a.url, a.headers, body, 1);
   const second = caller(b.url, b.headers, body, 1);
-  const until = performance.now() + WARM_UP_MS;
-  while (performance.now() < until) {
+  await warmUp(async () => {
     await first.one();
     await second.one();
-  }
+  }, 1);
   const out = { a: [] as number[], b: [] as number[] };
   for (let i = 0; i < n; i++) {
     out.a.push((await first.one()).ms);
