@@ -23,6 +23,9 @@ export interface PendingStats {
 
 const MINUTE = 60_000;
 
+/** Two histograms that may not exist yet (no answer reached a model), added. */
+const mergedBuckets = (into: number[] | null, from: number[] | null): number[] | null => (from ? (into ? addInto(into, from) : from) : into);
+
 /**
  * Counts invocations per endpoint, variant and minute in memory (the router's hot path does no
  * I/O for it); `saveInvocationStats` adds them to `EndpointStat` rows. The web process is the only writer.
@@ -76,7 +79,7 @@ export class InvocationStats {
       again.latencySumMs += e.latencySumMs;
       addInto(again.buckets, e.buckets);
       again.overheadSumMs += e.overheadSumMs;
-      if (e.overheadBuckets) again.overheadBuckets = again.overheadBuckets ? addInto(again.overheadBuckets, e.overheadBuckets) : e.overheadBuckets;
+      again.overheadBuckets = mergedBuckets(again.overheadBuckets, e.overheadBuckets);
     }
   }
 }
@@ -95,8 +98,7 @@ export async function saveInvocationStats(db: Db, entries: PendingStats[]): Prom
       // it) while it waits for the worker's writes.
       const row = await db.endpointStat.findUnique({ where: { endpointId_variant_minute: id } });
       const buckets = row ? addInto(JSON.parse(row.buckets) as number[], e.buckets) : e.buckets;
-      const stored = row?.overheadBuckets ? (JSON.parse(row.overheadBuckets) as number[]) : null;
-      const merged = e.overheadBuckets ? (stored ? addInto(stored, e.overheadBuckets) : e.overheadBuckets) : stored;
+      const merged = mergedBuckets(row?.overheadBuckets ? (JSON.parse(row.overheadBuckets) as number[]) : null, e.overheadBuckets);
       const overhead = merged && JSON.stringify(merged);
       await db.endpointStat.upsert({
         where: { endpointId_variant_minute: id },

@@ -26,7 +26,7 @@ import { RouterDatabase, type RoutingRow } from "@/server/endpoints/router-datab
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024; // SageMaker's limit for real-time endpoints
 /** Routing tables: re-read every second (in the background); one older than 2.5 s is not used. */
 const ROUTING_CACHE = { refreshMs: 1_000, maxAgeMs: 2_500 };
-/** Callers (tokens) and their project roles: re-read every 5 s; never used when older than 10 s. */
+/** Callers (by token or session cookies) and their project roles: re-read every 5 s; never used when older than 10 s. */
 const CALLER_CACHE = { refreshMs: 5_000, maxAgeMs: 10_000 };
 const TIMEOUT_MS = 60_000; // the container contract: answer within 60 s
 

@@ -394,13 +394,6 @@ def _public_class(name: str) -> Any:
         return None
 
 
-def _final_estimator(model: Any) -> Any:
-    """A scikit-learn Pipeline's last step (through nested pipelines), else the model."""
-    while type(model).__module__.startswith("sklearn.") and type(model).__name__ == "Pipeline":
-        model = model.steps[-1][1]
-    return model
-
-
 def _steps(model: Any) -> list[Any]:
     """A scikit-learn Pipeline's steps (through nested pipelines), else [model]."""
     if type(model).__module__.startswith("sklearn.") and type(model).__name__ == "Pipeline":
@@ -466,7 +459,7 @@ def _plan(model: Any, loader: str, columns: list[dict[str, str]], task: str | No
             takes_array = "int64" if all(c["type"] == "integer" for c in columns) else "float64"
     one_pass = False
     if task in CLASSIFICATION and hasattr(model, "predict_proba"):
-        final = _final_estimator(model)
+        final = _steps(model)[-1]  # a pipeline's last step, through nested pipelines
         library = type(final).__module__.split(".")[0]
         kind = next((name for name in ARGMAX_CLASSIFIERS if name.split(".")[0] == library and _public_class(name) is type(final)), None)
         one_pass = kind is not None and (kind != "xgboost.XGBClassifier" or getattr(final, "objective", None) in XGBOOST_PROBABILITY_OBJECTIVES)
